@@ -1,0 +1,52 @@
+// swift-tools-version:5.9
+// No package dependencies: Foundation, Dispatch and Glibc only (see README.md).
+import PackageDescription
+
+/// AVX2 + FMA for the numeric modules on x86-64: without it SIMD `addProduct` calls libm's
+/// `fmaf` per lane (~45x slower). Other architectures take the portable path.
+#if arch(x86_64)
+let vectorSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+#else
+let vectorSettings: [SwiftSetting] = []
+#endif
+
+let package = Package(
+    name: "max-swift",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "max-server", targets: ["max-server"]),
+    ],
+    targets: [
+        // Bottom layer: inflate/deflate, checksums, zip.
+        .target(name: "Compression"),
+        // Pixels: decoders, encoder, image operations. Knows nothing of HTTP or models.
+        .target(name: "ImageCodecs", dependencies: ["Compression"], swiftSettings: vectorSettings),
+        // The HDF5 file format. Knows nothing of Keras.
+        .target(name: "HDF5", dependencies: ["Compression"]),
+        // Tensors, kernels, layers, Keras model files. Knows nothing of HTTP.
+        .target(name: "Keras", dependencies: ["HDF5", "Compression"], swiftSettings: vectorSettings),
+        // Leveled, thread-safe logging shared by the server and the framework.
+        .target(name: "Logging"),
+        // HTTP/1.1 on POSIX sockets. Knows nothing of models.
+        .target(name: "HTTPServer", dependencies: ["Logging"]),
+        // The MAX skeleton: ModelWrapper, routes, OpenAPI, config, assets + MD5.
+        .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging"]),
+        // A small real plugin: statistics of an uploaded image.
+        .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageCodecs"]),
+        // The executable: CLI, wires config and plugins.
+        .executableTarget(
+            name: "max-server",
+            dependencies: ["MAXFramework", "ImageStats", "ImageCodecs", "HDF5", "Keras", "Logging"]),
+
+        // Test helpers (no XCTest here): package root, ../shared corpus location.
+        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MAXFrameworkTests",
+            dependencies: ["MAXFramework", "ImageStats", "HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
+    ]
+)

@@ -1,0 +1,47 @@
+/// How the samples of one pixel are laid out.
+public enum PixelLayout: Int, Sendable, CaseIterable {
+    case gray = 1, grayAlpha = 2, rgb = 3, rgba = 4
+
+    public var channels: Int { rawValue }
+    public var hasAlpha: Bool { self == .grayAlpha || self == .rgba }
+}
+
+/// An 8-bit image: interleaved samples, row-major, top row first, no padding between rows.
+/// This is what every decoder produces and every image operation consumes.
+public struct Image: Equatable, Sendable {
+    public let width: Int
+    public let height: Int
+    public let layout: PixelLayout
+    /// `width * height * layout.channels` samples.
+    public var samples: [UInt8]
+
+    public var channels: Int { layout.channels }
+
+    /// Wraps samples; returns nil when the count does not match the dimensions.
+    public init?(width: Int, height: Int, layout: PixelLayout, samples: [UInt8]) {
+        guard width >= 0, height >= 0,
+              width.multipliedReportingOverflow(by: height).partialValue == width &* height,
+              samples.count == width * height * layout.channels else { return nil }
+        self.width = width
+        self.height = height
+        self.layout = layout
+        self.samples = samples
+    }
+
+    /// A new image filled with one value per channel.
+    public init(width: Int, height: Int, layout: PixelLayout, fill: UInt8 = 0) {
+        self.width = max(0, width)
+        self.height = max(0, height)
+        self.layout = layout
+        self.samples = [UInt8](repeating: fill, count: self.width * self.height * layout.channels)
+    }
+}
+
+/// Limits checked against a file's header before any pixel buffer is allocated.
+public struct DecodingLimits: Sendable, Equatable {
+    /// Largest width x height accepted (default 50 megapixels).
+    public var maxPixels: Int
+
+    public init(maxPixels: Int = 50_000_000) { self.maxPixels = maxPixels }
+    public static let `default` = DecodingLimits()
+}
