@@ -110,7 +110,8 @@ private struct MaskField {
     func extract(_ pixel: UInt32) -> UInt8 {
         guard maximum > 0 else { return 0 }
         let value = (pixel >> shift) & maximum
-        return maximum == 255 ? UInt8(value) : UInt8((value * 255 + maximum / 2) / maximum)
+        // Truncating division, as Pillow's unpackers; 64-bit so a 32-bit-wide mask cannot overflow.
+        return maximum == 255 ? UInt8(value) : UInt8(UInt64(value) * 255 / UInt64(maximum))
     }
 }
 
