@@ -187,7 +187,12 @@ struct BMPHeader {
                   let b = bytes.uint32LE(at: dib + 48) else { throw truncated("BITFIELDS masks") }
             let a = maskCount == 4 ? (bytes.uint32LE(at: dib + 52) ?? 0) : 0
             masks = (r, g, b, a)
-            for mask in [r, g, b] where mask == 0 || (mask >> mask.trailingZeroBitCount) & ((mask >> mask.trailingZeroBitCount) + 1) != 0 {
+            func isOneRun(_ mask: UInt32) -> Bool {
+                let shifted = mask >> UInt32(mask.trailingZeroBitCount % 32)
+                return shifted & (shifted &+ 1) == 0
+            }
+            let colourMaskMissing = r == 0 || g == 0 || b == 0
+            for mask in [r, g, b, a] where colourMaskMissing || !isOneRun(mask) {
                 throw ImageDecodingError(.bmp, .invalid, "channel mask 0x\(String(mask, radix: 16)) is not one run of bits")
             }
         } else if bitsPerPixel == 16 {
