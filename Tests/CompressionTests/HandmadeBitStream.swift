@@ -1,5 +1,3 @@
-@testable import Compression
-
 /// Builds deflate bit streams by hand, for malformed inputs no real encoder would produce.
 struct HandmadeBitStream {
     private(set) var bytes: [UInt8] = []
