@@ -90,7 +90,9 @@ public enum PNGDecoder {
         let expected = header.inflatedSize
         var raw: [UInt8]
         do {
-            raw = try Inflate.zlib(chunks.compressedData, maxOutputBytes: expected)
+            raw = try chunks.compressedData.withUnsafeBytes {
+                try Inflate.zlib(bytes: $0, expectedSize: expected, maxOutputBytes: expected)
+            }
         } catch {
             throw ImageDecodingError(.png, .invalid, "the compressed image data is damaged (\(error))")
         }
