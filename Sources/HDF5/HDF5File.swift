@@ -10,10 +10,9 @@ public final class HDF5File: @unchecked Sendable {
     /// Parses the superblock, searching offsets 0, 512, 1024, ... (files with a user block).
     public init(bytes: [UInt8], limits: HDF5Limits = .default) throws {
         superblock = try Superblock.locate(in: bytes)
-        guard superblock.baseAddress <= UInt64(bytes.count) else {
-            throw HDF5Error.corrupt("superblock base address \(superblock.baseAddress) is past the end of the file")
-        }
-        let image = FileImage(bytes: bytes, baseAddress: Int(superblock.baseAddress), sizes: superblock.sizes, limits: limits)
+        // Addresses count from the superblock, as the reference library does whatever the
+        // stored base address says (they agree in every file it writes).
+        let image = FileImage(bytes: bytes, baseAddress: superblock.fileOffset, sizes: superblock.sizes, limits: limits)
         self.image = image
         // Fail now, not on first use, if the root group is unreadable.
         let rootAddress = superblock.rootObjectHeader

@@ -22,6 +22,19 @@ public struct HDF5Group {
         return link
     }
 
+    /// Every link with where it points, in `childNames()` order (soft and external links are
+    /// listed, not followed).
+    public func linkTargets() throws -> [(name: String, target: HDF5LinkTarget)] {
+        try links().map { link in
+            switch link.target {
+            case .hard: return (link.name, .hard)
+            case .soft(let path): return (link.name, .soft(path))
+            case .external(let file, let path): return (link.name, .external(file: file, path: path))
+            case .userDefined(let type): return (link.name, .userDefined(type))
+            }
+        }
+    }
+
     /// Member names in h5py's `keys()` order: by name, or by creation order when tracked.
     public func childNames() throws -> [String] {
         try links().map(\.name)
@@ -78,6 +91,14 @@ public struct HDF5Group {
             return .group(HDF5Group(file: file, header: header, path: path))
         }
     }
+}
+
+/// Where a link points.
+public enum HDF5LinkTarget: Equatable, Sendable {
+    case hard
+    case soft(String)
+    case external(file: String, path: String)
+    case userDefined(Int)
 }
 
 /// A dataset: an n-dimensional array of one datatype, plus attributes.

@@ -36,31 +36,54 @@ enum H5lsCommand {
         var failures = 0
         print("/".padding(toLength: 40, withPad: " ", startingAt: 0) + " Group (superblock v\(file.superblockVersion))")
         failures += printAttributes { try file.root.attributes() }
+        var seen: Set<String> = []
         do {
-            try file.walk { node in
-                switch node {
-                case .group(let group):
-                    print(group.path.padding(toLength: 40, withPad: " ", startingAt: 0) + " Group")
-                    failures += printAttributes { try group.attributes() }
-                case .dataset(let dataset):
-                    let shape = dataset.shape.isEmpty ? "scalar" : "{" + dataset.shape.map(String.init).joined(separator: ", ") + "}"
-                    print(dataset.path.padding(toLength: 40, withPad: " ", startingAt: 0)
-                          + " Dataset \(shape) \(dataset.datatype) \(dataset.storageDescription)")
-                    failures += printAttributes { try dataset.attributes() }
-                    if arguments.has("--values") {
-                        do {
-                            print("    Data: " + describe(try dataset.readValue()))
-                        } catch {
-                            print("    Data: error: \(error)")
-                            failures += 1
-                        }
-                    }
-                }
-            }
+            try list(file.root, showValues: arguments.has("--values"), seen: &seen, failures: &failures)
         } catch {
             throw CommandFailure("\(path): \(error)")
         }
         return failures == 0 ? 0 : 1
+    }
+
+    /// Prints the members of `group`, then recurses into subgroups (each group once).
+    private static func list(_ group: HDF5Group, showValues: Bool, seen: inout Set<String>, failures: inout Int) throws {
+        for (name, target) in try group.linkTargets() {
+            let path = group.path == "/" ? "/" + name : group.path + "/" + name
+            let column = path.padding(toLength: max(40, path.count), withPad: " ", startingAt: 0)
+            switch target {
+            case .soft(let destination):
+                print(column + " Soft Link {\(destination)}")
+                continue
+            case .external(let file, let destination):
+                print(column + " External Link {\(file)/\(destination)}")
+                continue
+            case .userDefined(let type):
+                print(column + " User-defined Link (type \(type))")
+                continue
+            case .hard:
+                break
+            }
+            switch try group.node(named: name) {
+            case .group(let child):
+                print(column + " Group")
+                failures += printAttributes { try child.attributes() }
+                if seen.insert(child.path).inserted {
+                    try list(child, showValues: showValues, seen: &seen, failures: &failures)
+                }
+            case .dataset(let dataset):
+                let shape = dataset.shape.isEmpty ? "scalar" : "{" + dataset.shape.map(String.init).joined(separator: ", ") + "}"
+                print(column + " Dataset \(shape) \(dataset.datatype) \(dataset.storageDescription)")
+                failures += printAttributes { try dataset.attributes() }
+                if showValues {
+                    do {
+                        print("    Data: " + describe(try dataset.readValue()))
+                    } catch {
+                        print("    Data: error: \(error)")
+                        failures += 1
+                    }
+                }
+            }
+        }
     }
 
     /// Prints attributes indented under their object; returns 1 when they could not be read.
