@@ -8,7 +8,12 @@ public final class HDF5File: @unchecked Sendable {
     private let rootHeader: ObjectHeader
 
     /// Parses the superblock, searching offsets 0, 512, 1024, ... (files with a user block).
-    public init(bytes: [UInt8], limits: HDF5Limits = .default) throws {
+    public convenience init(bytes: [UInt8]) throws {
+        try self.init(bytes: bytes, limits: .default)
+    }
+
+    /// As `init(bytes:)`, with explicit allocation limits (the fuzzer uses small ones).
+    public init(bytes: [UInt8], limits: HDF5Limits) throws {
         superblock = try Superblock.locate(in: bytes)
         // Addresses count from the superblock, as the reference library does whatever the
         // stored base address says (they agree in every file it writes).
@@ -20,7 +25,11 @@ public final class HDF5File: @unchecked Sendable {
     }
 
     /// Reads the whole file once, then parses it.
-    public convenience init(path: String, limits: HDF5Limits = .default) throws {
+    public convenience init(path: String) throws {
+        try self.init(path: path, limits: .default)
+    }
+
+    public convenience init(path: String, limits: HDF5Limits) throws {
         guard let handle = FileHandle(forReadingAtPath: path) else {
             throw HDF5Error(.io, "cannot open '\(path)' for reading")
         }
@@ -51,7 +60,8 @@ public final class HDF5File: @unchecked Sendable {
             guard case .group(let group) = current else {
                 throw HDF5Error(.wrongKind, "'\(current.path)' is a dataset, so it has no member '\(name)'", path: path)
             }
-            switch try group.link(named: name).target {
+            let link = try group.link(named: name)
+            switch link.target {
             case .hard(let address):
                 current = try group.makeNode(name: name, address: address)
             case .soft(let target):

@@ -42,7 +42,10 @@ public struct HDF5Group {
 
     /// The member `name`, following a soft link within the file.
     public func node(named name: String) throws -> HDF5Node {
-        try file.node(at: childPath(path, name))
+        if case .hard(let address) = try link(named: name).target {
+            return try makeNode(name: name, address: address)
+        }
+        return try file.node(at: childPath(path, name))
     }
 
     public func group(named name: String) throws -> HDF5Group {
