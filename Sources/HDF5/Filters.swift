@@ -1,3 +1,5 @@
+import Compression
+
 /// The filter pipeline message (section IV.A.2.l) and the filters this reader undoes:
 /// deflate, shuffle and Fletcher-32. Chunks pass through the pipeline's filters in reverse.
 struct FilterPipeline: Equatable {
@@ -128,6 +130,11 @@ enum Fletcher32 {
 /// The deflate filter's decoder: zlib streams, inflated by the Compression module.
 enum DeflateFilter {
     static func inflate(_ data: [UInt8], maxOutputBytes: Int) throws -> [UInt8] {
-        throw HDF5Error.unsupported("deflate (gzip) filter: inflate is not available in this build yet")
+        do {
+            // A little slack: a checksum filter applied before deflate adds 4 bytes per chunk.
+            return try Inflate.zlib(data, maxOutputBytes: maxOutputBytes + 64)
+        } catch {
+            throw HDF5Error.corrupt("deflate chunk does not decompress: \(error)")
+        }
     }
 }
