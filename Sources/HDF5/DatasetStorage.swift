@@ -74,8 +74,14 @@ struct DatasetStorage {
         guard total > 0 else { return output }
         let index = try ChunkIndex(image, layout: chunked, dataspace: dataspace, isFiltered: !filters.filters.isEmpty)
         let chunkBytes = index.chunkBytes
-        guard chunkBytes <= image.limits.maxValueBytes else { throw HDF5Error.tooLarge("chunks of \(chunkBytes) bytes") }
-        for chunk in try index.chunks() {
+        // Decoding work is bounded by the chunk grid: each grid cell is decoded at most once,
+        // however often a damaged index lists it.
+        let gridBytes = try Checked.multiply(Checked.product(index.grid, "chunk grid"), chunkBytes, "chunk grid")
+        guard chunkBytes <= image.limits.maxValueBytes, gridBytes / 4 <= image.limits.maxValueBytes else {
+            throw HDF5Error.tooLarge("chunks of \(chunkBytes) bytes covering \(gridBytes) bytes exceed the reader's limit")
+        }
+        var decodedCells: Set<[Int]> = []
+        for chunk in try index.chunks() where decodedCells.insert(chunk.scaled).inserted {
             let stored = try image.region(chunk.address, length: chunk.storedSize, what: "chunk")
             let decoded: [UInt8]
             if filters.filters.isEmpty {

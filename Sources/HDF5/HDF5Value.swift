@@ -11,10 +11,11 @@ public enum HDF5Value: Equatable, Sendable {
         return nil
     }
 
-    /// All strings of a string value, whatever its shape.
+    /// All strings of a string value, whatever its shape. An empty value of any type is an
+    /// empty list: Keras stores "no weight names" as an empty float64 array.
     public var stringArray: [String]? {
         if case .strings(let values, _) = self { return values }
-        return nil
+        return count == 0 ? [] : nil
     }
 
     /// Numbers of an integer or float value, as Doubles.

@@ -36,6 +36,11 @@ final class ConformanceTests: XCTestCase {
                 ExpectedValues.assertValue(attribute, value, "\(name) \(key)")
             }
         }
+        // Keras 2 stores an empty weight list as an empty float array; it reads as no names.
+        if let keras = TestPaths.shared("conformance/keras/k2_mnist_cnn.h5") {
+            let dropout = try HDF5File(path: keras.path).group(at: "model_weights/dropout")
+            XCTAssertEqual(try dropout.attribute("weight_names")?.stringArray, [])
+        }
         // Creation order is tracked in track_order.h5, and h5py lists by it.
         let tracked = try HDF5File(path: folder.appendingPathComponent("track_order.h5").path)
         XCTAssertEqual(try tracked.root.childNames().first, "model_weights")

@@ -1,9 +1,10 @@
 // libFuzzer harness for the HDF5 reader: open arbitrary bytes, then list, read every
 // attribute and every dataset. Any crash, trap, leak or sanitizer report is a bug; thrown
-// HDF5Errors are the expected outcome for damaged input. Seeds: Tests/HDF5Tests/Fixtures/*.h5.
-#if canImport(HDF5)
+// HDF5Errors are the expected outcome for damaged input. Run: scripts/fuzz.sh HDF5 600
+// fuzz-modules: Compression HDF5
+// fuzz-seeds: Tests/HDF5Tests/Fixtures
+// fuzz-max-len: 131072
 import HDF5
-#endif
 
 /// Small limits so hostile sizes are refused quickly instead of allocating gigabytes.
 private let fuzzLimits = HDF5Limits(maxValueBytes: 1 << 24, maxEntries: 50_000)
