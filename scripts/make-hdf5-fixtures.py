@@ -71,6 +71,7 @@ def datasets_of_every_kind(f, latest):
     dcpl.set_layout(h5py.h5d.COMPACT)
     dset = h5py.h5d.create(f.id, b"compact", h5py.h5t.STD_I16BE, h5py.h5s.create_simple((2, 2)), dcpl=dcpl)
     dset.write(h5py.h5s.ALL, h5py.h5s.ALL, np.array([[1, -2], [3, -4]], dtype=">i2"))
+    f.create_dataset("timed", data=np.arange(3, dtype="float32"), track_times=True)  # modification time
     f["soft_to_bias"] = h5py.SoftLink("/model_weights/dense/bias:0")
     f["external"] = h5py.ExternalLink("elsewhere.h5", "/data")
     if latest:

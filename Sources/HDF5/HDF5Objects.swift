@@ -1,3 +1,5 @@
+import Foundation
+
 /// A group: a named collection of links to groups and datasets, plus attributes.
 public struct HDF5Group {
     let file: HDF5File
@@ -34,6 +36,9 @@ public struct HDF5Group {
             }
         }
     }
+
+    /// When the group was last modified, if the file records it (h5py does not by default).
+    public var modificationTime: Date? { header.modificationTime.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
 
     /// Member names in h5py's `keys()` order: by name, or by creation order when tracked.
     public func childNames() throws -> [String] {
@@ -117,6 +122,9 @@ public struct HDF5Dataset {
         self.path = path
         self.storage = try DatasetStorage(header, file.image)
     }
+
+    /// When the dataset was last modified, if the file records it.
+    public var modificationTime: Date? { header.modificationTime.map { Date(timeIntervalSince1970: TimeInterval($0)) } }
 
     /// Dimensions, `[]` for a scalar.
     public var shape: [Int] { storage.dataspace.dimensions }

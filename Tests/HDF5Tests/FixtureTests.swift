@@ -124,6 +124,15 @@ final class FixtureTests: XCTestCase {
                        .strings(["dense/kernel:0", "dense/bias:0"], shape: [2]))
     }
 
+    func testModificationTimeWhenTracked() throws {
+        for name in ["earliest.h5", "latest.h5"] {
+            let file = try open(name)
+            let stamped = try XCTUnwrap(try file.dataset(at: "timed").modificationTime, name)
+            XCTAssertGreaterThan(stamped.timeIntervalSince1970, 1_600_000_000, name)
+            XCTAssertNil(try file.dataset(at: "scalar").modificationTime, "h5py does not track times by default")
+        }
+    }
+
     func testWalkVisitsEveryObjectOnce() throws {
         let file = try open("latest.h5")
         var paths: [String] = []
