@@ -20,6 +20,8 @@ final class Connection {
     var inFlight = false
     /// Close once the queued output has been sent.
     var closeAfterOutput = false
+    /// The server refused a request (4xx/5xx of its own): its body may still be arriving.
+    var refusedRequest = false
     /// Set once the write side is shut: input is discarded until EOF or this deadline.
     var lingerDeadline: Double?
 

@@ -289,10 +289,10 @@ final class EventLoop: @unchecked Sendable {
 
     /// Closes after the last response. Closing a socket with unread input makes the kernel send
     /// a reset that can destroy the response before the client reads it (say a 413 while the
-    /// body is still arriving), so the write side is shut first and input is discarded until the
-    /// client closes or a short linger deadline passes.
+    /// body is still arriving), so after an error, or with input left over, the write side is
+    /// shut first and input is discarded until the client closes or a short deadline passes.
     private func finishClosing(_ connection: Connection) {
-        if connection.peerClosed {
+        if connection.peerClosed || (!connection.refusedRequest && connection.parser.bufferedByteCount == 0) {
             closeConnection(connection)
             return
         }
@@ -388,6 +388,7 @@ final class EventLoop: @unchecked Sendable {
         let response = ResponseSerializer.errorResponse(status, message)
         connection.queue(ResponseSerializer.serialize(response, keepAlive: false, headOnly: false))
         connection.closeAfterOutput = true
+        connection.refusedRequest = true
         context.logAccess(remoteAddress: connection.remoteAddress, requestLine: "-", status: status.code,
                           bytes: response.body.count, since: connection.requestStartedAt ?? MonotonicClock.now())
         context.logger.debug("\(connection.remoteAddress): \(status.code) \(message)")
