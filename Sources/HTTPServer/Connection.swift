@@ -13,7 +13,9 @@ final class Connection {
     /// Edge-triggered readiness: the socket may have unread bytes / may accept writes.
     var readable = true
     var writable = true
-    /// The client shut down its sending side.
+    /// The client shut down its sending side: `peerShutdownSignalled` once epoll said so,
+    /// `peerClosed` once a read returned end of input.
+    var peerShutdownSignalled = false
     var peerClosed = false
     /// A request is with a worker; nothing more is parsed until its response is queued (this keeps
     /// pipelined responses in order and bounds what one connection can buffer).

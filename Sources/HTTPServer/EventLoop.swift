@@ -23,6 +23,7 @@ final class EventLoop: @unchecked Sendable {
     /// Loop-thread state.
     private var connections: [Int32: Connection] = [:]
     private var drainDeadline: Double?
+    private var acceptsPausedUntil: Double?
 
     /// Cross-thread mailbox: responses from workers and the drain request, guarded by `mailboxLock`.
     private struct Completion {
@@ -131,6 +132,10 @@ final class EventLoop: @unchecked Sendable {
                 }
             }
             let now = MonotonicClock.now()
+            if let resume = acceptsPausedUntil, now >= resume, drainDeadline == nil {
+                acceptsPausedUntil = nil
+                _ = epoll.add(listenFD, events: Epoll.readable | Epoll.exclusive, token: EventLoop.listenToken)
+            }
             if now >= nextTick {
                 enforceTimeouts(now: now)
                 nextTick = now + tickInterval
@@ -161,7 +166,13 @@ final class EventLoop: @unchecked Sendable {
             if fd < 0 {
                 let code = errno
                 if code == EINTR || code == ECONNABORTED { continue }
-                if code != EAGAIN && code != EWOULDBLOCK {
+                if code == EMFILE || code == ENFILE || code == ENOBUFS || code == ENOMEM {
+                    // Out of descriptors: the pending connection stays queued and the level-triggered
+                    // listener would wake us at once, so stop watching it for a moment.
+                    context.logger.error("accept failed: \(String(cString: strerror(code))); pausing accepts for 100 ms")
+                    epoll.remove(listenFD)
+                    acceptsPausedUntil = MonotonicClock.now() + 0.1
+                } else if code != EAGAIN && code != EWOULDBLOCK {
                     context.logger.error("accept failed: \(String(cString: strerror(code)))")
                 }
                 return
@@ -219,7 +230,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func beginDrain(deadline: Double) {
         drainDeadline = deadline
-        epoll.remove(listenFD)
+        if acceptsPausedUntil == nil { epoll.remove(listenFD) }
         for connection in Array(connections.values) {
             if connection.isIdle {
                 closeConnection(connection)
@@ -237,6 +248,7 @@ final class EventLoop: @unchecked Sendable {
             return
         }
         if event & (Epoll.readable | Epoll.peerShutdown) != 0 { connection.readable = true }
+        if event & Epoll.peerShutdown != 0 { connection.peerShutdownSignalled = true }
         if event & Epoll.writable != 0 { connection.writable = true }
         advance(connection)
     }
@@ -319,8 +331,9 @@ final class EventLoop: @unchecked Sendable {
             if count > 0 {
                 connection.parser.append(UnsafeRawBufferPointer(start: readBuffer, count: count))
                 connection.lastActivity = MonotonicClock.now()
-                // Edge-triggered: a short read drained the socket; new bytes bring a new event.
-                if count < EventLoop.readChunkSize { connection.readable = false }
+                // Edge-triggered: a short read drained the socket and new bytes bring a new event,
+                // but an end of input already signalled brings none, so it must still be read.
+                if count < EventLoop.readChunkSize && !connection.peerShutdownSignalled { connection.readable = false }
                 return true
             }
             if count == 0 {
@@ -372,7 +385,9 @@ final class EventLoop: @unchecked Sendable {
         let (path, query) = RequestTarget.split(head.target)
         let request = HTTPRequest(method: head.method, target: head.target, path: path, query: query,
                                   headers: head.headers, body: body, remoteAddress: connection.remoteAddress)
-        let keepAlive = head.keepAlive && !connection.peerClosed
+        // A client that half-closed after pipelining still gets every answer; the connection
+        // closes once its input is used up (see `advance`).
+        let keepAlive = head.keepAlive
         let fd = connection.fd
         let id = connection.id
         let context = self.context

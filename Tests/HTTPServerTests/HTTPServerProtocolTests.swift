@@ -31,6 +31,26 @@ final class HTTPServerProtocolTests: XCTestCase {
         XCTAssertEqual(query, [["top_k", "3"], ["name", "two words"], ["flag", ""], ["enc", "é&"]])
     }
 
+    func testAbsoluteFormTargetIsReducedToItsPath() throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try client.send(get("http://example.com:5000/model/metadata?a=b"))
+        let json = try XCTUnwrap(try client.readResponse().json)
+        XCTAssertEqual(json["path"] as? String, "/model/metadata")
+        XCTAssertEqual(json["query"] as? [[String]], [["a", "b"]])
+    }
+
+    func testHalfClosedClientStillGetsEveryPipelinedAnswer() throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try client.send(get("/one") + get("/two") + get("/three"))
+        client.shutdownWrite()
+        XCTAssertEqual(try client.readResponse().json?["path"] as? String, "/one")
+        XCTAssertEqual(try client.readResponse().json?["path"] as? String, "/two")
+        XCTAssertEqual(try client.readResponse().json?["path"] as? String, "/three")
+        XCTAssertTrue(client.isClosedByServer())
+    }
+
     func testKeepAliveServesSeveralRequestsOnOneConnection() throws {
         let server = try TestServer()
         let client = try server.client()
