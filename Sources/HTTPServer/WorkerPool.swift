@@ -9,6 +9,7 @@ final class WorkerPool: @unchecked Sendable {
     private var head = 0
     private var stopping = false
     private var liveThreads = 0
+    private var sleepingThreads = 0
 
     init(threadCount: Int, name: String) {
         liveThreads = threadCount
@@ -21,9 +22,16 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     func submit(_ job: @escaping () -> Void) {
+        submit(contentsOf: [job])
+    }
+
+    /// Queues a batch under one lock and wakes only as many sleeping workers as there are jobs:
+    /// an event loop hands over everything one epoll round produced at once.
+    func submit(contentsOf batch: [() -> Void]) {
+        guard !batch.isEmpty else { return }
         condition.lock()
-        jobs.append(job)
-        condition.signal()
+        jobs.append(contentsOf: batch)
+        for _ in 0..<min(batch.count, sleepingThreads) { condition.signal() }
         condition.unlock()
     }
 
@@ -45,7 +53,11 @@ final class WorkerPool: @unchecked Sendable {
     private func work() {
         while true {
             condition.lock()
-            while head == jobs.count && !stopping { condition.wait() }
+            while head == jobs.count && !stopping {
+                sleepingThreads += 1
+                condition.wait()
+                sleepingThreads -= 1
+            }
             if head == jobs.count {
                 liveThreads -= 1
                 condition.broadcast()
