@@ -9,6 +9,7 @@ final class EventLoop: @unchecked Sendable {
     private static let listenToken = UInt64.max
     private static let wakeToken = UInt64.max - 1
     private static let readChunkSize = 64 * 1024
+    private static let maxPendingOutputBytes = 256 * 1024
 
     private let context: ServerContext
     private let listenFD: Int32
@@ -263,7 +264,12 @@ final class EventLoop: @unchecked Sendable {
             discardInput(connection)
             return
         }
-        while !connection.inFlight && !connection.closeAfterOutput {
+        // Sending first makes room for the next pipelined answers.
+        guard flush(connection) else { return }
+        // A client that pipelines without reading its answers is not served further until it
+        // reads: otherwise its unread responses would pile up here without bound.
+        while !connection.inFlight && !connection.closeAfterOutput
+            && connection.output.count - connection.outputIndex < EventLoop.maxPendingOutputBytes {
             if connection.requestStartedAt == nil && connection.parser.hasPartialRequest {
                 connection.requestStartedAt = MonotonicClock.now()
             }

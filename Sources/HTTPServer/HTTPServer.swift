@@ -3,6 +3,8 @@ import Foundation
 import Glibc
 import Logging
 
+private let RLIMIT_NOFILE_RESOURCE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
+
 /// An HTTP/1.1 server: event-loop threads on epoll do all socket work, a bounded worker pool runs
 /// the handler. Keep-alive, pipelining (answered in order), Content-Length and chunked bodies,
 /// `Expect: 100-continue`, HEAD, IPv4 and IPv6, size limits, request and idle timeouts, a cap on
@@ -48,6 +50,7 @@ public final class HTTPServer: @unchecked Sendable {
         defer { stateLock.unlock() }
         guard state == .idle else { throw HTTPServerError(description: "the server was already started") }
         try validate(configuration)
+        raiseDescriptorLimit(toServe: configuration.maxConnections)
         let fd = try Socket.listen(host: configuration.host, port: configuration.port)
         let workers = WorkerPool(threadCount: configuration.resolvedWorkerCount, name: "http-worker")
         let context = ServerContext(configuration: configuration, logger: logger, handler: handler, workers: workers)
@@ -70,6 +73,19 @@ public final class HTTPServer: @unchecked Sendable {
         let shownHost = configuration.host.contains(":") ? "[\(configuration.host)]" : configuration.host
         logger.info("listening on http://\(shownHost):\(boundPort) (\(loops.count) event loop(s), "
                     + "\(configuration.resolvedWorkerCount) workers, up to \(configuration.maxConnections) connections)")
+    }
+
+    /// Containers often start with a soft limit of 1024 descriptors; raise it toward the hard
+    /// limit so `maxConnections` is reachable (accepts pause briefly if descriptors still run out).
+    private func raiseDescriptorLimit(toServe connections: Int) {
+        var limit = rlimit()
+        guard getrlimit(RLIMIT_NOFILE_RESOURCE, &limit) == 0 else { return }
+        let wanted = rlim_t(max(0, connections) + 64)
+        guard limit.rlim_cur < wanted else { return }
+        limit.rlim_cur = min(wanted, limit.rlim_max)
+        if setrlimit(RLIMIT_NOFILE_RESOURCE, &limit) != 0 || limit.rlim_cur < wanted {
+            logger.warning("only \(limit.rlim_cur) file descriptors are available for \(connections) connections")
+        }
     }
 
     private func validate(_ configuration: HTTPServerConfiguration) throws {

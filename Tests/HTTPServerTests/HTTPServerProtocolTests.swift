@@ -73,6 +73,21 @@ final class HTTPServerProtocolTests: XCTestCase {
         XCTAssertEqual(try client.readResponse().json?["path"] as? String, "/fourth")
     }
 
+    func testPipelinerThatReadsLateGetsEveryAnswer() throws {
+        let server = try TestServer()
+        let client = try server.client(timeout: 10)
+        // 12 MiB of answers requested before reading any: more than socket buffers and the
+        // server's own output bound hold, so the server must pause and resume this connection.
+        let sizes = (0..<192).map { 64 + $0 % 7 }
+        try client.send(sizes.map { get("/big?kb=\($0)") }.joined())
+        usleep(300_000)
+        for size in sizes {
+            let response = try client.readResponse()
+            XCTAssertEqual(response.body.count, size * 1024)
+            XCTAssertEqual(response.body.first, UInt8(ascii: "a") + UInt8(size % 26))
+        }
+    }
+
     func testConnectionCloseIsHonoured() throws {
         let server = try TestServer()
         let client = try server.client()

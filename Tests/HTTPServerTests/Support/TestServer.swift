@@ -21,7 +21,7 @@ struct HandlerFailure: Error, CustomStringConvertible {
 }
 
 /// A real server on an ephemeral loopback port with a handler that describes each request:
-/// `/echo` returns the body, `/sleep?ms=N` waits first, `/fail` throws, anything else answers
+/// `/echo` returns the body, `/sleep?ms=N` waits first, `/big?kb=N` sends N KiB, `/fail` throws, anything else answers
 /// JSON with the method, path, query and body size.
 final class TestServer {
     let server: HTTPServer
@@ -57,6 +57,10 @@ final class TestServer {
             let milliseconds = request.queryValue("ms").flatMap(Int.init) ?? 100
             usleep(useconds_t(milliseconds * 1000))
             return .json(.ok, "{\"slept\": \(milliseconds)}")
+        case "/big":
+            let kibibytes = request.queryValue("kb").flatMap(Int.init) ?? 64
+            let marker = UInt8(ascii: "a") + UInt8(kibibytes % 26)
+            return HTTPResponse(status: .ok, body: [UInt8](repeating: marker, count: kibibytes * 1024))
         case "/fail":
             throw HandlerFailure()
         default:
