@@ -168,5 +168,8 @@ public final class HTTPServer: @unchecked Sendable {
         logger.info("received a termination signal")
         shutdown()
         for source in sources { source.cancel() }
+        // Stopped: a later signal may end the process the ordinary way again.
+        signal(SIGTERM, SIG_DFL)
+        signal(SIGINT, SIG_DFL)
     }
 }
