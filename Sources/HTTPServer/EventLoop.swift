@@ -147,9 +147,7 @@ final class EventLoop: @unchecked Sendable {
             if let drainDeadline {
                 if connections.isEmpty { return }
                 if now >= drainDeadline {
-                    if !connections.isEmpty {
-                        context.logger.warning("shutdown grace period over; closing \(connections.count) unfinished connection(s)")
-                    }
+                    context.logger.warning("shutdown grace period over; closing \(connections.count) unfinished connection(s)")
                     closeAll()
                     return
                 }
