@@ -41,6 +41,10 @@ modules=$(header_values fuzz-modules)
 seed_dirs=$(header_values fuzz-seeds)
 max_len=$(header_values fuzz-max-len | head -n 1)
 
+if [ -z "$modules" ]; then
+    echo "fuzz.sh: warning: $harness has no '// fuzz-modules:' header; building it alone" >&2
+fi
+
 work=".build-fuzz/$name"
 module_dir="$work/modules"
 mkdir -p "$module_dir" "$work/corpus" "$work/artifacts"
@@ -71,12 +75,15 @@ options=(-max_total_time="$seconds" -rss_limit_mb=2048 -timeout=10 -print_final_
 
 echo "fuzz.sh: fuzzing $name for $seconds s (corpus $work/corpus, seeds: $(echo ${seed_dirs:-none}))"
 status=0
-"$work/fuzzer" "${options[@]}" "${corpora[@]}" > "$work/fuzz.log" 2>&1 || status=$?
+started=$SECONDS
+# Swift's own crash backtracer trips AddressSanitizer after a trap; libFuzzer reports the trap.
+SWIFT_BACKTRACE=enable=no "$work/fuzzer" "${options[@]}" "${corpora[@]}" > "$work/fuzz.log" 2>&1 || status=$?
+elapsed=$((SECONDS - started))
 
 executions=$(grep -E "^stat::number_of_executed_units:" "$work/fuzz.log" | awk '{print $2}' | tail -n 1)
 [ -n "$executions" ] || executions=$(grep -oE "^Done [0-9]+ runs" "$work/fuzz.log" | awk '{print $2}' | tail -n 1)
 [ -n "$executions" ] || executions=$(grep -oE "^#[0-9]+" "$work/fuzz.log" | tr -d '#' | tail -n 1)
-echo "fuzz.sh: $name: ${executions:-unknown} executions in $seconds s, corpus $(ls "$work/corpus" | wc -l) files"
+echo "fuzz.sh: $name: ${executions:-unknown} executions in $elapsed s, corpus $(ls "$work/corpus" | wc -l) files"
 
 if [ "$status" -eq 0 ]; then
     echo "fuzz.sh: $name: no crash, leak or timeout"
@@ -90,7 +97,7 @@ esac
 echo "fuzz.sh: $name: FOUND a $kind (libFuzzer exit status $status)"
 grep -E "^==[0-9]+==ERROR|^SUMMARY|Fatal error|fault|ERROR: libFuzzer" "$work/fuzz.log" | head -n 5 || true
 if [ -n "$artifact" ]; then
-    echo "fuzz.sh: input kept at $artifact; reproduce with: $work/fuzzer $artifact"
+    echo "fuzz.sh: input kept at $artifact; reproduce with: SWIFT_BACKTRACE=enable=no $work/fuzzer $artifact"
 fi
 echo "fuzz.sh: full log: $work/fuzz.log"
 exit 1
