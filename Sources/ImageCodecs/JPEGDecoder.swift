@@ -43,11 +43,10 @@ private struct JPEGDecodingSession {
         var position = 2
         markers: while true {
             guard let (code, afterCode) = nextMarker(from: position) else {
-                // libjpeg accepts a file whose EOI is missing once it holds image data.
-                if completedScans > 0 { break markers }
+                // libjpeg would output what it has, with a warning; Pillow refuses such files, so do we.
                 throw JPEGError.truncated(context: frame == nil
                     ? "the data ends before any frame header (SOF marker)"
-                    : "the data ends before the first scan")
+                    : "the data ends before the end-of-image marker")
             }
             position = afterCode
             switch code {
