@@ -25,6 +25,9 @@ final class JPEGHuffmanTable {
             firstCode[length] = Int32(code)
             firstSymbolIndex[length] = Int32(symbolIndex)
             for _ in 0..<count {
+                guard code < 1 << length else {
+                    throw JPEGError.malformedSegment(marker: "DHT", reason: "its code-length counts describe more codes than fit in \(length) bits")
+                }
                 if length <= Self.lookupBits {
                     let shift = Self.lookupBits - length
                     let entry = UInt16(length << 8) | UInt16(symbols[symbolIndex])

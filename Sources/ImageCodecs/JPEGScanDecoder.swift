@@ -96,48 +96,68 @@ struct JPEGScanDecoder {
 
     /// Decodes every MCU of the scan; returns the position of the marker that follows it
     /// (or the end of the data).
+    ///
+    /// When a segment's data runs out at a marker before its last MCU, the MCU being decoded
+    /// gets zero bits and the rest of the segment is left at zero (uniform gray), exactly as
+    /// libjpeg-turbo does; running out at the end of the file is an error instead, as in Pillow.
     mutating func decode() throws -> Int {
         let totalMCUs = mcusPerLine * mcusPerColumn
         var restartsSeen = 0
+        var starved = false
         var mcu = 0
         while mcu < totalMCUs {
             if restartInterval > 0, mcu > 0, mcu % restartInterval == 0 {
-                try processRestart(expected: restartsSeen & 7)
+                if try processRestart(expected: restartsSeen & 7, afterStarving: starved) { starved = false }
                 restartsSeen += 1
             }
-            let mcuRow = mcu / mcusPerLine, mcuColumn = mcu % mcusPerLine
-            if components.count == 1 {
-                try decodeBlock(componentSlot: 0, row: mcuRow, column: mcuColumn)
-            } else {
-                for slot in components.indices {
-                    let v = components[slot].verticalFactor, h = components[slot].horizontalFactor
-                    for y in 0..<v {
-                        for x in 0..<h {
-                            try decodeBlock(componentSlot: slot, row: mcuRow * v + y, column: mcuColumn * h + x)
-                        }
+            if !starved {
+                try decodeMCU(mcu)
+                if reader.consumedPadding {
+                    if reader.reachedEndOfFile {
+                        throw JPEGError.truncated(context: "entropy-coded data ends inside MCU \(mcu) of \(totalMCUs)")
                     }
+                    starved = true
                 }
             }
-            if reader.consumedPadding && reader.reachedEndOfFile {
-                throw JPEGError.truncated(context: "entropy-coded data ends inside MCU \(mcu) of \(totalMCUs)")
-            }
+            if starved && restartInterval == 0 { break }
             mcu += 1
         }
         return reader.seekMarker()?.position ?? reader.position
     }
 
-    /// Expects restart marker RSTn, then resets the DC predictions and the end-of-band run.
-    private mutating func processRestart(expected: Int) throws {
+    private mutating func decodeMCU(_ mcu: Int) throws {
+        let mcuRow = mcu / mcusPerLine, mcuColumn = mcu % mcusPerLine
+        if components.count == 1 {
+            try decodeBlock(componentSlot: 0, row: mcuRow, column: mcuColumn)
+            return
+        }
+        for slot in components.indices {
+            let v = components[slot].verticalFactor, h = components[slot].horizontalFactor
+            for y in 0..<v {
+                for x in 0..<h {
+                    try decodeBlock(componentSlot: slot, row: mcuRow * v + y, column: mcuColumn * h + x)
+                }
+            }
+        }
+    }
+
+    /// Expects restart marker RSTn, then resets the DC predictions and the end-of-band run;
+    /// returns whether decoding resumes. After the data ran short, another marker (the next
+    /// scan's, EOI) is left for the caller and the rest of the scan stays empty.
+    private mutating func processRestart(expected: Int, afterStarving starved: Bool) throws -> Bool {
         guard let marker = reader.seekMarker() else {
             throw JPEGError.truncated(context: "the data ends where restart marker RST\(expected) belongs")
         }
+        let isRestart = (0xD0...0xD7).contains(marker.code)
+        if starved && !isRestart { return false }
         guard marker.code == 0xD0 + UInt8(expected) else {
-            let found = (0xD0...0xD7).contains(marker.code) ? "RST\(marker.code - 0xD0)" : "marker \(jpegMarkerName(marker.code))"
+            let found = isRestart ? "RST\(marker.code - 0xD0)" : "marker \(jpegMarkerName(marker.code))"
             throw JPEGError.restartMarkerMismatch(expected: expected, found: found)
         }
         reader.resume(after: marker.position)
         for slot in components.indices { components[slot].previousDC = 0 }
         endOfBandRun = 0
+        return true
     }
 
     @inline(__always)

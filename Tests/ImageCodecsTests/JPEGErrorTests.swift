@@ -89,6 +89,14 @@ final class JPEGErrorTests: XCTestCase {
         expectError(bytes) { if case .invalidHuffmanCode = $0 { return true } else { return false } }
     }
 
+    func testOverfullHuffmanTableIsRefused() {
+        // Three codes of length 1 cannot exist; this once overran the look-up table.
+        let dht: [UInt8] = [0xFF, 0xC4, 0x00, 0x16, 0x00, 3] + [UInt8](repeating: 0, count: 15) + [0, 1, 2]
+        expectError([0xFF, 0xD8] + dht + [0xFF, 0xD9]) {
+            if case .malformedSegment(marker: "DHT", _) = $0 { return true } else { return false }
+        }
+    }
+
     func testWrongRestartMarkerIsRefused() throws {
         var bytes = try fixture("rgb_420_restart.jpg")
         let sos = try XCTUnwrap(markerIndex(0xDA, in: bytes))

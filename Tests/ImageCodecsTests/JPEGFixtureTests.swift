@@ -48,6 +48,7 @@ final class JPEGFixtureTests: XCTestCase {
         try decodesLikeReference("rgb_422_1x1")
     }
     func testExifICCAndCommentSegmentsAreSkipped() throws { try decodesLikeReference("rgb_420_exif_icc_comment") }
+    func testShortSegmentLeavesTheRestGrayAsLibjpegDoes() throws { try decodesLikeReference("rgb_420_short_segment") }
     func testAdobeRGBWithoutColourTransform() throws { try decodesLikeReference("rgb_444_adobe_rgb") }
 
     func testOutputLayoutAndSize() throws {
