@@ -23,42 +23,51 @@ struct JPEGBitReader {
     var consumedPadding: Bool { paddingBits > bitCount }
 
     /// Tops the buffer up to at least 57 bits.
-    @inline(__always)
+    @inline(never)
     private mutating func refill() {
         while bitCount <= 56 {
-            var byte: UInt8 = 0
-            if atMarker {
-                paddingBits += 8
-            } else if position >= data.count {
+            if !atMarker, position < data.count {
+                let byte = data[position]
+                if byte != 0xFF {
+                    position += 1
+                    buffer |= UInt64(byte) &<< UInt64(56 - bitCount)
+                    bitCount += 8
+                    continue
+                }
+            }
+            appendSpecialByte()
+        }
+    }
+
+    /// Appends the byte at `position` when it is 0xFF (stuffed data, fill or a marker) or when
+    /// the data has ended: then a zero byte of padding.
+    private mutating func appendSpecialByte() {
+        var byte: UInt8 = 0
+        if atMarker {
+            paddingBits += 8
+        } else if position >= data.count {
+            atMarker = true
+            reachedEndOfFile = true
+            paddingBits += 8
+        } else {
+            // 0xFF 0x00 is a data byte 0xFF; extra 0xFF are fill; anything else is a marker.
+            var next = position + 1
+            while next < data.count, data[next] == 0xFF { next += 1 }
+            if next >= data.count {
                 atMarker = true
                 reachedEndOfFile = true
                 paddingBits += 8
+            } else if data[next] == 0 {
+                byte = 0xFF
+                position = next + 1
             } else {
-                byte = data[position]
-                if byte != 0xFF {
-                    position += 1
-                } else {
-                    // 0xFF 0x00 is a data byte 0xFF; extra 0xFF are fill; anything else is a marker.
-                    var next = position + 1
-                    while next < data.count, data[next] == 0xFF { next += 1 }
-                    if next >= data.count {
-                        atMarker = true
-                        reachedEndOfFile = true
-                        paddingBits += 8
-                        byte = 0
-                    } else if data[next] == 0 {
-                        position = next + 1
-                    } else {
-                        position = next - 1
-                        atMarker = true
-                        paddingBits += 8
-                        byte = 0
-                    }
-                }
+                position = next - 1
+                atMarker = true
+                paddingBits += 8
             }
-            buffer |= UInt64(byte) &<< UInt64(56 - bitCount)
-            bitCount += 8
         }
+        buffer |= UInt64(byte) &<< UInt64(56 - bitCount)
+        bitCount += 8
     }
 
     /// The next 16 bits without consuming them.
@@ -96,11 +105,16 @@ struct JPEGBitReader {
     @inline(__always)
     mutating func symbol(_ table: JPEGHuffmanTable) -> Int {
         let next = peek16()
-        let entry = table.lookup[Int(next >> UInt32(16 - JPEGHuffmanTable.lookupBits))]
+        let entry = table.lookup[Int(next &>> UInt32(16 - JPEGHuffmanTable.lookupBits))]
         if entry != 0 {
-            skip(Int(entry >> 8))
+            skip(Int(entry &>> 8))
             return Int(entry & 0xFF)
         }
+        return longSymbol(table, next16Bits: next)
+    }
+
+    @inline(never)
+    private mutating func longSymbol(_ table: JPEGHuffmanTable, next16Bits next: UInt32) -> Int {
         guard let (symbol, length) = table.decodeLong(next16Bits: next) else { return -1 }
         skip(length)
         return symbol

@@ -69,7 +69,7 @@ private struct JPEGDecodingSession {
                 }
                 var reader = JPEGSegmentReader(
                     payload: UnsafeBufferPointer(rebasing: data[(position + 2)..<(position + length)]),
-                    markerName: jpegMarkerName(code))
+                    marker: code)
                 position += length
                 if code == 0xDA {
                     position = try decodeScan(&reader, entropyDataStart: position)

@@ -5,13 +5,16 @@
 /// and a short segment becomes `JPEGError.malformedSegment`, never a trap.
 struct JPEGSegmentReader {
     let payload: UnsafeBufferPointer<UInt8>
-    let markerName: String
+    /// The marker code (the byte after 0xFF) that introduced the segment.
+    let marker: UInt8
     private(set) var offset = 0
 
-    init(payload: UnsafeBufferPointer<UInt8>, markerName: String) {
+    init(payload: UnsafeBufferPointer<UInt8>, marker: UInt8) {
         self.payload = payload
-        self.markerName = markerName
+        self.marker = marker
     }
+
+    var markerName: String { jpegMarkerName(marker) }
 
     var remaining: Int { payload.count - offset }
 
@@ -21,6 +24,15 @@ struct JPEGSegmentReader {
         }
         defer { offset += 1 }
         return Int(payload[offset])
+    }
+
+    /// The next `count` bytes, without copying.
+    mutating func bytes(_ count: Int) throws -> UnsafeBufferPointer<UInt8> {
+        guard count <= remaining else {
+            throw JPEGError.malformedSegment(marker: markerName, reason: "segment ends before its last field")
+        }
+        defer { offset += count }
+        return UnsafeBufferPointer(rebasing: payload[offset..<(offset + count)])
     }
 
     mutating func uint16() throws -> Int {
@@ -228,3 +240,11 @@ let jpegNaturalOrder: [Int] = [
     58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
     63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63, 63,
 ]
+
+/// `jpegNaturalOrder` as a raw pointer for the coefficient loops (allocated once for the life
+/// of the process; indices are always below 80 by construction of those loops).
+let jpegNaturalOrderPointer: UnsafePointer<Int> = {
+    let pointer = UnsafeMutablePointer<Int>.allocate(capacity: jpegNaturalOrder.count)
+    pointer.initialize(from: jpegNaturalOrder, count: jpegNaturalOrder.count)
+    return UnsafePointer(pointer)
+}()

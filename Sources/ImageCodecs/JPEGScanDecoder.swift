@@ -31,8 +31,10 @@ private struct ScanComponentState {
     let verticalFactor: Int
     let usedBlocksPerLine: Int
     let usedBlocksPerColumn: Int
-    let dcTable: JPEGHuffmanTable?
-    let acTable: JPEGHuffmanTable?
+    /// Unowned: the decoding session keeps the tables alive for the whole scan, and skipping
+    /// reference counting here matters in the per-symbol loop.
+    unowned(unsafe) let dcTable: JPEGHuffmanTable?
+    unowned(unsafe) let acTable: JPEGHuffmanTable?
     /// DC prediction (T.81 F.2.1.3.1), reset at the start of the scan and at each restart.
     var previousDC: Int32 = 0
 
@@ -52,6 +54,7 @@ struct JPEGScanDecoder {
     private let restartInterval: Int
     private let mcusPerLine: Int
     private let mcusPerColumn: Int
+    private let naturalOrder = jpegNaturalOrderPointer
     /// Remaining blocks of the current end-of-band run (progressive AC scans).
     private var endOfBandRun = 0
 
@@ -127,17 +130,20 @@ struct JPEGScanDecoder {
 
     private mutating func decodeMCU(_ mcu: Int) throws {
         let mcuRow = mcu / mcusPerLine, mcuColumn = mcu % mcusPerLine
-        if components.count == 1 {
-            try decodeBlock(componentSlot: 0, row: mcuRow, column: mcuColumn)
-            return
-        }
         for slot in components.indices {
-            let v = components[slot].verticalFactor, h = components[slot].horizontalFactor
-            for y in 0..<v {
-                for x in 0..<h {
-                    try decodeBlock(componentSlot: slot, row: mcuRow * v + y, column: mcuColumn * h + x)
+            // A local copy (tables are unowned) avoids array access per coefficient.
+            var component = components[slot]
+            if components.count == 1 {
+                try decodeBlock(&component, row: mcuRow, column: mcuColumn)
+            } else {
+                let v = component.verticalFactor, h = component.horizontalFactor
+                for y in 0..<v {
+                    for x in 0..<h {
+                        try decodeBlock(&component, row: mcuRow * v + y, column: mcuColumn * h + x)
+                    }
                 }
             }
+            components[slot].previousDC = component.previousDC
         }
     }
 
@@ -161,38 +167,38 @@ struct JPEGScanDecoder {
     }
 
     @inline(__always)
-    private mutating func decodeBlock(componentSlot slot: Int, row: Int, column: Int) throws {
-        let block = components[slot].block(row: row, column: column)
+    private mutating func decodeBlock(_ component: inout ScanComponentState, row: Int, column: Int) throws {
+        let block = component.block(row: row, column: column)
         switch kind {
-        case .sequential: try decodeSequential(block, slot: slot)
-        case .dcFirst: try decodeDCFirst(block, slot: slot)
+        case .sequential: try decodeSequential(block, &component)
+        case .dcFirst: try decodeDCFirst(block, &component)
         case .dcRefine: if reader.bit() { block[0] |= Int16(truncatingIfNeeded: 1 << approximationLow) }
-        case .acFirst: try decodeACFirst(block, slot: slot)
-        case .acRefine: try decodeACRefine(block, slot: slot)
+        case .acFirst: try decodeACFirst(block, &component)
+        case .acRefine: try decodeACRefine(block, &component)
         }
     }
 
     @inline(__always)
-    private mutating func decodeDC(slot: Int) throws -> Int32 {
-        guard let table = components[slot].dcTable else { throw JPEGError.missingHuffmanTable(kind: "DC", index: 0) }
+    private mutating func decodeDC(_ component: inout ScanComponentState) throws -> Int32 {
+        guard let table = component.dcTable else { throw JPEGError.missingHuffmanTable(kind: "DC", index: 0) }
         let size = reader.symbol(table)
-        guard size >= 0, size <= 16 else { throw JPEGError.invalidHuffmanCode(component: components[slot].frameIndex) }
-        let value = components[slot].previousDC &+ reader.signedValue(size: size)
-        components[slot].previousDC = value
+        guard size >= 0, size <= 16 else { throw JPEGError.invalidHuffmanCode(component: component.frameIndex) }
+        let value = component.previousDC &+ reader.signedValue(size: size)
+        component.previousDC = value
         return value
     }
 
-    private mutating func decodeSequential(_ block: UnsafeMutablePointer<Int16>, slot: Int) throws {
-        block[0] = Int16(truncatingIfNeeded: try decodeDC(slot: slot))
-        guard let table = components[slot].acTable else { return }
+    private mutating func decodeSequential(_ block: UnsafeMutablePointer<Int16>, _ component: inout ScanComponentState) throws {
+        block[0] = Int16(truncatingIfNeeded: try decodeDC(&component))
+        guard let table = component.acTable else { return }
         var k = 1
         while k < 64 {
             let runSize = reader.symbol(table)
-            guard runSize >= 0 else { throw JPEGError.invalidHuffmanCode(component: components[slot].frameIndex) }
+            guard runSize >= 0 else { throw JPEGError.invalidHuffmanCode(component: component.frameIndex) }
             let run = runSize >> 4, size = runSize & 15
             if size != 0 {
                 k += run
-                block[jpegNaturalOrder[k]] = Int16(truncatingIfNeeded: reader.signedValue(size: size))
+                block[naturalOrder[k]] = Int16(truncatingIfNeeded: reader.signedValue(size: size))
                 k += 1
             } else if run == 15 {
                 k += 16
@@ -202,8 +208,8 @@ struct JPEGScanDecoder {
         }
     }
 
-    private mutating func decodeDCFirst(_ block: UnsafeMutablePointer<Int16>, slot: Int) throws {
-        let value = try decodeDC(slot: slot)
+    private mutating func decodeDCFirst(_ block: UnsafeMutablePointer<Int16>, _ component: inout ScanComponentState) throws {
+        let value = try decodeDC(&component)
         block[0] = Int16(truncatingIfNeeded: value &<< Int32(approximationLow))
     }
 
@@ -213,21 +219,21 @@ struct JPEGScanDecoder {
         (1 << run) + Int(reader.bits(run))
     }
 
-    private mutating func decodeACFirst(_ block: UnsafeMutablePointer<Int16>, slot: Int) throws {
+    private mutating func decodeACFirst(_ block: UnsafeMutablePointer<Int16>, _ component: inout ScanComponentState) throws {
         if endOfBandRun > 0 {
             endOfBandRun -= 1
             return
         }
-        guard let table = components[slot].acTable else { return }
+        guard let table = component.acTable else { return }
         var k = spectralStart
         while k <= spectralEnd {
             let runSize = reader.symbol(table)
-            guard runSize >= 0 else { throw JPEGError.invalidHuffmanCode(component: components[slot].frameIndex) }
+            guard runSize >= 0 else { throw JPEGError.invalidHuffmanCode(component: component.frameIndex) }
             let run = runSize >> 4, size = runSize & 15
             if size != 0 {
                 k += run
                 let value = reader.signedValue(size: size) &<< Int32(approximationLow)
-                block[jpegNaturalOrder[k]] = Int16(truncatingIfNeeded: value)
+                block[naturalOrder[k]] = Int16(truncatingIfNeeded: value)
                 k += 1
             } else if run == 15 {
                 k += 16
@@ -246,13 +252,13 @@ struct JPEGScanDecoder {
         }
     }
 
-    private mutating func decodeACRefine(_ block: UnsafeMutablePointer<Int16>, slot: Int) throws {
+    private mutating func decodeACRefine(_ block: UnsafeMutablePointer<Int16>, _ component: inout ScanComponentState) throws {
         let bit = Int16(truncatingIfNeeded: 1 << approximationLow)
         var k = spectralStart
-        if endOfBandRun == 0, let table = components[slot].acTable {
+        if endOfBandRun == 0, let table = component.acTable {
             while k <= spectralEnd {
                 let runSize = reader.symbol(table)
-                guard runSize >= 0 else { throw JPEGError.invalidHuffmanCode(component: components[slot].frameIndex) }
+                guard runSize >= 0 else { throw JPEGError.invalidHuffmanCode(component: component.frameIndex) }
                 var run = runSize >> 4
                 var newValue: Int16 = 0
                 if runSize & 15 != 0 {
@@ -264,7 +270,7 @@ struct JPEGScanDecoder {
                 }
                 // Skip `run` zero coefficients, refining the non-zero ones passed on the way.
                 while k <= spectralEnd {
-                    let coefficient = block + jpegNaturalOrder[k]
+                    let coefficient = block + naturalOrder[k]
                     if coefficient.pointee != 0 {
                         refineNonZero(coefficient, bit: bit)
                     } else {
@@ -273,13 +279,13 @@ struct JPEGScanDecoder {
                     }
                     k += 1
                 }
-                if newValue != 0 { block[jpegNaturalOrder[k]] = newValue }
+                if newValue != 0 { block[naturalOrder[k]] = newValue }
                 k += 1
             }
         }
         if endOfBandRun > 0 {
             while k <= spectralEnd {
-                let coefficient = block + jpegNaturalOrder[k]
+                let coefficient = block + naturalOrder[k]
                 if coefficient.pointee != 0 { refineNonZero(coefficient, bit: bit) }
                 k += 1
             }
