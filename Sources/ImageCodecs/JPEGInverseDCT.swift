@@ -1,9 +1,12 @@
 /// Dequantisation and the inverse DCT: the accurate integer ("islow") algorithm that
 /// libjpeg-turbo uses by default (Loeffler, Ligtenberg and Moschytz's factorisation with 13-bit
 /// fixed-point constants and 2 extra bits kept between the column and row passes), so that our
-/// samples match its own bit for bit. All arithmetic wraps: corrupt coefficients give garbage
-/// pixels, never a trap.
+/// samples match its own bit for bit. Both passes work on 8 lanes at once (`SIMD8<Int32>`): the
+/// column pass on the block's rows, the row pass on its transposed intermediate. All arithmetic
+/// wraps: corrupt coefficients give garbage pixels, never a trap.
 enum JPEGInverseDCT {
+    typealias Lanes = SIMD8<Int32>
+
     private static let constBits: Int32 = 13
     private static let pass1Bits: Int32 = 2
 
@@ -29,71 +32,82 @@ enum JPEGInverseDCT {
     @inline(__always)
     static func transform(_ coefficients: UnsafePointer<Int16>, quantization: UnsafePointer<Int32>,
                           workspace: UnsafeMutablePointer<Int32>, output: UnsafeMutablePointer<UInt8>, stride: Int) {
-        // Pass 1: columns, dequantising on the way; results keep pass1Bits extra bits.
-        for column in 0..<8 {
-            @inline(__always) func input(_ row: Int) -> Int32 {
-                Int32(coefficients[row * 8 + column]) &* quantization[row * 8 + column]
-            }
-            if coefficients[8 + column] == 0 && coefficients[16 + column] == 0 && coefficients[24 + column] == 0
-                && coefficients[32 + column] == 0 && coefficients[40 + column] == 0 && coefficients[48 + column] == 0
-                && coefficients[56 + column] == 0 {
-                let dc = input(0) &<< pass1Bits
-                for row in 0..<8 { workspace[row * 8 + column] = dc }
-                continue
-            }
-            let results = butterfly(input(0), input(1), input(2), input(3), input(4), input(5), input(6), input(7))
-            let shift = constBits - pass1Bits
-            let round: Int32 = 1 &<< (shift - 1)
-            workspace[column] = (results.0 &+ round) &>> shift
-            workspace[8 + column] = (results.1 &+ round) &>> shift
-            workspace[16 + column] = (results.2 &+ round) &>> shift
-            workspace[24 + column] = (results.3 &+ round) &>> shift
-            workspace[32 + column] = (results.4 &+ round) &>> shift
-            workspace[40 + column] = (results.5 &+ round) &>> shift
-            workspace[48 + column] = (results.6 &+ round) &>> shift
-            workspace[56 + column] = (results.7 &+ round) &>> shift
+        let raw = UnsafeRawPointer(coefficients)
+        @inline(__always) func row(_ index: Int) -> SIMD8<Int16> {
+            raw.loadUnaligned(fromByteOffset: index * 16, as: SIMD8<Int16>.self)
         }
-        // Pass 2: rows; remove the scaling (2^(13+2) and the DCT's factor 8), re-centre on 128.
-        let shift = constBits + pass1Bits + 3
-        let round: Int32 = 1 &<< (shift - 1)
-        for row in 0..<8 {
-            let w = workspace + row * 8
-            let out = output + row * stride
-            if w[1] == 0 && w[2] == 0 && w[3] == 0 && w[4] == 0 && w[5] == 0 && w[6] == 0 && w[7] == 0 {
-                let value = clampSample((w[0] &+ (1 &<< (pass1Bits + 2))) &>> (pass1Bits + 3))
-                for column in 0..<8 { out[column] = value }
-                continue
-            }
-            let r = butterfly(w[0], w[1], w[2], w[3], w[4], w[5], w[6], w[7])
-            out[0] = clampSample((r.0 &+ round) &>> shift)
-            out[1] = clampSample((r.1 &+ round) &>> shift)
-            out[2] = clampSample((r.2 &+ round) &>> shift)
-            out[3] = clampSample((r.3 &+ round) &>> shift)
-            out[4] = clampSample((r.4 &+ round) &>> shift)
-            out[5] = clampSample((r.5 &+ round) &>> shift)
-            out[6] = clampSample((r.6 &+ round) &>> shift)
-            out[7] = clampSample((r.7 &+ round) &>> shift)
+        let r0 = row(0), r1 = row(1), r2 = row(2), r3 = row(3), r4 = row(4), r5 = row(5), r6 = row(6), r7 = row(7)
+
+        // A block with only a DC coefficient (common) is flat: the full computation reduces to this.
+        var acBits = r1 | r2 | r3 | r4 | r5 | r6 | r7
+        acBits[0] |= r0[1] | r0[2] | r0[3] | r0[4] | r0[5] | r0[6] | r0[7]
+        if acBits == .zero {
+            let dc = (Int32(r0[0]) &* quantization[0]) &<< pass1Bits
+            let value = clampSample((dc &+ (1 &<< (pass1Bits + 2))) &>> (pass1Bits + 3))
+            for y in 0..<8 { (output + y * stride).update(repeating: value, count: 8) }
+            return
+        }
+
+        // Pass 1: the 8 columns at once (lane = column), dequantising on the way; results keep
+        // pass1Bits extra bits.
+        let quant = UnsafeRawPointer(quantization)
+        @inline(__always) func dequantized(_ coefficientRow: SIMD8<Int16>, _ index: Int) -> Lanes {
+            Lanes(truncatingIfNeeded: coefficientRow) &* quant.loadUnaligned(fromByteOffset: index * 32, as: Lanes.self)
+        }
+        let columns = butterfly(dequantized(r0, 0), dequantized(r1, 1), dequantized(r2, 2), dequantized(r3, 3),
+                                dequantized(r4, 4), dequantized(r5, 5), dequantized(r6, 6), dequantized(r7, 7))
+        let shift1 = Lanes(repeating: constBits - pass1Bits)
+        let round1 = Lanes(repeating: 1 &<< (constBits - pass1Bits - 1))
+        let rawWorkspace = UnsafeMutableRawPointer(workspace)
+        rawWorkspace.storeBytes(of: (columns.0 &+ round1) &>> shift1, toByteOffset: 0, as: Lanes.self)
+        rawWorkspace.storeBytes(of: (columns.1 &+ round1) &>> shift1, toByteOffset: 32, as: Lanes.self)
+        rawWorkspace.storeBytes(of: (columns.2 &+ round1) &>> shift1, toByteOffset: 64, as: Lanes.self)
+        rawWorkspace.storeBytes(of: (columns.3 &+ round1) &>> shift1, toByteOffset: 96, as: Lanes.self)
+        rawWorkspace.storeBytes(of: (columns.4 &+ round1) &>> shift1, toByteOffset: 128, as: Lanes.self)
+        rawWorkspace.storeBytes(of: (columns.5 &+ round1) &>> shift1, toByteOffset: 160, as: Lanes.self)
+        rawWorkspace.storeBytes(of: (columns.6 &+ round1) &>> shift1, toByteOffset: 192, as: Lanes.self)
+        rawWorkspace.storeBytes(of: (columns.7 &+ round1) &>> shift1, toByteOffset: 224, as: Lanes.self)
+
+        // Pass 2: the 8 rows at once (lane = row), reading the workspace transposed; remove the
+        // scaling (2^(13+2) and the DCT's factor 8) and re-centre on 128.
+        @inline(__always) func column(_ k: Int) -> Lanes {
+            Lanes(workspace[k], workspace[8 + k], workspace[16 + k], workspace[24 + k],
+                  workspace[32 + k], workspace[40 + k], workspace[48 + k], workspace[56 + k])
+        }
+        let rows = butterfly(column(0), column(1), column(2), column(3), column(4), column(5), column(6), column(7))
+        let shift2 = Lanes(repeating: constBits + pass1Bits + 3)
+        let round2Centre = Lanes(repeating: (1 &<< (constBits + pass1Bits + 2)) &+ (128 &<< (constBits + pass1Bits + 3)))
+        @inline(__always) func samples(_ values: Lanes) -> SIMD8<UInt8> {
+            let shifted = (values &+ round2Centre) &>> shift2
+            return SIMD8<UInt8>(truncatingIfNeeded: shifted.clamped(lowerBound: .zero, upperBound: Lanes(repeating: 255)))
+        }
+        let s0 = samples(rows.0), s1 = samples(rows.1), s2 = samples(rows.2), s3 = samples(rows.3)
+        let s4 = samples(rows.4), s5 = samples(rows.5), s6 = samples(rows.6), s7 = samples(rows.7)
+        for y in 0..<8 {
+            let out = output + y * stride
+            out[0] = s0[y]; out[1] = s1[y]; out[2] = s2[y]; out[3] = s3[y]
+            out[4] = s4[y]; out[5] = s5[y]; out[6] = s6[y]; out[7] = s7[y]
         }
     }
 
     /// A level-shifted sample (centred on 0) as an 8-bit sample.
     @inline(__always)
     private static func clampSample(_ value: Int32) -> UInt8 {
-        let shifted = value &+ 128
-        return UInt8(truncatingIfNeeded: shifted < 0 ? 0 : (shifted > 255 ? 255 : shifted))
+        UInt8(truncatingIfNeeded: min(max(value &+ 128, 0), 255))
     }
 
-    /// The 8-point 1-D inverse DCT shared by both passes; outputs are scaled by 2^13.
+    /// The 8-point 1-D inverse DCT shared by both passes, on 8 independent lanes; outputs are
+    /// scaled by 2^13.
     @inline(__always)
-    private static func butterfly(_ x0: Int32, _ x1: Int32, _ x2: Int32, _ x3: Int32,
-                                  _ x4: Int32, _ x5: Int32, _ x6: Int32, _ x7: Int32)
-        -> (Int32, Int32, Int32, Int32, Int32, Int32, Int32, Int32) {
+    private static func butterfly(_ x0: Lanes, _ x1: Lanes, _ x2: Lanes, _ x3: Lanes,
+                                  _ x4: Lanes, _ x5: Lanes, _ x6: Lanes, _ x7: Lanes)
+        -> (Lanes, Lanes, Lanes, Lanes, Lanes, Lanes, Lanes, Lanes) {
         // Even part: inputs 0, 2, 4, 6.
         let z1 = (x2 &+ x6) &* fix0_541196100
         let tmp2 = z1 &+ x6 &* (-fix1_847759065)
         let tmp3 = z1 &+ x2 &* fix0_765366865
-        let tmp0 = (x0 &+ x4) &<< constBits
-        let tmp1 = (x0 &- x4) &<< constBits
+        let tmp0 = (x0 &+ x4) &<< Lanes(repeating: constBits)
+        let tmp1 = (x0 &- x4) &<< Lanes(repeating: constBits)
         let tmp10 = tmp0 &+ tmp3, tmp13 = tmp0 &- tmp3
         let tmp11 = tmp1 &+ tmp2, tmp12 = tmp1 &- tmp2
 
