@@ -175,9 +175,11 @@ private struct JPEGDecodingSession {
         if frame.components.count == 1 {
             let plane = planes[0]
             var samples = [UInt8](repeating: 0, count: width * height)
-            for row in 0..<height {
-                let start = row * plane.stride
-                samples.replaceSubrange((row * width)..<((row + 1) * width), with: plane.samples[start..<(start + width)])
+            plane.samples.withUnsafeBufferPointer { source in
+                samples.withUnsafeMutableBufferPointer { target in
+                    guard let from = source.baseAddress, let to = target.baseAddress else { return }
+                    for row in 0..<height { (to + row * width).update(from: from + row * plane.stride, count: width) }
+                }
             }
             guard let image = Image(width: width, height: height, layout: .gray, samples: samples) else { throw JPEGError.noImageData }
             return image

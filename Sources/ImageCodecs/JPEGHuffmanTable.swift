@@ -10,8 +10,8 @@ final class JPEGHuffmanTable {
     let lookup: UnsafeMutablePointer<UInt16>
     /// For each code length 1...16: the largest code of that length (-1 when there is none),
     /// and the offset that turns a code of that length into an index into `symbols`.
-    private var maxCode = [Int32](repeating: -1, count: 17)
-    private var symbolOffset = [Int32](repeating: 0, count: 17)
+    private let maxCode: [Int32]
+    private let symbolOffset: [Int32]
     private let symbols: [UInt8]
 
     /// Builds the table from the 16 code-length counts and the symbols in code order.
@@ -21,6 +21,8 @@ final class JPEGHuffmanTable {
         lookup = UnsafeMutablePointer<UInt16>.allocate(capacity: Self.lookupSize)
         lookup.initialize(repeating: 0, count: Self.lookupSize)
         self.symbols = Array(symbols)
+        var maxCode = [Int32](repeating: -1, count: 17)
+        var symbolOffset = [Int32](repeating: 0, count: 17)
         var code = 0, symbolIndex = 0
         for length in 1...16 {
             let count = Int(counts[length - 1])
@@ -43,6 +45,8 @@ final class JPEGHuffmanTable {
             if count > 0 { maxCode[length] = Int32(code - 1) }
             code <<= 1
         }
+        self.maxCode = maxCode
+        self.symbolOffset = symbolOffset
     }
 
     deinit { lookup.deallocate() }
