@@ -5,26 +5,10 @@ enum JPEGColorConversion {
     private static let half = 1 << (scaleBits - 1)
     private static func fixed(_ x: Double) -> Int { Int(x * Double(1 << scaleBits) + 0.5) }
 
-    /// Per chroma value, four 256-entry tables one after another: R from Cr, B from Cb (both
-    /// final), and G's contributions from Cr and from Cb before the final shift (the rounding
-    /// half folded into Cb's). Allocated once for the life of the process.
-    private static let tables: UnsafePointer<Int32> = {
-        let table = UnsafeMutablePointer<Int32>.allocate(capacity: 4 * 256)
-        for value in 0..<256 {
-            let centred = value - 128
-            table[value] = Int32((fixed(1.40200) * centred + half) >> scaleBits)
-            table[256 + value] = Int32((fixed(1.77200) * centred + half) >> scaleBits)
-            table[512 + value] = Int32(-fixed(0.71414) * centred)
-            table[768 + value] = Int32(-fixed(0.34414) * centred + half)
-        }
-        return UnsafePointer(table)
-    }()
-
     /// Interleaves three full-resolution planes as RGB, converting from YCbCr when `isYCbCr`.
     static func interleave(_ y: JPEGPlane, _ cb: JPEGPlane, _ cr: JPEGPlane, width: Int, height: Int,
                            isYCbCr: Bool) -> [UInt8] {
         var output = [UInt8](repeating: 0, count: width * height * 3)
-        let tables = Self.tables
         y.samples.withUnsafeBufferPointer { yBuffer in
             cb.samples.withUnsafeBufferPointer { cbBuffer in
                 cr.samples.withUnsafeBufferPointer { crBuffer in
@@ -35,7 +19,7 @@ enum JPEGColorConversion {
                             let outRow = out + row * width * 3
                             let yRow = yBase + row * y.stride, cbRow = cbBase + row * cb.stride, crRow = crBase + row * cr.stride
                             if isYCbCr {
-                                convertRow(yRow, cbRow, crRow, count: width, tables: tables, into: outRow)
+                                convertRow(yRow, cbRow, crRow, count: width, into: outRow)
                             } else {
                                 for x in 0..<width {
                                     outRow[3 * x] = yRow[x]
@@ -51,12 +35,12 @@ enum JPEGColorConversion {
         return output
     }
 
-    /// The table arithmetic written out (same integers, same results) so that the compiler
-    /// can vectorise it: table look-ups would need gathers.
+    /// libjpeg-turbo keeps these products in 256-entry tables; computing them gives the same
+    /// integers and lets the compiler vectorise the loop (look-ups would need gathers).
     @inline(__always)
     private static func convertRow(_ luma: UnsafePointer<UInt8>, _ blueDifference: UnsafePointer<UInt8>,
                                    _ redDifference: UnsafePointer<UInt8>, count: Int,
-                                   tables: UnsafePointer<Int32>, into out: UnsafeMutablePointer<UInt8>) {
+                                   into out: UnsafeMutablePointer<UInt8>) {
         let rFromCr = Int32(fixed(1.40200)), bFromCb = Int32(fixed(1.77200))
         let gFromCr = -Int32(fixed(0.71414)), gFromCb = -Int32(fixed(0.34414))
         let rounding = Int32(half)
