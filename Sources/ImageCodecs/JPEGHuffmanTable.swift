@@ -18,17 +18,26 @@ final class JPEGHuffmanTable {
     /// Refuses counts that describe more codes than fit (as libjpeg does, the all-ones code of
     /// each length included).
     init(counts: UnsafeBufferPointer<UInt8>, symbols: UnsafeBufferPointer<UInt8>) throws {
-        lookup = UnsafeMutablePointer<UInt16>.allocate(capacity: Self.lookupSize)
-        lookup.initialize(repeating: 0, count: Self.lookupSize)
-        self.symbols = Array(symbols)
-        var maxCode = [Int32](repeating: -1, count: 17)
-        var symbolOffset = [Int32](repeating: 0, count: 17)
+        // Validate before allocating: a class initialiser that throws part-way never runs deinit.
         var code = 0, symbolIndex = 0
         for length in 1...16 {
             let count = Int(counts[length - 1])
             guard code + count < 1 << length, symbolIndex + count <= symbols.count else {
                 throw JPEGError.malformedSegment(marker: "DHT", reason: "its code-length counts describe more codes than fit in \(length) bits")
             }
+            code = (code + count) << 1
+            symbolIndex += count
+        }
+
+        lookup = UnsafeMutablePointer<UInt16>.allocate(capacity: Self.lookupSize)
+        lookup.initialize(repeating: 0, count: Self.lookupSize)
+        self.symbols = Array(symbols)
+        var maxCode = [Int32](repeating: -1, count: 17)
+        var symbolOffset = [Int32](repeating: 0, count: 17)
+        code = 0
+        symbolIndex = 0
+        for length in 1...16 {
+            let count = Int(counts[length - 1])
             symbolOffset[length] = Int32(symbolIndex - code)
             if length <= Self.lookupBits {
                 let shift = Self.lookupBits - length
