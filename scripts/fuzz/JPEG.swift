@@ -1,7 +1,10 @@
-// libFuzzer harness for the JPEG decoder. Built by scripts/fuzz.sh with -sanitize=fuzzer,address,
-// either against the ImageCodecs module or compiled together with its sources (hence canImport).
-// By hand: swiftc -O -sanitize=fuzzer,address -parse-as-library \
-//     Sources/ImageCodecs/Image.swift Sources/ImageCodecs/JPEG*.swift scripts/fuzz/JPEG.swift -o jpeg-fuzz
+// libFuzzer harness for the JPEG decoder: scripts/fuzz.sh JPEG SECONDS
+// fuzz-modules: Compression ImageCodecs
+// fuzz-seeds: Tests/ImageCodecsTests/Fixtures/jpeg
+// fuzz-max-len: 8192
+// (canImport also lets it be compiled together with the sources by hand:
+//  swiftc -O -sanitize=fuzzer,address -parse-as-library \
+//      Sources/ImageCodecs/Image.swift Sources/ImageCodecs/JPEG*.swift scripts/fuzz/JPEG.swift -o jpeg-fuzz)
 #if canImport(ImageCodecs)
 import ImageCodecs
 #endif
