@@ -39,10 +39,10 @@ enum JPEGUpsampler {
                                 if horizontal == 1 {
                                     let bias: Int32 = isUpper ? 1 : 2
                                     for x in 0..<inWidth {
-                                        rowBase[x] = UInt8(truncatingIfNeeded: (Int32(current[x]) * 3 + Int32(neighbour[x]) + bias) >> 2)
+                                        rowBase[x] = UInt8(truncatingIfNeeded: (Int32(current[x]) &* 3 &+ Int32(neighbour[x]) &+ bias) &>> 2)
                                     }
                                 } else {
-                                    for x in 0..<inWidth { sums[x] = Int32(current[x]) * 3 + Int32(neighbour[x]) }
+                                    for x in 0..<inWidth { sums[x] = Int32(current[x]) &* 3 &+ Int32(neighbour[x]) }
                                     interpolateColumnSums(sums, count: inWidth, into: rowBase)
                                 }
                             } else if vertical == 1 && fancyH2 {
@@ -63,30 +63,30 @@ enum JPEGUpsampler {
     @inline(__always)
     private static func interpolateRow(_ input: UnsafePointer<UInt8>, count: Int, into output: UnsafeMutablePointer<UInt8>) {
         output[0] = input[0]
-        output[1] = UInt8(truncatingIfNeeded: (Int32(input[0]) * 3 + Int32(input[1]) + 2) >> 2)
+        output[1] = UInt8(truncatingIfNeeded: (Int32(input[0]) &* 3 &+ Int32(input[1]) &+ 2) >> 2)
         for x in 1..<(count - 1) {
-            let near = Int32(input[x]) * 3
-            output[2 * x] = UInt8(truncatingIfNeeded: (near + Int32(input[x - 1]) + 1) >> 2)
-            output[2 * x + 1] = UInt8(truncatingIfNeeded: (near + Int32(input[x + 1]) + 2) >> 2)
+            let near = Int32(input[x]) &* 3
+            output[2 &* x] = UInt8(truncatingIfNeeded: (near &+ Int32(input[x &- 1]) &+ 1) >> 2)
+            output[2 &* x &+ 1] = UInt8(truncatingIfNeeded: (near &+ Int32(input[x &+ 1]) &+ 2) >> 2)
         }
         let last = count - 1
-        output[2 * last] = UInt8(truncatingIfNeeded: (Int32(input[last]) * 3 + Int32(input[last - 1]) + 1) >> 2)
-        output[2 * last + 1] = input[last]
+        output[2 &* last] = UInt8(truncatingIfNeeded: (Int32(input[last]) &* 3 &+ Int32(input[last - 1]) &+ 1) >> 2)
+        output[2 &* last &+ 1] = input[last]
     }
 
     /// 2x horizontal interpolation of vertically interpolated column sums (each 4x a sample),
     /// completing h2v2 triangular upsampling; `count` > 2.
     @inline(__always)
     private static func interpolateColumnSums(_ sums: UnsafePointer<Int32>, count: Int, into output: UnsafeMutablePointer<UInt8>) {
-        output[0] = UInt8(truncatingIfNeeded: (sums[0] * 4 + 8) >> 4)
-        output[1] = UInt8(truncatingIfNeeded: (sums[0] * 3 + sums[1] + 7) >> 4)
+        output[0] = UInt8(truncatingIfNeeded: (sums[0] &* 4 &+ 8) >> 4)
+        output[1] = UInt8(truncatingIfNeeded: (sums[0] &* 3 &+ sums[1] &+ 7) >> 4)
         for x in 1..<(count - 1) {
-            let near = sums[x] * 3
-            output[2 * x] = UInt8(truncatingIfNeeded: (near + sums[x - 1] + 8) >> 4)
-            output[2 * x + 1] = UInt8(truncatingIfNeeded: (near + sums[x + 1] + 7) >> 4)
+            let near = sums[x] &* 3
+            output[2 &* x] = UInt8(truncatingIfNeeded: (near &+ sums[x &- 1] &+ 8) >> 4)
+            output[2 &* x &+ 1] = UInt8(truncatingIfNeeded: (near &+ sums[x &+ 1] &+ 7) >> 4)
         }
         let last = count - 1
-        output[2 * last] = UInt8(truncatingIfNeeded: (sums[last] * 3 + sums[last - 1] + 8) >> 4)
-        output[2 * last + 1] = UInt8(truncatingIfNeeded: (sums[last] * 4 + 7) >> 4)
+        output[2 &* last] = UInt8(truncatingIfNeeded: (sums[last] &* 3 &+ sums[last - 1] &+ 8) >> 4)
+        output[2 &* last &+ 1] = UInt8(truncatingIfNeeded: (sums[last] &* 4 &+ 7) >> 4)
     }
 }
