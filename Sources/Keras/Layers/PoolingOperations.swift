@@ -1,0 +1,122 @@
+/// MaxPooling2D / AveragePooling2D. Padded positions never win a max and are not counted in an
+/// average (TensorFlow's 'same' pooling divides by the number of real pixels under the window).
+final class Pool2DOperation: Operation {
+    enum Kind { case max, average }
+    let kind: Kind
+    let window: Window2D
+    let channels: Int
+
+    init(kind: Kind, window: Window2D, channels: Int) {
+        self.kind = kind
+        self.window = window
+        self.channels = channels
+    }
+
+    func run(_ inputs: OperationInputs, output: UnsafeMutablePointer<Float>, batch: Int,
+             scratch: UnsafeMutablePointer<Float>) {
+        let w = window
+        let channels = self.channels
+        let inputSize = w.inputPixels &* channels
+        let outputSize = w.outputPixels &* channels
+        for image in 0..<batch {
+            let source = inputs[0] + image &* inputSize
+            let destination = output + image &* outputSize
+            for outY in 0..<w.outputHeight {
+                let startY = outY &* w.strideHeight &- w.padTop
+                let y0 = max(startY, 0), y1 = min(startY &+ w.kernelHeight, w.inputHeight)
+                for outX in 0..<w.outputWidth {
+                    let startX = outX &* w.strideWidth &- w.padLeft
+                    let x0 = max(startX, 0), x1 = min(startX &+ w.kernelWidth, w.inputWidth)
+                    let result = destination + (outY &* w.outputWidth &+ outX) &* channels
+                    result.update(repeating: kind == .max ? -Float.infinity : 0, count: channels)
+                    for y in y0..<max(y0, y1) {
+                        for x in x0..<max(x0, x1) {
+                            let pixel = source + (y &* w.inputWidth &+ x) &* channels
+                            if kind == .max {
+                                for c in 0..<channels { result[c] = max(result[c], pixel[c]) }
+                            } else {
+                                for c in 0..<channels { result[c] += pixel[c] }
+                            }
+                        }
+                    }
+                    if kind == .average {
+                        let count = Float(max(y1 &- y0, 0) &* max(x1 &- x0, 0))
+                        if count > 0 { for c in 0..<channels { result[c] /= count } }
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// GlobalAveragePooling2D / GlobalMaxPooling2D: one value per channel over all pixels.
+final class GlobalPool2DOperation: Operation {
+    let kind: Pool2DOperation.Kind
+    let pixels: Int
+    let channels: Int
+
+    init(kind: Pool2DOperation.Kind, pixels: Int, channels: Int) {
+        self.kind = kind
+        self.pixels = pixels
+        self.channels = channels
+    }
+
+    func run(_ inputs: OperationInputs, output: UnsafeMutablePointer<Float>, batch: Int,
+             scratch: UnsafeMutablePointer<Float>) {
+        for image in 0..<batch {
+            let source = inputs[0] + image &* pixels &* channels
+            let result = output + image &* channels
+            result.update(from: source, count: channels)
+            for pixel in 1..<max(pixels, 1) {
+                let row = source + pixel &* channels
+                if kind == .max {
+                    for c in 0..<channels { result[c] = max(result[c], row[c]) }
+                } else {
+                    for c in 0..<channels { result[c] += row[c] }
+                }
+            }
+            if kind == .average {
+                let count = Float(pixels)
+                for c in 0..<channels { result[c] /= count }
+            }
+        }
+    }
+}
+
+/// ZeroPadding2D and Cropping2D: output pixel (y, x) takes input pixel (y + offsetY, x + offsetX),
+/// or zero outside the input (negative offsets pad, positive ones crop).
+final class SpatialShiftOperation: Operation {
+    let inputHeight: Int, inputWidth: Int, channels: Int
+    let outputHeight: Int, outputWidth: Int
+    let offsetY: Int, offsetX: Int
+
+    init(input: (Int, Int), output: (Int, Int), channels: Int, offset: (Int, Int)) {
+        (inputHeight, inputWidth) = input
+        (outputHeight, outputWidth) = output
+        self.channels = channels
+        (offsetY, offsetX) = offset
+    }
+
+    func run(_ inputs: OperationInputs, output: UnsafeMutablePointer<Float>, batch: Int,
+             scratch: UnsafeMutablePointer<Float>) {
+        let inputSize = inputHeight &* inputWidth &* channels
+        let rowLength = outputWidth &* channels
+        let x0 = max(0, -offsetX), x1 = min(outputWidth, inputWidth &- offsetX)
+        for image in 0..<batch {
+            let source = inputs[0] + image &* inputSize
+            let destination = output + image &* outputHeight &* rowLength
+            for y in 0..<outputHeight {
+                let row = destination + y &* rowLength
+                let inY = y &+ offsetY
+                guard inY >= 0, inY < inputHeight, x1 > x0 else {
+                    row.update(repeating: 0, count: rowLength)
+                    continue
+                }
+                row.update(repeating: 0, count: x0 &* channels)
+                row.advanced(by: x0 &* channels).update(
+                    from: source + (inY &* inputWidth &+ x0 &+ offsetX) &* channels, count: (x1 &- x0) &* channels)
+                row.advanced(by: x1 &* channels).update(repeating: 0, count: (outputWidth &- x1) &* channels)
+            }
+        }
+    }
+}
