@@ -58,11 +58,9 @@ enum Activation: Equatable {
         case .linear:
             return
         case .relu:
-            applyVectorized(x, count: count) { v in v.replacing(with: 0, where: v .< 0) }
+            clamp(x, count: count, lower: 0, upper: .infinity)
         case .relu6:
-            applyVectorized(x, count: count) { v in
-                v.replacing(with: 0, where: v .< 0).replacing(with: 6, where: v .> 6)
-            }
+            clamp(x, count: count, lower: 0, upper: 6)
         case .softmax:
             applySoftmax(x, count: count, axisLength: rowLength, inner: 1)
         default:
@@ -100,17 +98,16 @@ enum Activation: Equatable {
     }
 }
 
-@inline(__always)
-private func applyVectorized(_ x: UnsafeMutablePointer<Float>, count: Int, _ body: (Vec8) -> Vec8) {
+/// x = min(max(x, lower), upper), eight lanes at a time.
+private func clamp(_ x: UnsafeMutablePointer<Float>, count: Int, lower: Float, upper: Float) {
+    let low = Vec8(repeating: lower), high = Vec8(repeating: upper)
     var index = 0
     while index &+ 8 <= count {
-        store8(body(load8(x + index)), x + index)
+        store8(lanewiseMin(lanewiseMax(load8(x + index), low), high), x + index)
         index &+= 8
     }
     while index < count {
-        var lane = Vec8(repeating: 0)
-        lane[0] = x[index]
-        x[index] = body(lane)[0]
+        x[index] = min(max(x[index], lower), upper)
         index &+= 1
     }
 }

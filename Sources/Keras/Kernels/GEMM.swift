@@ -1,9 +1,11 @@
-/// Matrix multiply for convolutions and Dense layers: C[m][n] = bias[n] + sum_k A[m][k] * B[k][n].
+/// Matrix multiply for convolutions and Dense layers: C[m][n] = bias[n] + sum_k A[m][k] * B[k][n],
+/// optionally clamped (ReLU) as it is stored.
 ///
 /// B (the weights) is packed once at load into column panels 16 wide, zero-padded, so the inner
-/// loop reads it contiguously. A 6x16 register tile (12 vector accumulators, the AVX2 register file
-/// minus loads and a broadcast) covers full row blocks; left-over rows use a one-row kernel with
-/// the K loop unrolled so that eight independent accumulators hide the FMA latency.
+/// loop reads it contiguously. A 6x16 register tile (12 vector accumulators: the AVX2 register
+/// file minus two loads and a broadcast) covers blocks of rows (`multiplyBlock`, which convolutions
+/// call directly on the image); `gemm` multiplies activations in place for Dense layers, with a
+/// one-row kernel for left-over rows whose unrolled K loop keeps eight accumulators in flight.
 final class PackedMatrix {
     static let panelWidth = 16
     let rows: Int      // K
@@ -36,9 +38,24 @@ final class PackedMatrix {
     }
 }
 
+/// What happens to results as they are stored: the activations cheap enough to fuse.
+enum GEMMEpilogue {
+    case none, relu, relu6
+
+    /// The epilogue that implements `activation`, if any; the caller applies the rest afterwards.
+    static func fusing(_ activation: Activation) -> GEMMEpilogue? {
+        switch activation {
+        case .linear: return GEMMEpilogue.none
+        case .relu: return .relu
+        case .relu6: return .relu6
+        default: return nil
+        }
+    }
+}
+
 /// C (m x n, row stride ldc) = A (m x k, row stride lda) * B + bias.
 func gemm(rowCount m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
-          c: UnsafeMutablePointer<Float>, ldc: Int) {
+          c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: GEMMEpilogue) {
     let k = b.rows
     let width = PackedMatrix.panelWidth
     for panel in 0..<b.panelCount {
@@ -48,66 +65,103 @@ func gemm(rowCount m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
         let columns = min(width, b.columns &- firstColumn)
         var row = 0
         while row &+ 6 <= m {
-            kernel6x16(k: k, a: a + row &* lda, lda: lda, b: bPanel, bias: bias,
-                       c: c + (row &* ldc &+ firstColumn), ldc: ldc, columns: columns)
+            multiplyBlock(rows: 6, a: a + row &* lda, rowStride: lda, segmentCount: 1, segmentLength: k,
+                          segmentStride: 0, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn), ldc: ldc,
+                          columns: columns, epilogue: epilogue)
             row &+= 6
         }
         while row < m {
-            kernel1x16(k: k, a: a + row &* lda, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn),
-                       columns: columns)
+            multiplyRow(k: k, a: a + row &* lda, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn),
+                        columns: columns, epilogue: epilogue)
             row &+= 1
         }
     }
 }
 
 @inline(__always)
-private func storeRow(_ low: Vec8, _ high: Vec8, _ c: UnsafeMutablePointer<Float>, columns: Int) {
+private func finish(_ value: Vec8, _ epilogue: GEMMEpilogue) -> Vec8 {
+    switch epilogue {
+    case .none: return value
+    case .relu: return lanewiseMax(value, Vec8(repeating: 0))
+    case .relu6: return lanewiseMin(lanewiseMax(value, Vec8(repeating: 0)), Vec8(repeating: 6))
+    }
+}
+
+/// Stores 16 results, or the first `columns` of them (the last panel of an N that is not a
+/// multiple of 16).
+@inline(__always)
+private func storeRow(_ low: Vec8, _ high: Vec8, _ c: UnsafeMutablePointer<Float>, columns: Int,
+                      epilogue: GEMMEpilogue) {
+    let low = finish(low, epilogue), high = finish(high, epilogue)
     if columns == 16 {
         store8(low, c)
         store8(high, c + 8)
     } else {
-        for lane in 0..<min(columns, 8) { c[lane] = low[lane] }
-        if columns > 8 { for lane in 0..<(columns &- 8) { c[8 &+ lane] = high[lane] } }
+        storePartialRow(low, high, c, columns: columns)
     }
 }
 
+@inline(never)
+private func storePartialRow(_ low: Vec8, _ high: Vec8, _ c: UnsafeMutablePointer<Float>, columns: Int) {
+    for lane in 0..<min(columns, 8) { c[lane] = low[lane] }
+    if columns > 8 { for lane in 0..<(columns &- 8) { c[8 &+ lane] = high[lane] } }
+}
+
+/// The 6x16 register tile: up to six rows of A against one 16-column panel of B.
+///
+/// Row r of A starts at a + r * rowStride (rows past `rows` repeat row 0 and are not stored). K is
+/// walked as `segmentCount` runs of `segmentLength` contiguous values, A advancing by
+/// `segmentStride` between runs while B continues: this lets a convolution read its patches
+/// straight from the image, one kernel row per segment (implicit GEMM, no im2col copy).
 @inline(__always)
-private func kernel6x16(k: Int, a: UnsafePointer<Float>, lda: Int, b: UnsafePointer<Float>,
-                        bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int) {
-    let a0 = a, a1 = a + lda, a2 = a + 2 &* lda, a3 = a + 3 &* lda, a4 = a + 4 &* lda, a5 = a + 5 &* lda
+func multiplyBlock(rows: Int, a: UnsafePointer<Float>, rowStride: Int, segmentCount: Int, segmentLength: Int,
+                   segmentStride: Int, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                   c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, epilogue: GEMMEpilogue) {
     let biasLow = load8(bias), biasHigh = load8(bias + 8)
     var c0l = biasLow, c0h = biasHigh, c1l = biasLow, c1h = biasHigh, c2l = biasLow, c2h = biasHigh
     var c3l = biasLow, c3h = biasHigh, c4l = biasLow, c4h = biasHigh, c5l = biasLow, c5h = biasHigh
+    var a0 = a
+    var a1 = rows > 1 ? a + rowStride : a
+    var a2 = rows > 2 ? a + 2 &* rowStride : a
+    var a3 = rows > 3 ? a + 3 &* rowStride : a
+    var a4 = rows > 4 ? a + 4 &* rowStride : a
+    var a5 = rows > 5 ? a + 5 &* rowStride : a
     var bp = b
-    var index = 0
-    while index < k {
-        let bl = load8(bp), bh = load8(bp + 8)
-        var s = Vec8(repeating: a0[index])
-        multiplyAdd(&c0l, s, bl); multiplyAdd(&c0h, s, bh)
-        s = Vec8(repeating: a1[index])
-        multiplyAdd(&c1l, s, bl); multiplyAdd(&c1h, s, bh)
-        s = Vec8(repeating: a2[index])
-        multiplyAdd(&c2l, s, bl); multiplyAdd(&c2h, s, bh)
-        s = Vec8(repeating: a3[index])
-        multiplyAdd(&c3l, s, bl); multiplyAdd(&c3h, s, bh)
-        s = Vec8(repeating: a4[index])
-        multiplyAdd(&c4l, s, bl); multiplyAdd(&c4h, s, bh)
-        s = Vec8(repeating: a5[index])
-        multiplyAdd(&c5l, s, bl); multiplyAdd(&c5h, s, bh)
-        bp += 16
-        index &+= 1
+    for _ in 0..<segmentCount {
+        var index = 0
+        while index < segmentLength {
+            let bl = load8(bp), bh = load8(bp + 8)
+            var s = Vec8(repeating: a0[index])
+            multiplyAdd(&c0l, s, bl); multiplyAdd(&c0h, s, bh)
+            s = Vec8(repeating: a1[index])
+            multiplyAdd(&c1l, s, bl); multiplyAdd(&c1h, s, bh)
+            s = Vec8(repeating: a2[index])
+            multiplyAdd(&c2l, s, bl); multiplyAdd(&c2h, s, bh)
+            s = Vec8(repeating: a3[index])
+            multiplyAdd(&c3l, s, bl); multiplyAdd(&c3h, s, bh)
+            s = Vec8(repeating: a4[index])
+            multiplyAdd(&c4l, s, bl); multiplyAdd(&c4h, s, bh)
+            s = Vec8(repeating: a5[index])
+            multiplyAdd(&c5l, s, bl); multiplyAdd(&c5h, s, bh)
+            bp += 16
+            index &+= 1
+        }
+        a0 += segmentStride; a1 += segmentStride; a2 += segmentStride
+        a3 += segmentStride; a4 += segmentStride; a5 += segmentStride
     }
-    storeRow(c0l, c0h, c, columns: columns)
-    storeRow(c1l, c1h, c + ldc, columns: columns)
-    storeRow(c2l, c2h, c + 2 &* ldc, columns: columns)
-    storeRow(c3l, c3h, c + 3 &* ldc, columns: columns)
-    storeRow(c4l, c4h, c + 4 &* ldc, columns: columns)
-    storeRow(c5l, c5h, c + 5 &* ldc, columns: columns)
+    storeRow(c0l, c0h, c, columns: columns, epilogue: epilogue)
+    if rows > 1 { storeRow(c1l, c1h, c + ldc, columns: columns, epilogue: epilogue) }
+    if rows > 2 { storeRow(c2l, c2h, c + 2 &* ldc, columns: columns, epilogue: epilogue) }
+    if rows > 3 { storeRow(c3l, c3h, c + 3 &* ldc, columns: columns, epilogue: epilogue) }
+    if rows > 4 { storeRow(c4l, c4h, c + 4 &* ldc, columns: columns, epilogue: epilogue) }
+    if rows > 5 { storeRow(c5l, c5h, c + 5 &* ldc, columns: columns, epilogue: epilogue) }
 }
 
+/// One row of A against one panel, K unrolled by four so eight accumulators hide FMA latency
+/// (a Dense layer on a single sample is this loop).
 @inline(__always)
-private func kernel1x16(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                        c: UnsafeMutablePointer<Float>, columns: Int) {
+private func multiplyRow(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                         c: UnsafeMutablePointer<Float>, columns: Int, epilogue: GEMMEpilogue) {
     var l0 = load8(bias), h0 = load8(bias + 8)
     var l1 = Vec8(), h1 = Vec8(), l2 = Vec8(), h2 = Vec8(), l3 = Vec8(), h3 = Vec8()
     var index = 0
@@ -128,5 +182,5 @@ private func kernel1x16(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>
         bp += 16
         index &+= 1
     }
-    storeRow((l0 + l1) + (l2 + l3), (h0 + h1) + (h2 + h3), c, columns: columns)
+    storeRow((l0 + l1) + (l2 + l3), (h0 + h1) + (h2 + h3), c, columns: columns, epilogue: epilogue)
 }

@@ -48,3 +48,11 @@ final class AlignedBuffer {
 
     deinit { UnsafeMutableRawPointer(pointer).deallocate() }
 }
+
+/// Lane-wise maximum and minimum as compare + blend. (The standard library's generic
+/// `pointwiseMax` goes lane by lane through `Swift.max`.)
+@inline(__always)
+func lanewiseMax(_ a: Vec8, _ b: Vec8) -> Vec8 { a.replacing(with: b, where: a .< b) }
+
+@inline(__always)
+func lanewiseMin(_ a: Vec8, _ b: Vec8) -> Vec8 { a.replacing(with: b, where: b .< a) }

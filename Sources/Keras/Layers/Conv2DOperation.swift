@@ -1,5 +1,7 @@
-/// Conv2D as im2col + GEMM, in tiles of output rows so the unfolded patch matrix stays in cache.
-/// A 1x1, stride-1, unpadded convolution skips im2col: the NHWC input already is the matrix.
+/// Conv2D as implicit GEMM: groups of up to six output pixels of one row are multiplied against
+/// the packed kernel straight from the NHWC image, one kernel row (kw x in contiguous values) per
+/// segment. Pixels whose window crosses the left/right edge ('same' padding), and every pixel of
+/// a convolution dilated along the width, are unfolded (im2col) into a small scratch block first.
 final class Conv2DOperation: ChannelAffineFoldable {
     let window: Window2D
     let inputChannels: Int
@@ -9,8 +11,9 @@ final class Conv2DOperation: ChannelAffineFoldable {
     private(set) var bias: [Float]
     var activation: Activation
     private var packed: PackedMatrix?
-    /// Output pixels unfolded per tile: about 48 KiB of patches, a multiple of the GEMM's 6 rows.
-    private let tileRows: Int
+    /// Output columns whose window lies inside the image horizontally: [interiorStart, interiorEnd).
+    private let interiorStart: Int
+    private let interiorEnd: Int
 
     init(window: Window2D, inputChannels: Int, outputChannels: Int, kernel: [Float], bias: [Float],
          activation: Activation) {
@@ -20,8 +23,15 @@ final class Conv2DOperation: ChannelAffineFoldable {
         self.kernel = kernel
         self.bias = bias
         self.activation = activation
-        let patch = window.kernelHeight * window.kernelWidth * inputChannels
-        tileRows = min(max(6, (12_288 / max(patch, 1)) / 6 * 6), max(window.outputPixels, 1))
+        if window.dilationWidth == 1 {
+            let start = (window.padLeft + window.strideWidth - 1) / window.strideWidth
+            let last = (window.inputWidth - window.kernelWidth + window.padLeft)
+            interiorStart = min(start, window.outputWidth)
+            interiorEnd = last < 0 ? interiorStart : max(interiorStart, min(window.outputWidth, last / window.strideWidth + 1))
+        } else {
+            interiorStart = 0
+            interiorEnd = 0
+        }
     }
 
     private var patchLength: Int { window.kernelHeight * window.kernelWidth * inputChannels }
@@ -44,67 +54,95 @@ final class Conv2DOperation: ChannelAffineFoldable {
         packed = PackedMatrix(weights: kernel, rows: patchLength, columns: outputChannels, bias: bias)
     }
 
-    func scratchCount(batch: Int) -> Int { isPointwise ? 0 : tileRows * patchLength }
+    func scratchCount(batch: Int) -> Int { isPointwise ? 0 : 6 * patchLength }
 
     func run(_ inputs: OperationInputs, output: UnsafeMutablePointer<Float>, batch: Int,
              scratch: UnsafeMutablePointer<Float>) {
         guard let packed else { return }
         let input = inputs[0]
-        let inputSize = window.inputPixels &* inputChannels
-        let outputSize = window.outputPixels &* outputChannels
+        let fused = GEMMEpilogue.fusing(activation)
+        let epilogue = fused ?? .none
         if isPointwise {
             let rows = batch &* window.outputPixels
-            gemm(rowCount: rows, a: input, lda: inputChannels, b: packed, c: output, ldc: outputChannels)
-            activation.apply(output, count: rows &* outputChannels, rowLength: outputChannels)
+            gemm(rowCount: rows, a: input, lda: inputChannels, b: packed, c: output, ldc: outputChannels,
+                 epilogue: epilogue)
+            if fused == nil { activation.apply(output, count: rows &* outputChannels, rowLength: outputChannels) }
             return
         }
+        let w = window
+        let channels = inputChannels
+        let n = outputChannels
+        let k = patchLength
+        let segmentLength = w.kernelWidth &* channels
+        let inputSize = w.inputPixels &* channels
+        let outputSize = w.outputPixels &* n
+        let panelFloats = k &* PackedMatrix.panelWidth
         for image in 0..<batch {
             let source = input + image &* inputSize
             let destination = output + image &* outputSize
-            var first = 0
-            while first < window.outputPixels {
-                let rows = min(tileRows, window.outputPixels &- first)
-                unfoldPatches(source, firstPixel: first, count: rows, into: scratch)
-                let tileOutput = destination + first &* outputChannels
-                gemm(rowCount: rows, a: scratch, lda: patchLength, b: packed, c: tileOutput, ldc: outputChannels)
-                activation.apply(tileOutput, count: rows &* outputChannels, rowLength: outputChannels)
-                first &+= rows
+            for outY in 0..<w.outputHeight {
+                // Kernel rows that land inside the image for this output row.
+                let originY = outY &* w.strideHeight &- w.padTop
+                var firstRow = 0
+                while firstRow < w.kernelHeight && originY &+ firstRow &* w.dilationHeight < 0 { firstRow &+= 1 }
+                var endRow = w.kernelHeight
+                while endRow > firstRow && originY &+ (endRow &- 1) &* w.dilationHeight >= w.inputHeight { endRow &-= 1 }
+                var outX = 0
+                while outX < w.outputWidth {
+                    let rowOutput = destination + (outY &* w.outputWidth &+ outX) &* n
+                    if outX >= interiorStart && outX < interiorEnd && endRow > firstRow {
+                        let rows = min(6, interiorEnd &- outX)
+                        let a = source + ((originY &+ firstRow &* w.dilationHeight) &* w.inputWidth
+                            &+ outX &* w.strideWidth &- w.padLeft) &* channels
+                        for panel in 0..<packed.panelCount {
+                            let first = panel &* PackedMatrix.panelWidth
+                            multiplyBlock(rows: rows, a: a, rowStride: w.strideWidth &* channels,
+                                          segmentCount: endRow &- firstRow, segmentLength: segmentLength,
+                                          segmentStride: w.dilationHeight &* w.inputWidth &* channels,
+                                          b: UnsafePointer(packed.panels.pointer + (panel &* panelFloats
+                                              &+ firstRow &* segmentLength &* PackedMatrix.panelWidth)),
+                                          bias: UnsafePointer(packed.bias.pointer + first), c: rowOutput + first, ldc: n,
+                                          columns: min(PackedMatrix.panelWidth, n &- first), epilogue: epilogue)
+                        }
+                        outX &+= rows
+                    } else {
+                        // Unfold up to six edge pixels, then multiply them as ordinary rows.
+                        var rows = 0
+                        while rows < 6 && outX &+ rows < w.outputWidth
+                            && !(outX &+ rows >= interiorStart && outX &+ rows < interiorEnd && endRow > firstRow) {
+                            unfoldPatch(source, outY: outY, outX: outX &+ rows, into: scratch + rows &* k)
+                            rows &+= 1
+                        }
+                        for panel in 0..<packed.panelCount {
+                            let first = panel &* PackedMatrix.panelWidth
+                            multiplyBlock(rows: rows, a: scratch, rowStride: k, segmentCount: 1, segmentLength: k,
+                                          segmentStride: 0, b: UnsafePointer(packed.panels.pointer + panel &* panelFloats),
+                                          bias: UnsafePointer(packed.bias.pointer + first), c: rowOutput + first, ldc: n,
+                                          columns: min(PackedMatrix.panelWidth, n &- first), epilogue: epilogue)
+                        }
+                        outX &+= rows
+                    }
+                }
             }
+            if fused == nil { activation.apply(destination, count: outputSize, rowLength: n) }
         }
     }
 
-    /// im2col: one row of kh*kw*in values per output pixel, zeros where the window leaves the image.
-    private func unfoldPatches(_ source: UnsafePointer<Float>, firstPixel: Int, count: Int,
-                               into patches: UnsafeMutablePointer<Float>) {
+    /// im2col for one output pixel: its kh x kw x in window, zeros where it leaves the image.
+    private func unfoldPatch(_ source: UnsafePointer<Float>, outY: Int, outX: Int, into patch: UnsafeMutablePointer<Float>) {
         let w = window
         let channels = inputChannels
-        let rowLength = w.kernelWidth &* channels
-        for index in 0..<count {
-            let pixel = firstPixel &+ index
-            let outY = pixel / w.outputWidth
-            let outX = pixel &- outY &* w.outputWidth
-            var destination = patches + index &* patchLength
-            let originX = outX &* w.strideWidth &- w.padLeft
-            let contiguous = w.dilationWidth == 1 && originX >= 0
-                && originX &+ w.kernelWidth <= w.inputWidth
-            for ky in 0..<w.kernelHeight {
-                let inY = outY &* w.strideHeight &- w.padTop &+ ky &* w.dilationHeight
-                if inY < 0 || inY >= w.inputHeight {
-                    destination.update(repeating: 0, count: rowLength)
-                } else if contiguous {
-                    destination.update(from: source + (inY &* w.inputWidth &+ originX) &* channels, count: rowLength)
+        var destination = patch
+        for ky in 0..<w.kernelHeight {
+            let inY = outY &* w.strideHeight &- w.padTop &+ ky &* w.dilationHeight
+            for kx in 0..<w.kernelWidth {
+                let inX = outX &* w.strideWidth &- w.padLeft &+ kx &* w.dilationWidth
+                if inY < 0 || inY >= w.inputHeight || inX < 0 || inX >= w.inputWidth {
+                    destination.update(repeating: 0, count: channels)
                 } else {
-                    for kx in 0..<w.kernelWidth {
-                        let inX = originX &+ kx &* w.dilationWidth
-                        let slot = destination + kx &* channels
-                        if inX < 0 || inX >= w.inputWidth {
-                            slot.update(repeating: 0, count: channels)
-                        } else {
-                            slot.update(from: source + (inY &* w.inputWidth &+ inX) &* channels, count: channels)
-                        }
-                    }
+                    destination.update(from: source + (inY &* w.inputWidth &+ inX) &* channels, count: channels)
                 }
-                destination += rowLength
+                destination += channels
             }
         }
     }

@@ -37,7 +37,8 @@ final class DenseOperation: ChannelAffineFoldable {
              scratch: UnsafeMutablePointer<Float>) {
         guard let packed else { return }
         let rows = batch &* rowsPerSample
-        gemm(rowCount: rows, a: inputs[0], lda: inputUnits, b: packed, c: output, ldc: units)
-        activation.apply(output, count: rows &* units, rowLength: units)
+        let fused = GEMMEpilogue.fusing(activation)
+        gemm(rowCount: rows, a: inputs[0], lda: inputUnits, b: packed, c: output, ldc: units, epilogue: fused ?? .none)
+        if fused == nil { activation.apply(output, count: rows &* units, rowLength: units) }
     }
 }

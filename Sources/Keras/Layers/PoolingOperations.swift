@@ -32,11 +32,7 @@ final class Pool2DOperation: Operation {
                     for y in y0..<max(y0, y1) {
                         for x in x0..<max(x0, x1) {
                             let pixel = source + (y &* w.inputWidth &+ x) &* channels
-                            if kind == .max {
-                                for c in 0..<channels { result[c] = max(result[c], pixel[c]) }
-                            } else {
-                                for c in 0..<channels { result[c] += pixel[c] }
-                            }
+                            if kind == .max { maximumInto(result, pixel, count: channels) } else { addInto(result, pixel, count: channels) }
                         }
                     }
                     if kind == .average {
@@ -69,11 +65,7 @@ final class GlobalPool2DOperation: Operation {
             result.update(from: source, count: channels)
             for pixel in 1..<max(pixels, 1) {
                 let row = source + pixel &* channels
-                if kind == .max {
-                    for c in 0..<channels { result[c] = max(result[c], row[c]) }
-                } else {
-                    for c in 0..<channels { result[c] += row[c] }
-                }
+                if kind == .max { maximumInto(result, row, count: channels) } else { addInto(result, row, count: channels) }
             }
             if kind == .average {
                 let count = Float(pixels)
@@ -118,5 +110,33 @@ final class SpatialShiftOperation: Operation {
                 row.advanced(by: x1 &* channels).update(repeating: 0, count: (outputWidth &- x1) &* channels)
             }
         }
+    }
+}
+
+/// result[i] = max(result[i], values[i]), eight lanes at a time.
+@inline(__always)
+func maximumInto(_ result: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, count: Int) {
+    var index = 0
+    while index &+ 8 <= count {
+        store8(lanewiseMax(load8(result + index), load8(values + index)), result + index)
+        index &+= 8
+    }
+    while index < count {
+        result[index] = max(result[index], values[index])
+        index &+= 1
+    }
+}
+
+/// result[i] += values[i], eight lanes at a time.
+@inline(__always)
+func addInto(_ result: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, count: Int) {
+    var index = 0
+    while index &+ 8 <= count {
+        store8(load8(result + index) + load8(values + index), result + index)
+        index &+= 8
+    }
+    while index < count {
+        result[index] += values[index]
+        index &+= 1
     }
 }
