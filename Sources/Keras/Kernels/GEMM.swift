@@ -65,8 +65,9 @@ func gemm(rowCount m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
         let columns = min(width, b.columns &- firstColumn)
         var row = 0
         while row &+ 6 <= m {
-            multiplyBlock(rows: 6, a: a + row &* lda, rowStride: lda, segmentCount: 1, segmentLength: k,
-                          segmentStride: 0, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn), ldc: ldc,
+            let a0 = a + row &* lda
+            multiplyBlock(rows: 6, RowPointers(a0, a0 + lda, a0 + 2 &* lda, a0 + 3 &* lda, a0 + 4 &* lda, a0 + 5 &* lda),
+                          segmentCount: 1, segmentLength: k, segmentStride: 0, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn), ldc: ldc,
                           columns: columns, epilogue: epilogue)
             row &+= 6
         }
@@ -78,21 +79,24 @@ func gemm(rowCount m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
     }
 }
 
-@inline(__always)
-private func finish(_ value: Vec8, _ epilogue: GEMMEpilogue) -> Vec8 {
-    switch epilogue {
-    case .none: return value
-    case .relu: return lanewiseMax(value, Vec8(repeating: 0))
-    case .relu6: return lanewiseMin(lanewiseMax(value, Vec8(repeating: 0)), Vec8(repeating: 6))
+extension GEMMEpilogue {
+    /// The clamp that implements the epilogue: results become min(max(x, lower), upper).
+    var bounds: (lower: Vec8, upper: Vec8) {
+        switch self {
+        case .none: return (Vec8(repeating: -.infinity), Vec8(repeating: .infinity))
+        case .relu: return (Vec8(repeating: 0), Vec8(repeating: .infinity))
+        case .relu6: return (Vec8(repeating: 0), Vec8(repeating: 6))
+        }
     }
 }
 
-/// Stores 16 results, or the first `columns` of them (the last panel of an N that is not a
-/// multiple of 16).
+/// Stores 16 results (clamped), or the first `columns` of them (the last panel of an N that is
+/// not a multiple of 16).
 @inline(__always)
 private func storeRow(_ low: Vec8, _ high: Vec8, _ c: UnsafeMutablePointer<Float>, columns: Int,
-                      epilogue: GEMMEpilogue) {
-    let low = finish(low, epilogue), high = finish(high, epilogue)
+                      bounds: (lower: Vec8, upper: Vec8)) {
+    let low = lanewiseMin(lanewiseMax(low, bounds.lower), bounds.upper)
+    let high = lanewiseMin(lanewiseMax(high, bounds.lower), bounds.upper)
     if columns == 16 {
         store8(low, c)
         store8(high, c + 8)
@@ -107,25 +111,23 @@ private func storePartialRow(_ low: Vec8, _ high: Vec8, _ c: UnsafeMutablePointe
     if columns > 8 { for lane in 0..<(columns &- 8) { c[8 &+ lane] = high[lane] } }
 }
 
+/// Where each of the six rows of a block starts.
+typealias RowPointers = (UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>,
+                         UnsafePointer<Float>, UnsafePointer<Float>, UnsafePointer<Float>)
+
 /// The 6x16 register tile: up to six rows of A against one 16-column panel of B.
 ///
-/// Row r of A starts at a + r * rowStride (rows past `rows` repeat row 0 and are not stored). K is
-/// walked as `segmentCount` runs of `segmentLength` contiguous values, A advancing by
+/// Row r of A starts at `a.r` (rows past `rows` are computed but not stored). K is walked as
+/// `segmentCount` runs of `segmentLength` contiguous values, every row advancing by
 /// `segmentStride` between runs while B continues: this lets a convolution read its patches
 /// straight from the image, one kernel row per segment (implicit GEMM, no im2col copy).
-@inline(__always)
-func multiplyBlock(rows: Int, a: UnsafePointer<Float>, rowStride: Int, segmentCount: Int, segmentLength: Int,
+func multiplyBlock(rows: Int, _ a: RowPointers, segmentCount: Int, segmentLength: Int,
                    segmentStride: Int, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                    c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, epilogue: GEMMEpilogue) {
     let biasLow = load8(bias), biasHigh = load8(bias + 8)
     var c0l = biasLow, c0h = biasHigh, c1l = biasLow, c1h = biasHigh, c2l = biasLow, c2h = biasHigh
     var c3l = biasLow, c3h = biasHigh, c4l = biasLow, c4h = biasHigh, c5l = biasLow, c5h = biasHigh
-    var a0 = a
-    var a1 = rows > 1 ? a + rowStride : a
-    var a2 = rows > 2 ? a + 2 &* rowStride : a
-    var a3 = rows > 3 ? a + 3 &* rowStride : a
-    var a4 = rows > 4 ? a + 4 &* rowStride : a
-    var a5 = rows > 5 ? a + 5 &* rowStride : a
+    var a0 = a.0, a1 = a.1, a2 = a.2, a3 = a.3, a4 = a.4, a5 = a.5
     var bp = b
     for _ in 0..<segmentCount {
         var index = 0
@@ -149,12 +151,13 @@ func multiplyBlock(rows: Int, a: UnsafePointer<Float>, rowStride: Int, segmentCo
         a0 += segmentStride; a1 += segmentStride; a2 += segmentStride
         a3 += segmentStride; a4 += segmentStride; a5 += segmentStride
     }
-    storeRow(c0l, c0h, c, columns: columns, epilogue: epilogue)
-    if rows > 1 { storeRow(c1l, c1h, c + ldc, columns: columns, epilogue: epilogue) }
-    if rows > 2 { storeRow(c2l, c2h, c + 2 &* ldc, columns: columns, epilogue: epilogue) }
-    if rows > 3 { storeRow(c3l, c3h, c + 3 &* ldc, columns: columns, epilogue: epilogue) }
-    if rows > 4 { storeRow(c4l, c4h, c + 4 &* ldc, columns: columns, epilogue: epilogue) }
-    if rows > 5 { storeRow(c5l, c5h, c + 5 &* ldc, columns: columns, epilogue: epilogue) }
+    let bounds = epilogue.bounds
+    storeRow(c0l, c0h, c, columns: columns, bounds: bounds)
+    if rows > 1 { storeRow(c1l, c1h, c + ldc, columns: columns, bounds: bounds) }
+    if rows > 2 { storeRow(c2l, c2h, c + 2 &* ldc, columns: columns, bounds: bounds) }
+    if rows > 3 { storeRow(c3l, c3h, c + 3 &* ldc, columns: columns, bounds: bounds) }
+    if rows > 4 { storeRow(c4l, c4h, c + 4 &* ldc, columns: columns, bounds: bounds) }
+    if rows > 5 { storeRow(c5l, c5h, c + 5 &* ldc, columns: columns, bounds: bounds) }
 }
 
 /// One row of A against one panel, K unrolled by four so eight accumulators hide FMA latency
@@ -182,5 +185,5 @@ private func multiplyRow(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float
         bp += 16
         index &+= 1
     }
-    storeRow((l0 + l1) + (l2 + l3), (h0 + h1) + (h2 + h3), c, columns: columns, epilogue: epilogue)
+    storeRow((l0 + l1) + (l2 + l3), (h0 + h1) + (h2 + h3), c, columns: columns, bounds: epilogue.bounds)
 }

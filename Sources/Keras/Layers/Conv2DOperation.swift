@@ -80,57 +80,87 @@ final class Conv2DOperation: ChannelAffineFoldable {
         for image in 0..<batch {
             let source = input + image &* inputSize
             let destination = output + image &* outputSize
-            for outY in 0..<w.outputHeight {
-                // Kernel rows that land inside the image for this output row.
-                let originY = outY &* w.strideHeight &- w.padTop
-                var firstRow = 0
-                while firstRow < w.kernelHeight && originY &+ firstRow &* w.dilationHeight < 0 { firstRow &+= 1 }
-                var endRow = w.kernelHeight
-                while endRow > firstRow && originY &+ (endRow &- 1) &* w.dilationHeight >= w.inputHeight { endRow &-= 1 }
-                var outX = 0
-                while outX < w.outputWidth {
-                    let rowOutput = destination + (outY &* w.outputWidth &+ outX) &* n
-                    if outX >= interiorStart && outX < interiorEnd && endRow > firstRow {
-                        let rows = min(6, interiorEnd &- outX)
-                        let a = source + ((originY &+ firstRow &* w.dilationHeight) &* w.inputWidth
-                            &+ outX &* w.strideWidth &- w.padLeft) &* channels
-                        for panel in 0..<packed.panelCount {
-                            let first = panel &* PackedMatrix.panelWidth
-                            multiplyBlock(rows: rows, a: a, rowStride: w.strideWidth &* channels,
-                                          segmentCount: endRow &- firstRow, segmentLength: segmentLength,
-                                          segmentStride: w.dilationHeight &* w.inputWidth &* channels,
-                                          b: UnsafePointer(packed.panels.pointer + (panel &* panelFloats
-                                              &+ firstRow &* segmentLength &* PackedMatrix.panelWidth)),
-                                          bias: UnsafePointer(packed.bias.pointer + first), c: rowOutput + first, ldc: n,
-                                          columns: min(PackedMatrix.panelWidth, n &- first), epilogue: epilogue)
-                        }
-                        outX &+= rows
+            // Consecutive output pixels (in row-major order) go six at a time through the GEMM
+            // kernel. A group holds pixels of one kind: read straight from the image with the same
+            // kernel rows inside it, or unfolded into scratch.
+            var pixel = 0
+            while pixel < w.outputPixels {
+                let kind = pixelKind(pixel)
+                var rows = 0
+                var rowStarts = (source, source, source, source, source, source)
+                while rows < 6 && pixel &+ rows < w.outputPixels && pixelKind(pixel &+ rows) == kind {
+                    let start: UnsafePointer<Float>
+                    if kind.direct {
+                        let outY = (pixel &+ rows) / w.outputWidth
+                        let outX = (pixel &+ rows) &- outY &* w.outputWidth
+                        start = source + ((outY &* w.strideHeight &- w.padTop &+ kind.firstRow &* w.dilationHeight)
+                            &* w.inputWidth &+ outX &* w.strideWidth &- w.padLeft) &* channels
                     } else {
-                        // Unfold up to six edge pixels, then multiply them as ordinary rows.
-                        var rows = 0
-                        while rows < 6 && outX &+ rows < w.outputWidth
-                            && !(outX &+ rows >= interiorStart && outX &+ rows < interiorEnd && endRow > firstRow) {
-                            unfoldPatch(source, outY: outY, outX: outX &+ rows, into: scratch + rows &* k)
-                            rows &+= 1
-                        }
-                        for panel in 0..<packed.panelCount {
-                            let first = panel &* PackedMatrix.panelWidth
-                            multiplyBlock(rows: rows, a: scratch, rowStride: k, segmentCount: 1, segmentLength: k,
-                                          segmentStride: 0, b: UnsafePointer(packed.panels.pointer + panel &* panelFloats),
-                                          bias: UnsafePointer(packed.bias.pointer + first), c: rowOutput + first, ldc: n,
-                                          columns: min(PackedMatrix.panelWidth, n &- first), epilogue: epilogue)
-                        }
-                        outX &+= rows
+                        unfoldPatch(source, pixel: pixel &+ rows, into: scratch + rows &* k)
+                        start = UnsafePointer(scratch + rows &* k)
+                    }
+                    switch rows {
+                    case 0: rowStarts = (start, start, start, start, start, start)
+                    case 1: rowStarts.1 = start
+                    case 2: rowStarts.2 = start
+                    case 3: rowStarts.3 = start
+                    case 4: rowStarts.4 = start
+                    default: rowStarts.5 = start
+                    }
+                    rows &+= 1
+                }
+                let rowOutput = destination + pixel &* n
+                for panel in 0..<packed.panelCount {
+                    let first = panel &* PackedMatrix.panelWidth
+                    let panelStart = packed.panels.pointer + panel &* panelFloats
+                    if kind.direct {
+                        multiplyBlock(rows: rows, rowStarts, segmentCount: kind.endRow &- kind.firstRow,
+                                      segmentLength: segmentLength,
+                                      segmentStride: w.dilationHeight &* w.inputWidth &* channels,
+                                      b: UnsafePointer(panelStart + kind.firstRow &* segmentLength &* PackedMatrix.panelWidth),
+                                      bias: UnsafePointer(packed.bias.pointer + first), c: rowOutput + first, ldc: n,
+                                      columns: min(PackedMatrix.panelWidth, n &- first), epilogue: epilogue)
+                    } else {
+                        multiplyBlock(rows: rows, rowStarts, segmentCount: 1, segmentLength: k, segmentStride: 0,
+                                      b: UnsafePointer(panelStart), bias: UnsafePointer(packed.bias.pointer + first),
+                                      c: rowOutput + first, ldc: n,
+                                      columns: min(PackedMatrix.panelWidth, n &- first), epilogue: epilogue)
                     }
                 }
+                pixel &+= rows
             }
             if fused == nil { activation.apply(destination, count: outputSize, rowLength: n) }
         }
     }
 
-    /// im2col for one output pixel: its kh x kw x in window, zeros where it leaves the image.
-    private func unfoldPatch(_ source: UnsafePointer<Float>, outY: Int, outX: Int, into patch: UnsafeMutablePointer<Float>) {
+    /// How an output pixel is computed: straight from the image (its window is inside the image
+    /// horizontally; kernel rows firstRow..<endRow are inside vertically), or from an unfolded copy.
+    private struct PixelKind: Equatable {
+        let direct: Bool
+        let firstRow: Int
+        let endRow: Int
+    }
+
+    @inline(__always)
+    private func pixelKind(_ pixel: Int) -> PixelKind {
         let w = window
+        let outY = pixel / w.outputWidth
+        let outX = pixel &- outY &* w.outputWidth
+        guard outX >= interiorStart && outX < interiorEnd else { return PixelKind(direct: false, firstRow: 0, endRow: 0) }
+        let originY = outY &* w.strideHeight &- w.padTop
+        var firstRow = 0
+        while firstRow < w.kernelHeight && originY &+ firstRow &* w.dilationHeight < 0 { firstRow &+= 1 }
+        var endRow = w.kernelHeight
+        while endRow > firstRow && originY &+ (endRow &- 1) &* w.dilationHeight >= w.inputHeight { endRow &-= 1 }
+        guard endRow > firstRow else { return PixelKind(direct: false, firstRow: 0, endRow: 0) }
+        return PixelKind(direct: true, firstRow: firstRow, endRow: endRow)
+    }
+
+    /// im2col for one output pixel: its kh x kw x in window, zeros where it leaves the image.
+    private func unfoldPatch(_ source: UnsafePointer<Float>, pixel: Int, into patch: UnsafeMutablePointer<Float>) {
+        let w = window
+        let outY = pixel / w.outputWidth
+        let outX = pixel &- outY &* w.outputWidth
         let channels = inputChannels
         var destination = patch
         for ky in 0..<w.kernelHeight {
