@@ -3,7 +3,8 @@
 engine supports, each with Keras's own outputs for a few inputs.
 
 For every model NAME it writes the model file(s) Keras saves (the loaders' inputs) and NAME.json:
-  {"keras": "2"|"3", "files": [...], "input_shape": [...], "inputs": [...], "outputs": [...],
+  {"keras": "2"|"3", "files": [[file] or [architecture.json, weights.h5], ...], "input_shape": [...],
+   "inputs": [...], "outputs": [...], "params": {"total", "trainable"},
    "config": <model.to_json() as an object>, "weights": {layer: [{"shape": [...], "values": [...]}]}}
 so the engine can be checked from the JSON alone (config + weights in memory) and every file
 format against the same answers. Needs tensorflow-cpu, tf-keras (Keras 2) and keras 3, h5py.
@@ -39,7 +40,9 @@ def record(m, name, files, keras_major, x):
         if ws:
             weights[layer.name] = [{"shape": list(w.shape), "values": [float(v) for v in np.ravel(w).astype("float32")]}
                                    for w in ws]
+    trainable = int(sum(np.prod(w.shape) for w in m.trainable_weights))
     doc = {"keras": keras_major, "files": files, "input_shape": list(x.shape[1:]),
+           "params": {"total": int(m.count_params()), "trainable": trainable},
            "inputs": x.tolist(), "outputs": y.astype("float32").tolist(),
            "config": json.loads(m.to_json()), "weights": weights}
     with open(os.path.join(out_dir, name + ".json"), "w") as f:
@@ -65,7 +68,7 @@ perturb(m, rng, 0.25)
 m.save(f"{out_dir}/k2_activations.h5")
 open(f"{out_dir}/k2_activations_arch.json", "w").write(m.to_json())
 m.save_weights(f"{out_dir}/k2_activations_weights.h5")
-record(m, "k2_activations", ["k2_activations.h5"], "2", rng.normal(0, 1, (3, 16)).astype("float32"))
+record(m, "k2_activations", [["k2_activations.h5"], ["k2_activations_arch.json", "k2_activations_weights.h5"]], "2", rng.normal(0, 1, (3, 16)).astype("float32"))
 
 # Convolutions, BatchNormalization (foldable and not), padding, cropping, pooling.
 m = keras.Sequential([
@@ -91,7 +94,7 @@ m = keras.Sequential([
 ], name="conv_stack")
 perturb(m, rng, 0.3)
 m.save(f"{out_dir}/k2_conv_stack.h5")
-record(m, "k2_conv_stack", ["k2_conv_stack.h5"], "2", rng.random((3, 16, 16, 3)).astype("float32"))
+record(m, "k2_conv_stack", [["k2_conv_stack.h5"], ["k2_conv_stack_h5py2.h5"]], "2", rng.random((3, 16, 16, 3)).astype("float32"))
 
 # The same file as h5py 2 wrote it: fixed-length byte strings, weight_names split in chunks.
 src = h5py.File(f"{out_dir}/k2_conv_stack.h5", "r")
@@ -143,7 +146,7 @@ o = L.Dropout(0.5)(L.Flatten()(s))
 m = keras.Model(inp, o, name="merges")
 perturb(m, rng, 0.3)
 m.save(f"{out_dir}/k2_functional.h5")
-record(m, "k2_functional", ["k2_functional.h5"], "2", rng.normal(0, 1, (3, 12, 12, 2)).astype("float32"))
+record(m, "k2_functional", [["k2_functional.h5"]], "2", rng.normal(0, 1, (3, 12, 12, 2)).astype("float32"))
 '''
 
 K3 = COMMON + r'''
@@ -159,7 +162,7 @@ branches = [L.Activation(a, name="act_" + a)(pre) for a in acts]
 m = keras.Model(inp, L.Concatenate(name="all")(branches), name="activations")
 perturb(m, rng, 0.25)
 m.save(f"{out_dir}/k3_activations.keras")
-record(m, "k3_activations", ["k3_activations.keras"], "3", rng.normal(0, 1, (3, 16)).astype("float32"))
+record(m, "k3_activations", [["k3_activations.keras"]], "3", rng.normal(0, 1, (3, 16)).astype("float32"))
 
 inp = keras.Input((10, 10, 3), name="image")
 x = L.Rescaling(1 / 255.0)(inp)
@@ -194,7 +197,7 @@ with zipfile.ZipFile(f"{out_dir}/k3_mix.keras") as src, \
         zipfile.ZipFile(f"{out_dir}/k3_mix_deflated.keras", "w", zipfile.ZIP_DEFLATED) as dst:
     for item in src.infolist():
         dst.writestr(item.filename, src.read(item.filename))
-record(m, "k3_mix", ["k3_mix.keras", "k3_mix_legacy.h5", "k3_mix_deflated.keras"], "3",
+record(m, "k3_mix", [["k3_mix.keras"], ["k3_mix_legacy.h5"], ["k3_mix_deflated.keras"]], "3",
        (rng.random((3, 10, 10, 3)) * 255).astype("float32"))
 '''
 

@@ -27,7 +27,7 @@ public final class KerasModel: @unchecked Sendable {
 
     /// Samples processed together through the graph: enough for Dense layers to run as a matrix
     /// product, few enough that a chunk's activations stay near the cache.
-    static let chunkSize = Int(ProcessInfo.processInfo.environment["KCHUNK"] ?? "8") ?? 8
+    static let chunkSize = 8
 
     /// Builds a model from a parsed configuration and weights by layer name.
     init(topology: ModelTopology, weights: LayerWeights, sequential: Bool) throws {

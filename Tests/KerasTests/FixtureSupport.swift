@@ -7,7 +7,10 @@ import XCTest
 /// JSON, inputs, and the outputs Keras computed for them.
 struct KerasFixture {
     let name: String
-    let files: [String]
+    /// Ways the model is stored: one file, or an architecture JSON and its weights.
+    let fileSets: [[String]]
+    let totalParameters: Int
+    let trainableParameters: Int
     let inputShape: [Int]
     let batch: Int
     let inputs: [Float]
@@ -21,7 +24,10 @@ struct KerasFixture {
         let object = try JSONSerialization.jsonObject(with: Data(contentsOf: url))
         guard let document = object as? [String: Any] else { throw FixtureError("\(name).json is not an object") }
         self.name = name
-        files = document["files"] as? [String] ?? []
+        fileSets = document["files"] as? [[String]] ?? []
+        let parameters = document["params"] as? [String: NSNumber] ?? [:]
+        totalParameters = parameters["total"]?.intValue ?? -1
+        trainableParameters = parameters["trainable"]?.intValue ?? -1
         inputShape = (document["input_shape"] as? [NSNumber] ?? []).map(\.intValue)
         let inputList = document["inputs"] as? [Any] ?? []
         batch = inputList.count
