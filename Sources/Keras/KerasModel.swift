@@ -29,10 +29,17 @@ public final class KerasModel: @unchecked Sendable {
     /// product, few enough that a chunk's activations stay near the cache.
     static let chunkSize = 8
 
+    /// Refuses models whose activations for one chunk exceed 4 GiB (a hostile or mistaken file).
+    static let maximumWorkspaceFloats = 1 << 30
+
     /// Builds a model from a parsed configuration and weights by layer name.
     init(topology: ModelTopology, weights: LayerWeights, sequential: Bool) throws {
         let graph = try ExecutionGraph.build(topology: topology, weights: weights)
         plan = ExecutionPlan(graph: graph, chunk: KerasModel.chunkSize)
+        guard plan.arenaFloats + plan.scratchFloats <= KerasModel.maximumWorkspaceFloats else {
+            throw KerasError.invalidModelConfig(
+                "running the model would need more than \(KerasModel.maximumWorkspaceFloats * 4 >> 30) GiB of activations")
+        }
         inputShape = topology.inputShape
         outputShape = graph.nodes[graph.outputNode].shape
         name = topology.modelName
