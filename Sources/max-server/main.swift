@@ -4,6 +4,7 @@ import Foundation
 /// Add a command: write `XCommand.swift` with `static let command = Command(...)`, list it here.
 let commands: [Command] = [
     DecodeCommand.command,
+    H5lsCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.
