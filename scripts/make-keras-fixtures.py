@@ -115,7 +115,7 @@ with h5py.File(f"{out_dir}/k2_conv_stack_h5py2.h5", "w") as dst:
             dl.attrs["weight_names0"] = np.array(wn[:half], dtype="S%d" % max(len(n) for n in wn))
             dl.attrs["weight_names1"] = np.array(wn[half:], dtype="S%d" % max(len(n) for n in wn))
         else:
-            dl.attrs["weight_names"] = np.array(wn, dtype="S8") if wn else np.array([], dtype="S8")
+            dl.attrs["weight_names"] = np.array(wn, dtype="S%d" % max([len(n) for n in wn] + [1]))
         for n in sl.attrs["weight_names"]:
             dl.create_dataset(n, data=sl[n][()])
 
