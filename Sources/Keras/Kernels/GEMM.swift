@@ -151,13 +151,31 @@ func multiplyBlock(rows: Int, _ a: RowPointers, segmentCount: Int, segmentLength
         a0 += segmentStride; a1 += segmentStride; a2 += segmentStride
         a3 += segmentStride; a4 += segmentStride; a5 += segmentStride
     }
-    let bounds = epilogue.bounds
-    storeRow(c0l, c0h, c, columns: columns, bounds: bounds)
-    if rows > 1 { storeRow(c1l, c1h, c + ldc, columns: columns, bounds: bounds) }
-    if rows > 2 { storeRow(c2l, c2h, c + 2 &* ldc, columns: columns, bounds: bounds) }
-    if rows > 3 { storeRow(c3l, c3h, c + 3 &* ldc, columns: columns, bounds: bounds) }
-    if rows > 4 { storeRow(c4l, c4h, c + 4 &* ldc, columns: columns, bounds: bounds) }
-    if rows > 5 { storeRow(c5l, c5h, c + 5 &* ldc, columns: columns, bounds: bounds) }
+    // The epilogue and stores are written out here: as a helper function they were not inlined.
+    if epilogue != .none {
+        let (lower, upper) = epilogue.bounds
+        c0l = lanewiseMin(lanewiseMax(c0l, lower), upper); c0h = lanewiseMin(lanewiseMax(c0h, lower), upper)
+        c1l = lanewiseMin(lanewiseMax(c1l, lower), upper); c1h = lanewiseMin(lanewiseMax(c1h, lower), upper)
+        c2l = lanewiseMin(lanewiseMax(c2l, lower), upper); c2h = lanewiseMin(lanewiseMax(c2h, lower), upper)
+        c3l = lanewiseMin(lanewiseMax(c3l, lower), upper); c3h = lanewiseMin(lanewiseMax(c3h, lower), upper)
+        c4l = lanewiseMin(lanewiseMax(c4l, lower), upper); c4h = lanewiseMin(lanewiseMax(c4h, lower), upper)
+        c5l = lanewiseMin(lanewiseMax(c5l, lower), upper); c5h = lanewiseMin(lanewiseMax(c5h, lower), upper)
+    }
+    if columns == 16 {
+        store8(c0l, c); store8(c0h, c + 8)
+        if rows > 1 { store8(c1l, c + ldc); store8(c1h, c + (ldc &+ 8)) }
+        if rows > 2 { store8(c2l, c + 2 &* ldc); store8(c2h, c + (2 &* ldc &+ 8)) }
+        if rows > 3 { store8(c3l, c + 3 &* ldc); store8(c3h, c + (3 &* ldc &+ 8)) }
+        if rows > 4 { store8(c4l, c + 4 &* ldc); store8(c4h, c + (4 &* ldc &+ 8)) }
+        if rows > 5 { store8(c5l, c + 5 &* ldc); store8(c5h, c + (5 &* ldc &+ 8)) }
+    } else {
+        storePartialRow(c0l, c0h, c, columns: columns)
+        if rows > 1 { storePartialRow(c1l, c1h, c + ldc, columns: columns) }
+        if rows > 2 { storePartialRow(c2l, c2h, c + 2 &* ldc, columns: columns) }
+        if rows > 3 { storePartialRow(c3l, c3h, c + 3 &* ldc, columns: columns) }
+        if rows > 4 { storePartialRow(c4l, c4h, c + 4 &* ldc, columns: columns) }
+        if rows > 5 { storePartialRow(c5l, c5h, c + 5 &* ldc, columns: columns) }
+    }
 }
 
 /// One row of A against one panel, K unrolled by four so eight accumulators hide FMA latency

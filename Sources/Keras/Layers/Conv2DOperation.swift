@@ -14,6 +14,9 @@ final class Conv2DOperation: ChannelAffineFoldable {
     /// Output columns whose window lies inside the image horizontally: [interiorStart, interiorEnd).
     private let interiorStart: Int
     private let interiorEnd: Int
+    /// Per output row, the kernel rows whose input rows exist: firstKernelRow[y]..<endKernelRow[y].
+    private let firstKernelRow: [Int]
+    private let endKernelRow: [Int]
 
     init(window: Window2D, inputChannels: Int, outputChannels: Int, kernel: [Float], bias: [Float],
          activation: Activation) {
@@ -32,6 +35,19 @@ final class Conv2DOperation: ChannelAffineFoldable {
             interiorStart = 0
             interiorEnd = 0
         }
+        var first: [Int] = []
+        var end: [Int] = []
+        for outY in 0..<window.outputHeight {
+            let originY = outY * window.strideHeight - window.padTop
+            var low = 0
+            while low < window.kernelHeight && originY + low * window.dilationHeight < 0 { low += 1 }
+            var high = window.kernelHeight
+            while high > low && originY + (high - 1) * window.dilationHeight >= window.inputHeight { high -= 1 }
+            first.append(low)
+            end.append(high)
+        }
+        firstKernelRow = first
+        endKernelRow = end
     }
 
     private var patchLength: Int { window.kernelHeight * window.kernelWidth * inputChannels }
@@ -143,16 +159,12 @@ final class Conv2DOperation: ChannelAffineFoldable {
 
     @inline(__always)
     private func pixelKind(_ pixel: Int) -> PixelKind {
-        let w = window
-        let outY = pixel / w.outputWidth
-        let outX = pixel &- outY &* w.outputWidth
-        guard outX >= interiorStart && outX < interiorEnd else { return PixelKind(direct: false, firstRow: 0, endRow: 0) }
-        let originY = outY &* w.strideHeight &- w.padTop
-        var firstRow = 0
-        while firstRow < w.kernelHeight && originY &+ firstRow &* w.dilationHeight < 0 { firstRow &+= 1 }
-        var endRow = w.kernelHeight
-        while endRow > firstRow && originY &+ (endRow &- 1) &* w.dilationHeight >= w.inputHeight { endRow &-= 1 }
-        guard endRow > firstRow else { return PixelKind(direct: false, firstRow: 0, endRow: 0) }
+        let outY = pixel / window.outputWidth
+        let outX = pixel &- outY &* window.outputWidth
+        let firstRow = firstKernelRow[outY], endRow = endKernelRow[outY]
+        guard outX >= interiorStart && outX < interiorEnd && endRow > firstRow else {
+            return PixelKind(direct: false, firstRow: 0, endRow: 0)
+        }
         return PixelKind(direct: true, firstRow: firstRow, endRow: endRow)
     }
 

@@ -16,28 +16,50 @@ final class Pool2DOperation: Operation {
              scratch: UnsafeMutablePointer<Float>) {
         let w = window
         let channels = self.channels
+        let vectorChannels = channels & ~7
+        let isMax = kind == .max
+        let start = Vec8(repeating: isMax ? -Float.infinity : 0)
         let inputSize = w.inputPixels &* channels
         let outputSize = w.outputPixels &* channels
+        let rowStride = w.inputWidth &* channels
         for image in 0..<batch {
             let source = inputs[0] + image &* inputSize
             let destination = output + image &* outputSize
             for outY in 0..<w.outputHeight {
                 let startY = outY &* w.strideHeight &- w.padTop
-                let y0 = max(startY, 0), y1 = min(startY &+ w.kernelHeight, w.inputHeight)
+                let y0 = max(startY, 0), y1 = max(min(startY &+ w.kernelHeight, w.inputHeight), y0)
                 for outX in 0..<w.outputWidth {
                     let startX = outX &* w.strideWidth &- w.padLeft
-                    let x0 = max(startX, 0), x1 = min(startX &+ w.kernelWidth, w.inputWidth)
+                    let x0 = max(startX, 0), x1 = max(min(startX &+ w.kernelWidth, w.inputWidth), x0)
                     let result = destination + (outY &* w.outputWidth &+ outX) &* channels
-                    result.update(repeating: kind == .max ? -Float.infinity : 0, count: channels)
-                    for y in y0..<max(y0, y1) {
-                        for x in x0..<max(x0, x1) {
-                            let pixel = source + (y &* w.inputWidth &+ x) &* channels
-                            if kind == .max { maximumInto(result, pixel, count: channels) } else { addInto(result, pixel, count: channels) }
+                    let corner = source + (y0 &* w.inputWidth &+ x0) &* channels
+                    let count = Float((y1 &- y0) &* (x1 &- x0))
+                    // Eight channels at a time: the whole window into one register.
+                    var c = 0
+                    while c < vectorChannels {
+                        var accumulator = start
+                        var row = corner + c
+                        for _ in y0..<y1 {
+                            var pixel = row
+                            for _ in x0..<x1 {
+                                accumulator = isMax ? lanewiseMax(accumulator, load8(pixel)) : accumulator + load8(pixel)
+                                pixel += channels
+                            }
+                            row += rowStride
                         }
+                        store8(isMax ? accumulator : accumulator / Vec8(repeating: count), result + c)
+                        c &+= 8
                     }
-                    if kind == .average {
-                        let count = Float(max(y1 &- y0, 0) &* max(x1 &- x0, 0))
-                        if count > 0 { for c in 0..<channels { result[c] /= count } }
+                    while c < channels {
+                        var accumulator: Float = isMax ? -.infinity : 0
+                        for y in y0..<y1 {
+                            for x in x0..<x1 {
+                                let value = source[(y &* w.inputWidth &+ x) &* channels &+ c]
+                                accumulator = isMax ? max(accumulator, value) : accumulator + value
+                            }
+                        }
+                        result[c] = isMax ? accumulator : accumulator / count
+                        c &+= 1
                     }
                 }
             }
