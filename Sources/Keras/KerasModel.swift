@@ -25,9 +25,13 @@ public final class KerasModel: @unchecked Sendable {
     public var inputSize: Int { plan.inputSize }
     public var outputSize: Int { plan.outputSize }
 
-    /// Samples processed together through the graph: enough for Dense layers to run as a matrix
-    /// product, few enough that a chunk's activations stay near the cache.
-    static let chunkSize = 8
+    /// Samples processed together through the graph: as many as keep the largest layer output of
+    /// a chunk within about 256 KiB (so a layer's output is still in L2 when the next reads it),
+    /// between 1 and 32. Batching helps Dense layers, which then multiply matrices.
+    static func chunkSize(for graph: ExecutionGraph) -> Int {
+        let largest = graph.nodes.map(\.sampleSize).max() ?? 1
+        return min(32, max(1, (1 << 16) / max(largest, 1)))
+    }
 
     /// Refuses models whose activations for one chunk exceed 4 GiB (a hostile or mistaken file).
     static let maximumWorkspaceFloats = 1 << 30
@@ -35,7 +39,7 @@ public final class KerasModel: @unchecked Sendable {
     /// Builds a model from a parsed configuration and weights by layer name.
     init(topology: ModelTopology, weights: LayerWeights, sequential: Bool) throws {
         let graph = try ExecutionGraph.build(topology: topology, weights: weights)
-        plan = ExecutionPlan(graph: graph, chunk: KerasModel.chunkSize)
+        plan = ExecutionPlan(graph: graph, chunk: KerasModel.chunkSize(for: graph))
         guard plan.arenaFloats + plan.scratchFloats <= KerasModel.maximumWorkspaceFloats else {
             throw KerasError.invalidModelConfig(
                 "running the model would need more than \(KerasModel.maximumWorkspaceFloats * 4 >> 30) GiB of activations")

@@ -29,7 +29,7 @@ final class ExecutionTests: XCTestCase {
     func testLargeBatchesRunInChunks() throws {
         let (model, fixture) = try model("k2_functional")
         // 3 samples repeated to a batch larger than the chunk size, with a ragged last chunk.
-        let repeats = KerasModel.chunkSize + 2
+        let repeats = model.plan.chunk + 2
         var input: [Float] = []
         var expected: [Float] = []
         for _ in 0..<repeats {
