@@ -64,12 +64,16 @@ func gemm(rowCount m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
         let firstColumn = panel &* width
         let columns = min(width, b.columns &- firstColumn)
         var row = 0
-        while row &+ 6 <= m {
+        // Blocks of up to six rows share one pass over the weights; a lone row takes the one-row
+        // kernel, which does no wasted multiplications.
+        while m &- row >= 2 {
+            let rows = min(6, m &- row)
             let a0 = a + row &* lda
-            multiplyBlock(rows: 6, RowPointers(a0, a0 + lda, a0 + 2 &* lda, a0 + 3 &* lda, a0 + 4 &* lda, a0 + 5 &* lda),
+            func start(_ index: Int) -> UnsafePointer<Float> { index < rows ? a0 + index &* lda : a0 }
+            multiplyBlock(rows: rows, RowPointers(a0, start(1), start(2), start(3), start(4), start(5)),
                           segmentCount: 1, segmentLength: k, segmentStride: 0, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn), ldc: ldc,
                           columns: columns, epilogue: epilogue)
-            row &+= 6
+            row &+= rows
         }
         while row < m {
             multiplyRow(k: k, a: a + row &* lda, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn),

@@ -36,6 +36,16 @@ final class Pool2DOperation: Operation {
                     let count = Float((y1 &- y0) &* (x1 &- x0))
                     // Eight channels at a time: the whole window into one register.
                     var c = 0
+                    if isMax && y1 &- y0 == 2 && x1 &- x0 == 2 {
+                        // The common 2x2 max pool, unrolled.
+                        let below = corner + rowStride
+                        while c < vectorChannels {
+                            let top = lanewiseMax(load8(corner + c), load8(corner + (c &+ channels)))
+                            let bottom = lanewiseMax(load8(below + c), load8(below + (c &+ channels)))
+                            store8(lanewiseMax(top, bottom), result + c)
+                            c &+= 8
+                        }
+                    }
                     while c < vectorChannels {
                         var accumulator = start
                         var row = corner + c
