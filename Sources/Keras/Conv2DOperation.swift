@@ -17,6 +17,9 @@ final class Conv2DOperation: ChannelAffineFoldable {
     /// Per output row, the kernel rows whose input rows exist: firstKernelRow[y]..<endKernelRow[y].
     private let firstKernelRow: [Int]
     private let endKernelRow: [Int]
+    /// True when every output pixel reads its whole window straight from the image ('valid'
+    /// padding, undilated width): the loop then skips classifying pixels.
+    private let everyPixelDirect: Bool
 
     init(window: Window2D, inputChannels: Int, outputChannels: Int, kernel: [Float], bias: [Float],
          activation: Activation) {
@@ -48,6 +51,8 @@ final class Conv2DOperation: ChannelAffineFoldable {
         }
         firstKernelRow = first
         endKernelRow = end
+        everyPixelDirect = interiorStart == 0 && interiorEnd == window.outputWidth
+            && first.allSatisfy { $0 == 0 } && end.allSatisfy { $0 == window.kernelHeight }
     }
 
     private var patchLength: Int { window.kernelHeight * window.kernelWidth * inputChannels }
@@ -99,6 +104,11 @@ final class Conv2DOperation: ChannelAffineFoldable {
             // Consecutive output pixels (in row-major order) go six at a time through the GEMM
             // kernel. A group holds pixels of one kind: read straight from the image with the same
             // kernel rows inside it, or unfolded into scratch.
+            if everyPixelDirect {
+                convolveInterior(source, into: destination, packed: packed, epilogue: epilogue)
+                if fused == nil { activation.apply(destination, count: outputSize, rowLength: n) }
+                continue
+            }
             var pixel = 0
             while pixel < w.outputPixels {
                 let kind = pixelKind(pixel)
@@ -146,6 +156,44 @@ final class Conv2DOperation: ChannelAffineFoldable {
                 pixel &+= rows
             }
             if fused == nil { activation.apply(destination, count: outputSize, rowLength: n) }
+        }
+    }
+
+    /// The whole image when every window lies inside it: six consecutive output pixels per block,
+    /// each block's row starts found by stepping through the output row by row.
+    private func convolveInterior(_ source: UnsafePointer<Float>, into destination: UnsafeMutablePointer<Float>,
+                                  packed: PackedMatrix, epilogue: GEMMEpilogue) {
+        let w = window
+        let channels = inputChannels
+        let n = outputChannels
+        let segmentLength = w.kernelWidth &* channels
+        let panelFloats = patchLength &* PackedMatrix.panelWidth
+        let pixelStep = w.strideWidth &* channels
+        let rowStep = w.strideHeight &* w.inputWidth &* channels
+        var rowStart = source      // input position of output pixel (outY, 0)
+        var outX = 0
+        var pixel = 0
+        @inline(__always) func take() -> UnsafePointer<Float> {
+            let start = rowStart + outX &* pixelStep
+            outX &+= 1
+            if outX == w.outputWidth { outX = 0; rowStart += rowStep }
+            return start
+        }
+        while pixel < w.outputPixels {
+            let rows = min(6, w.outputPixels &- pixel)
+            let p0 = take()
+            let p1 = rows > 1 ? take() : p0, p2 = rows > 2 ? take() : p0
+            let p3 = rows > 3 ? take() : p0, p4 = rows > 4 ? take() : p0, p5 = rows > 5 ? take() : p0
+            let output = destination + pixel &* n
+            for panel in 0..<packed.panelCount {
+                let first = panel &* PackedMatrix.panelWidth
+                multiplyBlock(rows: rows, RowPointers(p0, p1, p2, p3, p4, p5), segmentCount: w.kernelHeight,
+                              segmentLength: segmentLength, segmentStride: w.dilationHeight &* w.inputWidth &* channels,
+                              b: UnsafePointer(packed.panels.pointer + panel &* panelFloats),
+                              bias: UnsafePointer(packed.bias.pointer + first), c: output + first, ldc: n,
+                              columns: min(PackedMatrix.panelWidth, n &- first), epilogue: epilogue)
+            }
+            pixel &+= rows
         }
     }
 

@@ -26,11 +26,11 @@ public final class KerasModel: @unchecked Sendable {
     public var outputSize: Int { plan.outputSize }
 
     /// Samples processed together through the graph: as many as keep the largest layer output of
-    /// a chunk within about 256 KiB (so a layer's output is still in L2 when the next reads it),
+    /// a chunk within about 512 KiB (so a layer's output is still in L2 when the next reads it),
     /// between 1 and 32. Batching helps Dense layers, which then multiply matrices.
     static func chunkSize(for graph: ExecutionGraph) -> Int {
         let largest = graph.nodes.map(\.sampleSize).max() ?? 1
-        return min(32, max(1, (1 << 16) / max(largest, 1)))
+        return min(32, max(1, (1 << 17) / max(largest, 1)))
     }
 
     /// Refuses models whose activations for one chunk exceed 4 GiB (a hostile or mistaken file).
