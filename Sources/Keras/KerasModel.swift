@@ -18,7 +18,7 @@ public final class KerasModel: @unchecked Sendable {
     public let flavor: KerasFlavor
 
     let plan: ExecutionPlan
-    private let pool = WorkspacePool()
+    let pool = WorkspacePool()
     private let isSequential: Bool
 
     /// Floats in one input sample / one output sample.

@@ -25,12 +25,15 @@ final class Workspace {
 final class WorkspacePool: @unchecked Sendable {
     private let lock = NSLock()
     private var idle: [Workspace] = []
+    /// Workspaces made so far: after warm-up, at most the number of concurrent callers.
+    private(set) var created = 0
 
     init() { idle.reserveCapacity(16) }
 
     func take(_ make: () -> Workspace) -> Workspace {
         lock.lock()
         let workspace = idle.popLast()
+        if workspace == nil { created += 1 }
         lock.unlock()
         return workspace ?? make()
     }

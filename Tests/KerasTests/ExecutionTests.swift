@@ -65,3 +65,42 @@ final class ExecutionTests: XCTestCase {
         XCTAssertNil(Activation.parse("unknown", flavor: .keras2))
     }
 }
+
+/// Steady-state predictions allocate nothing, and old Keras configuration shapes still load.
+final class SteadyStateTests: XCTestCase {
+    /// Predictions reuse pooled workspaces: one per concurrent caller, never one per call.
+    func testPredictionsReuseTheirWorkspace() throws {
+        let fixture = try KerasFixture("k2_conv_stack")
+        let model = try KerasModel(configurationJSON: fixture.configJSON, weights: fixture.weights, kerasVersion: "2.0")
+        var output = [Float](repeating: 0, count: model.outputSize * fixture.batch)
+        func predict() throws {
+            try fixture.inputs.withUnsafeBufferPointer { input in
+                try output.withUnsafeMutableBufferPointer { output in
+                    try model.predict(input: input, batchSize: fixture.batch, output: output)
+                }
+            }
+        }
+        for _ in 0..<50 { try predict() }
+        XCTAssertEqual(model.pool.created, 1, "sequential predictions share one workspace")
+        assertClose(output, fixture.outputs, "after warm-up")
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<10 { _ = try? model.predict(fixture.inputs, batchSize: fixture.batch) }
+        }
+        XCTAssertLessThanOrEqual(model.pool.created, 4, "at most one workspace per concurrent caller")
+    }
+
+    /// Keras <= 2.1 stored a Sequential model's layer list directly, the input shape on the first layer.
+    func testKeras21SequentialLayerList() throws {
+        let json = #"""
+        {"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {"name": "dense_1", "units": 2,
+          "activation": "relu", "use_bias": true, "batch_input_shape": [null, 3]}}]}
+        """#
+        let weights: LayerWeights = ["dense_1": [WeightTensor(shape: [3, 2], values: [1, -1, 2, -2, 3, -3]),
+                                                 WeightTensor(shape: [2], values: [0.5, 0.25])]]
+        let model = try KerasModel(configurationJSON: Array(json.utf8), weights: weights)
+        XCTAssertEqual(model.inputShape, [3])
+        // [1, 1, 1] -> [1 + 2 + 3 + 0.5, relu(-6 + 0.25)] = [6.5, 0]
+        XCTAssertEqual(try model.predict([1, 1, 1], batchSize: 1), [6.5, 0])
+        XCTAssert(model.summary().contains("dense_1 (Dense)"))
+    }
+}
