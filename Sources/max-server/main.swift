@@ -5,6 +5,8 @@ import Foundation
 let commands: [Command] = [
     DecodeCommand.command,
     H5lsCommand.command,
+    ModelSummaryCommand.command,
+    BenchCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.
