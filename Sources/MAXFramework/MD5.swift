@@ -100,29 +100,32 @@ public struct MD5: Sendable {
 
     /// One 64-byte block (RFC 1321 §3.4); all arithmetic wraps modulo 2^32.
     private mutating func compress(_ block: UnsafeRawBufferPointer) {
-        var words = [UInt32](repeating: 0, count: 16)
-        for index in 0..<16 {
-            let base = index * 4
-            words[index] = UInt32(block[base]) | UInt32(block[base + 1]) << 8
-                | UInt32(block[base + 2]) << 16 | UInt32(block[base + 3]) << 24
-        }
-        var (a, b, c, d) = state
-        for step in 0..<64 {
-            var mixed: UInt32
-            var wordIndex: Int
-            switch step {
-            case 0..<16: mixed = (b & c) | (~b & d); wordIndex = step
-            case 16..<32: mixed = (d & b) | (~d & c); wordIndex = (5 * step + 1) % 16
-            case 32..<48: mixed = b ^ c ^ d; wordIndex = (3 * step + 5) % 16
-            default: mixed = c ^ (b | ~d); wordIndex = (7 * step) % 16
+        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { words in
+            for index in 0..<16 {
+                words[index] = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
             }
-            mixed = mixed &+ a &+ MD5.sines[step] &+ words[wordIndex]
-            a = d
-            d = c
-            c = b
-            let shift = MD5.shifts[step]
-            b = b &+ ((mixed << shift) | (mixed >> (32 - shift)))
+            var (a, b, c, d) = state
+            MD5.sines.withUnsafeBufferPointer { sines in
+                MD5.shifts.withUnsafeBufferPointer { shifts in
+                    for step in 0..<64 {
+                        var mixed: UInt32
+                        let wordIndex: Int
+                        switch step {
+                        case 0..<16: mixed = (b & c) | (~b & d); wordIndex = step
+                        case 16..<32: mixed = (d & b) | (~d & c); wordIndex = (5 &* step &+ 1) & 15
+                        case 32..<48: mixed = b ^ c ^ d; wordIndex = (3 &* step &+ 5) & 15
+                        default: mixed = c ^ (b | ~d); wordIndex = (7 &* step) & 15
+                        }
+                        mixed = mixed &+ a &+ sines[step] &+ words[wordIndex]
+                        a = d
+                        d = c
+                        c = b
+                        let shift = shifts[step]
+                        b = b &+ ((mixed << shift) | (mixed >> (32 &- shift)))
+                    }
+                }
+            }
+            state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
         }
-        state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
     }
 }
