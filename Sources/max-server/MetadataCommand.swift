@@ -1,8 +1,8 @@
 import MAXFramework
 
-extension Command {
+enum MetadataCommand {
     /// `max-server metadata`: the JSON GET /model/metadata would return.
-    static let metadata = Command(
+    static let command = Command(
         name: "metadata",
         summary: "print the model's metadata as GET /model/metadata returns it",
         help: """

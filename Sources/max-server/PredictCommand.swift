@@ -1,9 +1,9 @@
 import Foundation
 import MAXFramework
 
-extension Command {
+enum PredictCommand {
     /// `max-server predict FILE...`: the plugin pipeline without HTTP, one JSON line per file.
-    static let predict = Command(
+    static let command = Command(
         name: "predict",
         summary: "run the model on files and print the JSON POST /model/predict returns",
         help: """

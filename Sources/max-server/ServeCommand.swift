@@ -1,8 +1,8 @@
 import MAXFramework
 
-extension Command {
+enum ServeCommand {
     /// `max-server serve`: verify assets, load the model, serve HTTP until SIGINT/SIGTERM.
-    static let serve = Command(
+    static let command = Command(
         name: "serve",
         summary: "verify assets, load the model and serve the HTTP API (default)",
         help: """

@@ -1,8 +1,8 @@
 import MAXFramework
 
-extension Command {
+enum VerifyAssetsCommand {
     /// `max-server verify-assets`: the start-up asset step alone, as `md5sum -c md5sums.txt`.
-    static let verifyAssets = Command(
+    static let command = Command(
         name: "verify-assets",
         summary: "check the assets against md5sums.txt, downloading missing or wrong ones",
         help: """

@@ -3,10 +3,10 @@ import Foundation
 /// Every subcommand; the first is the default when none is named.
 /// Add a command: write `XCommand.swift` with `static let command = Command(...)`, list it here.
 let commands: [Command] = [
-    .serve,
-    .metadata,
-    .predict,
-    .verifyAssets,
+    ServeCommand.command,
+    MetadataCommand.command,
+    PredictCommand.command,
+    VerifyAssetsCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.
