@@ -76,6 +76,7 @@ def main():
     gray_png = encode(digit_eight(), "PNG")
     fixtures = {
         "gray.png": gray_png,
+        "rgb.bmp": encode(gradient_rgb(33, 21), "BMP"),
         "rgb.jpg": encode(gradient_rgb(33, 21), "JPEG", quality=95, subsampling=0),
         "rgba.png": encode(rgba_badge(), "PNG"),
         "truncated.png": gray_png[: len(gray_png) // 2],
@@ -84,7 +85,7 @@ def main():
     expected = {}
     for name, data in fixtures.items():
         write(os.path.join(FIXTURES, name), data)
-        if name in ("gray.png", "rgb.jpg", "rgba.png"):
+        if name in ("gray.png", "rgb.bmp", "rgb.jpg", "rgba.png"):
             expected[name] = statistics(data)
     with open(os.path.join(FIXTURES, "expected.json"), "w") as handle:
         json.dump(expected, handle, indent=2, sort_keys=True)

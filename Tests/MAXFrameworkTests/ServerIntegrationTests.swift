@@ -77,7 +77,7 @@ final class ServerIntegrationTests: XCTestCase {
             XCTAssertEqual(statistics?["mean_intensity"]?.doubleValue ?? -1,
                            expected["gray.png"]?["mean_intensity"]?.doubleValue ?? 0, accuracy: 0.0001)
         }
-        let raw = try client.send("POST", "/model/predict", headers: [("Content-Type", "image/jpeg")], body: try fixture("rgb.jpg"))
+        let raw = try client.send("POST", "/model/predict", headers: [("Content-Type", "image/bmp")], body: try fixture("rgb.bmp"))
         XCTAssertEqual(raw.status, 200, raw.text)
         XCTAssertEqual(try JSONValue.parse(raw.body)["predictions"]?.arrayValue?.first?["channels"], .int(3))
     }
