@@ -7,6 +7,7 @@ let commands: [Command] = [
     MetadataCommand.command,
     PredictCommand.command,
     VerifyAssetsCommand.command,
+    DecodeCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.
