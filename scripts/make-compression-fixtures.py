@@ -7,8 +7,9 @@ inputs, so re-running the script reproduces the committed files byte for byte:
   inputs/<name>.bin              the uncompressed inputs
   zlib/<name>.<variant>.zz       zlib streams of each input (levels 0-9, strategies, window sizes)
   raw/<name>.<variant>.deflate   raw deflate streams (wbits = -15)
-  zip/*.zip                      zip archives: stored + deflated entries and a directory entry,
-                                 ZIP64 extra fields, data descriptors (streamed writing)
+  zip/*.zip                      zip archives: stored + deflated entries and a directory entry;
+                                 the same with ZIP64 extra fields and end records; and written as
+                                 a stream (data descriptors, sizes absent from local headers)
   manifest.json                  for every stream: its input, and Python's CRC-32 and Adler-32 of it
 
 Run from the package root:  python3 scripts/make-compression-fixtures.py
@@ -108,20 +109,34 @@ def main():
         zi.compress_type = method
         return zi
 
+    # (name, method, source): the data is a prefix of one of the inputs, or given text.
     entries = [
-        ("model/", None, b""),
-        ("model/config.json", zipfile.ZIP_STORED, b'{"layers": [1, 2, 3]}\n'),
-        ("model/weights.bin", zipfile.ZIP_STORED, inputs["random"][:3000]),
-        ("docs/readme.txt", zipfile.ZIP_DEFLATED, inputs["text"][:20000]),
-        ("docs/empty.txt", zipfile.ZIP_DEFLATED, b""),
-        ("runs.dat", zipfile.ZIP_DEFLATED, inputs["runs"][:10000]),
+        ("model/", None, ("text", b"")),
+        ("model/config.json", zipfile.ZIP_STORED, ("literal", b'{"layers": [1, 2, 3]}\n')),
+        ("model/weights.bin", zipfile.ZIP_STORED, ("random", 3000)),
+        ("docs/readme.txt", zipfile.ZIP_DEFLATED, ("text", 20000)),
+        ("docs/empty.txt", zipfile.ZIP_DEFLATED, ("text", 0)),
+        ("runs.dat", zipfile.ZIP_DEFLATED, ("runs", 10000)),
     ]
+
+    def entry_data(source):
+        kind, value = source
+        if kind == "literal":
+            return value
+        return inputs[kind][: value if isinstance(value, int) else 0]
+
+    def entry_source(source):
+        kind, value = source
+        if kind == "literal":
+            return {"text": value.decode()}
+        return {"input": kind, "length": value if isinstance(value, int) else 0}
 
     def write_archive(path, stream_to=None, zip64=False):
         buffer = io.BytesIO()
         target = stream_to(buffer) if stream_to else buffer
         with zipfile.ZipFile(target, "w") as zf:
-            for name, method, data in entries:
+            for name, method, source in entries:
+                data = entry_data(source)
                 if method is None:
                     zf.writestr(info(name, zipfile.ZIP_STORED), b"")
                 else:
@@ -130,9 +145,9 @@ def main():
         with open(os.path.join(ROOT, "zip", path), "wb") as f:
             f.write(buffer.getvalue())
         manifest["zip"][path] = [
-            {"name": n, "isDirectory": m is None, "size": len(d), "crc32": zlib.crc32(d),
-             "method": 0 if m in (None, zipfile.ZIP_STORED) else 8}
-            for n, m, d in entries
+            {"name": n, "isDirectory": m is None, "size": len(entry_data(src)), "crc32": zlib.crc32(entry_data(src)),
+             "method": 0 if m in (None, zipfile.ZIP_STORED) else 8, "source": entry_source(src)}
+            for n, m, src in entries
         ]
 
     class Unseekable(io.RawIOBase):
@@ -149,7 +164,14 @@ def main():
             raise io.UnsupportedOperation
 
     write_archive("plain.zip")
-    write_archive("zip64.zip", zip64=True)
+    # Python switches to ZIP64 records above zipfile.ZIP64_LIMIT; lowering it makes a small
+    # archive with real ZIP64 extra fields in the central directory and a ZIP64 end record.
+    saved_limit = zipfile.ZIP64_LIMIT
+    zipfile.ZIP64_LIMIT = 1000
+    try:
+        write_archive("zip64.zip", zip64=True)
+    finally:
+        zipfile.ZIP64_LIMIT = saved_limit
     write_archive("streamed.zip", stream_to=Unseekable)
     with open(os.path.join(ROOT, "manifest.json"), "w") as f:
         json.dump(manifest, f, indent=1, sort_keys=True)

@@ -152,7 +152,7 @@ struct DeflateDecoder {
                     let entry = try lookUp(literalTable, primaryBits: literalPrimary, "a literal/length code")
                     let kind = (entry >> 8) & 0xF
                     if kind == HuffmanDecodingTable.Kind.literal.rawValue {
-                        try output.reserve(1)
+                        if output.count == output.capacity { try output.reserve(1) }
                         output.appendReserved(UInt8(truncatingIfNeeded: entry >> 16))
                         continue
                     }
@@ -175,7 +175,7 @@ struct DeflateDecoder {
                     guard matchDistance <= output.count else {
                         throw CompressionError.distanceTooFarBack(distance: matchDistance, available: output.count)
                     }
-                    try output.reserve(length)
+                    if length > output.capacity &- output.count { try output.reserve(length) }
                     output.appendMatchReserved(length: length, distance: matchDistance)
                 }
             }

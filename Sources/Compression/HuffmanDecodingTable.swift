@@ -91,37 +91,44 @@ struct HuffmanDecodingTable {
         self.primaryBits = primary
         var table = [UInt32](repeating: invalid, count: 1 << primary)
 
-        // Visit symbols in canonical order (by length, then symbol) so that long codes sharing a
-        // primary prefix arrive together and can share one sub-table.
+        // Visit symbols in canonical order (by length, then symbol; a counting sort) so that long
+        // codes sharing a primary prefix arrive together and can share one sub-table.
+        var firstSlot = [Int](repeating: 0, count: maxLength + 2)
+        for length in 1...maxLength { firstSlot[length + 1] = firstSlot[length] + countPerLength[length] }
+        var canonicalOrder = [Int](repeating: 0, count: symbolCount)
+        for (symbol, length) in lengths.enumerated() where length != 0 {
+            canonicalOrder[firstSlot[Int(length)]] = symbol
+            firstSlot[Int(length)] += 1
+        }
+        let lengthList = Array(lengths)
         var currentPrefix = -1
         var currentOffset = 0
-        for length in 1...longest where countPerLength[length] > 0 {
-            for (symbol, symbolLength) in lengths.enumerated() where Int(symbolLength) == length {
-                let canonical = nextCode[length]
-                nextCode[length] += 1
-                let payload = symbol < payloads.count ? payloads[symbol] : invalid
-                let reversed = Self.reverse(canonical, bits: length)
-                if length <= primary {
-                    var slot = reversed
-                    while slot < table.count {
-                        table[slot] = payload | UInt32(length)
-                        slot += 1 << length
-                    }
-                } else {
-                    let prefix = reversed & ((1 << primary) - 1)
-                    if prefix != currentPrefix {
-                        currentPrefix = prefix
-                        currentOffset = table.count
-                        table[prefix] = Self.payload(.link, value: currentOffset, extraBits: subBits) | UInt32(primary)
-                        table.append(contentsOf: repeatElement(invalid, count: 1 << subBits))
-                    }
-                    let rest = reversed >> primary
-                    let restLength = length - primary
-                    var slot = rest
-                    while slot < (1 << subBits) {
-                        table[currentOffset + slot] = payload | UInt32(restLength)
-                        slot += 1 << restLength
-                    }
+        for symbol in canonicalOrder {
+            let length = Int(lengthList[symbol])
+            let canonical = nextCode[length]
+            nextCode[length] += 1
+            let payload = symbol < payloads.count ? payloads[symbol] : invalid
+            let reversed = Self.reverse(canonical, bits: length)
+            if length <= primary {
+                var slot = reversed
+                while slot < table.count {
+                    table[slot] = payload | UInt32(length)
+                    slot += 1 << length
+                }
+            } else {
+                let prefix = reversed & ((1 << primary) - 1)
+                if prefix != currentPrefix {
+                    currentPrefix = prefix
+                    currentOffset = table.count
+                    table[prefix] = Self.payload(.link, value: currentOffset, extraBits: subBits) | UInt32(primary)
+                    table.append(contentsOf: repeatElement(invalid, count: 1 << subBits))
+                }
+                let rest = reversed >> primary
+                let restLength = length - primary
+                var slot = rest
+                while slot < (1 << subBits) {
+                    table[currentOffset + slot] = payload | UInt32(restLength)
+                    slot += 1 << restLength
                 }
             }
         }

@@ -3,8 +3,9 @@
 ///
 /// Up to 64 bits are kept in `buffer`; `refill()` tops it up with one unaligned 8-byte load when
 /// the input has room, so the decoder's hot loop touches memory once per symbol. Bits above
-/// `count` are always zero, so peeking past the end of the input reads zeros and the caller
-/// detects truncation by comparing a code's length with `count`.
+/// `count` are either zero or already the next input bits (a refill may load part of the byte at
+/// `position`; ORing the same bits in again later changes nothing). Only the low `count` bits are
+/// ever trusted: the caller detects truncation by comparing a code's length with `count`.
 struct InputBitStream {
     private let bytes: UnsafeRawBufferPointer
     /// Index of the next byte not yet moved into `buffer`.
@@ -22,11 +23,9 @@ struct InputBitStream {
         guard count <= 56 else { return }
         if position + 8 <= bytes.count, let base = bytes.baseAddress {
             let word = UInt64(littleEndian: base.loadUnaligned(fromByteOffset: position, as: UInt64.self))
-            let takenBytes = (63 - count) >> 3
-            let takenBits = takenBytes << 3
-            buffer |= (word & ((1 &<< UInt64(takenBits)) &- 1)) &<< UInt64(count)
-            position += takenBytes
-            count += takenBits
+            buffer |= word &<< UInt64(count)
+            position &+= (63 &- count) &>> 3
+            count |= 56
         } else {
             while count <= 56 && position < bytes.count {
                 buffer |= UInt64(bytes[position]) &<< UInt64(count)

@@ -8,6 +8,7 @@ let commands: [Command] = [
     PredictCommand.command,
     VerifyAssetsCommand.command,
     DecodeCommand.command,
+    H5lsCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.

@@ -17,6 +17,8 @@ struct FixtureCorpus {
         let size: Int
         let crc32: UInt32
         let method: Int
+        /// The entry's data, rebuilt from the inputs as the script did.
+        let contents: [UInt8]
     }
 
     let inputs: [String: Input]
@@ -44,9 +46,15 @@ struct FixtureCorpus {
         var archives: [String: [ZipEntryFacts]] = [:]
         for (name, entries) in zips {
             archives[name] = entries.map {
-                ZipEntryFacts(name: $0["name"] as? String ?? "", isDirectory: $0["isDirectory"] as? Bool ?? false,
-                              size: $0["size"] as? Int ?? -1, crc32: UInt32($0["crc32"] as? Int ?? 0),
-                              method: $0["method"] as? Int ?? -1)
+                let source = $0["source"] as? [String: Any] ?? [:]
+                var contents = Array((source["text"] as? String ?? "").utf8)
+                if let input = source["input"] as? String, let length = source["length"] as? Int {
+                    contents = Array((inputs[input]?.bytes ?? []).prefix(length))
+                }
+                return ZipEntryFacts(
+                    name: $0["name"] as? String ?? "", isDirectory: $0["isDirectory"] as? Bool ?? false,
+                    size: $0["size"] as? Int ?? -1, crc32: UInt32($0["crc32"] as? Int ?? 0),
+                    method: $0["method"] as? Int ?? -1, contents: contents)
             }
         }
         return FixtureCorpus(inputs: inputs, zlibStreams: zlib, rawStreams: raw, zipArchives: archives)

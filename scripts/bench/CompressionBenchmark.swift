@@ -1,21 +1,25 @@
 // Times the Compression module on one file; built and run by scripts/bench-inflate.sh, which
 // compiles this file together with Sources/Compression/*.swift as a single optimized module.
 //
-//   compression-bench FILE.zz    inflate the zlib stream; also CRC-32, Adler-32 and Deflate of the output
+//   compression-bench FILE.zz [RUNS]   inflate the zlib stream (best of RUNS, default 5); then
+//                                      CRC-32, Adler-32 and Deflate of the output (RUNS > 0)
+//   compression-bench FILE.zz 1 --inflate-only   one inflate, e.g. under valgrind
 import Foundation
 
 @main
 struct CompressionBenchmark {
     static func main() throws {
         let arguments = CommandLine.arguments
-        guard arguments.count == 2, let data = FileManager.default.contents(atPath: arguments[1]) else {
-            FileHandle.standardError.write("usage: compression-bench FILE.zz\n".data(using: .utf8) ?? Data())
+        guard (2...4).contains(arguments.count), let data = FileManager.default.contents(atPath: arguments[1]) else {
+            FileHandle.standardError.write("usage: compression-bench FILE.zz [RUNS] [--inflate-only]\n".data(using: .utf8) ?? Data())
             exit(2)
         }
+        let runs = arguments.count > 2 ? max(1, Int(arguments[2]) ?? 5) : 5
         let stream = [UInt8](data)
         var output: [UInt8] = []
-        let inflateSeconds = try best(of: 5) { output = try Inflate.zlib(stream) }
+        let inflateSeconds = try best(of: runs) { output = try Inflate.zlib(stream) }
         report("swift Inflate.zlib", bytes: output.count, seconds: inflateSeconds)
+        if arguments.last == "--inflate-only" { return }
         var crc: UInt32 = 0
         report("swift CRC32", bytes: output.count, seconds: try best(of: 5) { crc = CRC32.checksum(output) })
         var adler: UInt32 = 0
