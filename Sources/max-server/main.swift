@@ -3,6 +3,10 @@ import Foundation
 /// Every subcommand; the first is the default when none is named.
 /// Add a command: write `XCommand.swift` with `static let command = Command(...)`, list it here.
 let commands: [Command] = [
+    ServeCommand.command,
+    MetadataCommand.command,
+    PredictCommand.command,
+    VerifyAssetsCommand.command,
     DecodeCommand.command,
     H5lsCommand.command,
     ModelSummaryCommand.command,
