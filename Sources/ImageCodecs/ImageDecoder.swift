@@ -11,9 +11,7 @@ public enum ImageDecoder {
         case .bmp: return try BMPDecoder.decode(bytes, limits: limits)
         case .pnm: return try PNMDecoder.decode(bytes, limits: limits)
         case .gif: throw ImageDecodingError(.gif, .unsupported, "GIF support is not built yet; convert the image to PNG")
-        case .jpeg:
-            // JPEG: the integrator replaces this throw with `return try JPEGDecoder.decode(bytes, limits: limits)`.
-            throw ImageDecodingError(.jpeg, .unsupported, "JPEG support not built into this server yet")
+        case .jpeg: return try JPEGDecoder.decode(bytes, limits: limits)
         }
     }
 }

@@ -1,5 +1,9 @@
 // libFuzzer harness for the BMP and PNM/PAM decoders (and format sniffing): any input must
 // give an image or an ImageDecodingError, never a trap. Built by scripts/fuzz.sh BMPPNM SECONDS.
+// fuzz-modules: Compression ImageCodecs
+// fuzz-seeds: Tests/ImageCodecsTests/Fixtures
+import ImageCodecs
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func bmpPNMFuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))

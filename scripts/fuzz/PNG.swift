@@ -1,6 +1,10 @@
 // libFuzzer harness for the PNG decoder: any input must give an image or an
 // ImageDecodingError, never a trap. Built with the ImageCodecs and Compression sources by
 // scripts/fuzz.sh PNG SECONDS (swiftc -sanitize=fuzzer,address -parse-as-library).
+// fuzz-modules: Compression ImageCodecs
+// fuzz-seeds: Tests/ImageCodecsTests/Fixtures
+import ImageCodecs
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func pngFuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
