@@ -11,7 +11,12 @@ public enum ImageDecoder {
         case .bmp: return try BMPDecoder.decode(bytes, limits: limits)
         case .pnm: return try PNMDecoder.decode(bytes, limits: limits)
         case .gif: throw ImageDecodingError(.gif, .unsupported, "GIF support is not built yet; convert the image to PNG")
-        case .jpeg: return try JPEGDecoder.decode(bytes, limits: limits)
+        case .jpeg:
+            do {
+                return try JPEGDecoder.decode(bytes, limits: limits)
+            } catch let error as JPEGError {
+                throw ImageDecodingError(.jpeg, error.decodingErrorKind, error.description)
+            }
         }
     }
 }

@@ -59,3 +59,18 @@ public enum JPEGError: Error, CustomStringConvertible, Equatable, Sendable {
         }
     }
 }
+
+extension JPEGError {
+    /// The format-neutral kind, so `ImageDecoder` callers handle every format's errors alike.
+    var decodingErrorKind: ImageDecodingError.Kind {
+        switch self {
+        case .notJPEG: return .unknownFormat
+        case .truncated, .noImageData: return .truncated
+        case .unsupportedFeature: return .unsupported
+        case .tooManyPixels: return .tooLarge
+        case .malformedSegment, .missingFrameHeader, .missingHuffmanTable, .missingQuantizationTable,
+             .invalidHuffmanCode, .zeroDimensions, .invalidScan, .restartMarkerMismatch:
+            return .invalid
+        }
+    }
+}

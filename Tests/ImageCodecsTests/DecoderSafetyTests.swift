@@ -110,9 +110,16 @@ final class DecoderSafetyTests: XCTestCase {
         XCTAssertEqual(error.description, "PNG image: the file ends inside the IDAT chunk")
     }
 
-    func testJPEGIsReportedAsNotBuilt() {
+    /// JPEG errors reach `ImageDecoder` callers as `ImageDecodingError`, like every other format's.
+    func testJPEGErrorsArriveAsImageDecodingErrors() throws {
+        let jpeg = try FixtureDecodingTests.bytes("jpeg/gray_q85.jpg")
+        XCTAssertThrowsError(try ImageDecoder.decode(Array(jpeg.prefix(jpeg.count / 2)))) { error in
+            XCTAssertEqual((error as? ImageDecodingError)?.format, .jpeg)
+            XCTAssertEqual((error as? ImageDecodingError)?.kind, .truncated)
+        }
         XCTAssertThrowsError(try ImageDecoder.decode([0xFF, 0xD8, 0xFF, 0xE0, 0, 0])) { error in
             XCTAssertEqual((error as? ImageDecodingError)?.format, .jpeg)
+            XCTAssertEqual((error as? ImageDecodingError)?.kind, .invalid)
         }
     }
 }
