@@ -7,7 +7,7 @@ import ImageCodecs
 enum DecodeCommand {
     static let command = Command(
         name: "decode",
-        summary: "decode an image (PNG, BMP, PNM/PAM) and write its pixels",
+        summary: "decode an image (PNG, JPEG, BMP, PNM/PAM) and write its pixels",
         help: """
         usage: max-server decode IMAGE [--out OUT.pam|.png|.pgm|.ppm] [--bench N] [--max-pixels N]
 

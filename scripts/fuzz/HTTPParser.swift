@@ -1,8 +1,7 @@
 // libFuzzer harness for HTTPRequestParser: arbitrary bytes, fed in pieces whose sizes come from
 // the input itself, must only ever yield requests or HTTPParseError, never a crash or a hang.
-// Needs the HTTPServer module, which imports Logging: built either with HTTPServer as a module
-// (swiftc -sanitize=fuzzer,address -parse-as-library -I <dir of HTTPServer.swiftmodule>) or compiled
-// together with Sources/HTTPServer, as by scripts/fuzz.sh HTTPParser SECONDS once that runner lands.
+// fuzz-modules: Logging HTTPServer
+// fuzz-seeds: Tests/HTTPServerTests/Fixtures
 #if canImport(HTTPServer)
 import HTTPServer
 #endif

@@ -1,9 +1,9 @@
 // libFuzzer harness for the JSON reader that parses config.json: any input must give a value or
 // a JSONParseError, never a trap, and a value must survive writing and re-reading unchanged.
-// Needs only Sources/MAXFramework/JSONValue.swift:
-//   swiftc -sanitize=fuzzer,address -parse-as-library scripts/fuzz/JSONConfig.swift \
-//          Sources/MAXFramework/JSONValue.swift -o /tmp/fuzz-json && /tmp/fuzz-json -max_total_time=60
-// (or scripts/fuzz.sh JSONConfig SECONDS once the runner knows this harness's sources).
+// fuzz-modules: Logging HTTPServer MAXFramework
+// fuzz-seeds: Tests/MAXFrameworkTests/Fixtures
+import MAXFramework
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func jsonFuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))

@@ -1,8 +1,7 @@
 // libFuzzer harness for MultipartFormData.parse: the first line of the input is the Content-Type,
 // the rest the body. Any input must give parts or a MultipartError, never a crash.
-// Needs the HTTPServer module, which imports Logging: built either with HTTPServer as a module
-// (swiftc -sanitize=fuzzer,address -parse-as-library -I <dir of HTTPServer.swiftmodule>) or compiled
-// together with Sources/HTTPServer, as by scripts/fuzz.sh Multipart SECONDS once that runner lands.
+// fuzz-modules: Logging HTTPServer
+// fuzz-seeds: Tests/HTTPServerTests/Fixtures
 #if canImport(HTTPServer)
 import HTTPServer
 #endif
