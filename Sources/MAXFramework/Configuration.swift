@@ -30,6 +30,8 @@ public struct MAXConfiguration: Sendable {
     public var modelPlugin = "image-stats"
     /// Path (as listed under assets.files) of the file the plugin loads, if it needs one.
     public var modelAsset: String? = nil
+    /// A model file loaded instead of `modelAsset`, as is: a user's own file needs no MD5 entry.
+    public var modelFile: String? = nil
     /// Replacements for fields of the plugin's metadata (id, name, description, type, source, license).
     public var modelMetadata: [String: String] = [:]
     /// The plugin's own settings, passed to it untouched.

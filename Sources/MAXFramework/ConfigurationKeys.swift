@@ -50,6 +50,9 @@ public enum ConfigurationKeys {
         text("model.asset", ["MAX_MODEL_ASSET"], "path (listed in assets.files) of the file the plugin loads; empty = none") {
             $0.modelAsset = $1.isEmpty ? nil : $1
         },
+        text("model.file", ["MAX_MODEL_FILE"], "a model file loaded instead of model.asset, as is (no MD5 check); empty = none") {
+            $0.modelFile = $1.isEmpty ? nil : $1
+        },
         text("assets.checksums", ["MAX_ASSETS_CHECKSUMS"], "md5sum-format file with the assets' digests") {
             $0.checksumFile = $1
         },

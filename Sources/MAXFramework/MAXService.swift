@@ -19,12 +19,27 @@ public enum MAXService {
             throw ConfigurationError(key: "model.plugin",
                                      message: "unknown plugin '\(configuration.modelPlugin)'; built in: \(plugins.map(\.name).joined(separator: ", "))")
         }
-        let statuses = try AssetStore.prepare(configuration, logger: logger.child(label: "assets"))
+        // An explicit model file replaces the configured model asset, which is then not checked.
+        var assetsToPrepare = configuration
+        if configuration.modelFile != nil {
+            assetsToPrepare.assets.removeAll { $0.path == configuration.modelAsset }
+        }
+        let statuses = try AssetStore.prepare(assetsToPrepare, logger: logger.child(label: "assets"))
         var assetFiles: [String: URL] = [:]
         for status in statuses { assetFiles[status.path] = status.file }
+        let modelAsset: URL?
+        if let modelFile = configuration.modelFile {
+            guard FileManager.default.isReadableFile(atPath: modelFile) else {
+                throw ConfigurationError(key: "model.file", message: "no readable file at '\(modelFile)'")
+            }
+            modelAsset = URL(fileURLWithPath: modelFile)
+            logger.info("model file \(modelFile) given explicitly: loaded without an MD5 check")
+        } else {
+            modelAsset = configuration.modelAsset.flatMap { assetFiles[$0] }
+        }
         let context = PluginContext(
             options: configuration.modelOptions,
-            modelAsset: configuration.modelAsset.flatMap { assetFiles[$0] },
+            modelAsset: modelAsset,
             assets: assetFiles,
             maxImagePixels: configuration.maxImagePixels,
             logger: logger.child(label: plugin.name))
