@@ -74,6 +74,7 @@ public struct HTTPStatus: Equatable, Hashable, Sendable {
     public let reason: String
     public init(_ code: Int, _ reason: String) { self.code = code; self.reason = reason }
 
+    public static let `continue` = HTTPStatus(100, "Continue")
     public static let ok = HTTPStatus(200, "OK")
     public static let noContent = HTTPStatus(204, "No Content")
     public static let badRequest = HTTPStatus(400, "Bad Request")
@@ -84,6 +85,7 @@ public struct HTTPStatus: Equatable, Hashable, Sendable {
     public static let payloadTooLarge = HTTPStatus(413, "Content Too Large")
     public static let uriTooLong = HTTPStatus(414, "URI Too Long")
     public static let unsupportedMediaType = HTTPStatus(415, "Unsupported Media Type")
+    public static let expectationFailed = HTTPStatus(417, "Expectation Failed")
     public static let unprocessableContent = HTTPStatus(422, "Unprocessable Content")
     public static let headersTooLarge = HTTPStatus(431, "Request Header Fields Too Large")
     public static let internalServerError = HTTPStatus(500, "Internal Server Error")

@@ -45,3 +45,13 @@ public struct DecodingLimits: Sendable, Equatable {
     public init(maxPixels: Int = 50_000_000) { self.maxPixels = maxPixels }
     public static let `default` = DecodingLimits()
 }
+
+extension Image {
+    /// For decoders and operations that computed the sample count themselves.
+    init(uncheckedWidth width: Int, height: Int, layout: PixelLayout, samples: [UInt8]) {
+        self.width = width
+        self.height = height
+        self.layout = layout
+        self.samples = samples
+    }
+}

@@ -69,14 +69,35 @@ public final class Logger: @unchecked Sendable {
         FileHandle.standardError.write(Data((line + "\n").utf8))
     }
 
-    private static func timestamp() -> String {
+    /// `YYYY-MM-DD HH:MM:SS,mmm` in UTC, formatted by hand: `String(format:)` cost ~30 us a
+    /// line, which showed in the server's requests/s with one access-log line per request.
+    static func timestamp() -> String {
         var now = timespec()
         clock_gettime(CLOCK_REALTIME, &now)
         var seconds = now.tv_sec
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        return String(format: "%04d-%02d-%02d %02d:%02d:%02d,%03d",
-                      Int(parts.tm_year) + 1900, Int(parts.tm_mon) + 1, Int(parts.tm_mday),
-                      Int(parts.tm_hour), Int(parts.tm_min), Int(parts.tm_sec), Int(now.tv_nsec / 1_000_000))
+        let fields: [(value: Int, digits: Int, separator: UInt8)] = [
+            (Int(parts.tm_year) + 1900, 4, UInt8(ascii: "-")), (Int(parts.tm_mon) + 1, 2, UInt8(ascii: "-")),
+            (Int(parts.tm_mday), 2, UInt8(ascii: " ")), (Int(parts.tm_hour), 2, UInt8(ascii: ":")),
+            (Int(parts.tm_min), 2, UInt8(ascii: ":")), (Int(parts.tm_sec), 2, UInt8(ascii: ",")),
+            (Int(now.tv_nsec / 1_000_000), 3, 0),
+        ]
+        return String(unsafeUninitializedCapacity: 23) { buffer in
+            var index = 0
+            for field in fields {
+                var value = field.value
+                for position in stride(from: field.digits - 1, through: 0, by: -1) {
+                    buffer[index + position] = UInt8(ascii: "0") + UInt8(value % 10)
+                    value /= 10
+                }
+                index += field.digits
+                if field.separator != 0 {
+                    buffer[index] = field.separator
+                    index += 1
+                }
+            }
+            return index
+        }
     }
 }

@@ -3,6 +3,14 @@ import Foundation
 /// Every subcommand; the first is the default when none is named.
 /// Add a command: write `XCommand.swift` with `static let command = Command(...)`, list it here.
 let commands: [Command] = [
+    ServeCommand.command,
+    MetadataCommand.command,
+    PredictCommand.command,
+    VerifyAssetsCommand.command,
+    DecodeCommand.command,
+    H5lsCommand.command,
+    ModelSummaryCommand.command,
+    BenchCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.

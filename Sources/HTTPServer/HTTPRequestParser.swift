@@ -1,0 +1,454 @@
+/// Size limits the parser enforces while bytes arrive, so nothing unbounded is ever buffered.
+public struct HTTPParserLimits: Sendable {
+    public var maxRequestLineBytes: Int
+    public var maxHeaderBytes: Int
+    public var maxBodyBytes: Int
+
+    public init(maxRequestLineBytes: Int = 8 * 1024, maxHeaderBytes: Int = 64 * 1024,
+                maxBodyBytes: Int = 16 * 1024 * 1024) {
+        self.maxRequestLineBytes = maxRequestLineBytes
+        self.maxHeaderBytes = maxHeaderBytes
+        self.maxBodyBytes = maxBodyBytes
+    }
+}
+
+/// A request the parser refused: the status to answer with and a message the client can act on.
+/// After an error the connection must be closed: the byte stream can no longer be framed.
+public struct HTTPParseError: Error, CustomStringConvertible, Equatable, Sendable {
+    public let status: HTTPStatus
+    public let message: String
+
+    public init(_ status: HTTPStatus, _ message: String) {
+        self.status = status
+        self.message = message
+    }
+
+    public var description: String { "\(status.code) \(status.reason): \(message)" }
+}
+
+/// How the body of a request is delimited (RFC 9112 §6).
+public enum HTTPBodyFraming: Equatable, Sendable {
+    case none
+    case contentLength(Int)
+    case chunked
+}
+
+/// The request line and header section of one request.
+public struct HTTPRequestHead: Sendable {
+    public var method: String
+    public var target: String
+    /// The minor version of HTTP/1.x.
+    public var minorVersion: Int
+    public var headers: HTTPHeaders
+    public var framing: HTTPBodyFraming
+    /// Whether the connection may carry another request after this one's response.
+    public var keepAlive: Bool
+    /// `Expect: 100-continue`: the client waits for `100 Continue` before sending the body.
+    public var expectsContinue: Bool
+}
+
+/// What `HTTPRequestParser.next()` found in the bytes so far.
+public enum HTTPParserEvent: Sendable {
+    /// The buffered bytes end inside a request.
+    case needMoreData
+    /// A head whose body has not been read yet (only for requests that have a body).
+    case head(HTTPRequestHead)
+    /// A whole request; its body is de-chunked.
+    case request(HTTPRequestHead, body: [UInt8])
+}
+
+/// An incremental HTTP/1.1 request parser: feed it bytes as they arrive with `append`, then call
+/// `next()` until it says `.needMoreData`. Limits are checked while scanning, before anything
+/// is copied, and every error is a `HTTPParseError` carrying the status to answer with.
+public struct HTTPRequestParser {
+    private enum State {
+        /// Looking for the end of the head. Offsets are relative to `readIndex`.
+        case head(scanned: Int, lineStart: Int, requestLineLength: Int?)
+        case fixedBody(HTTPRequestHead, length: Int)
+        case chunkSize(HTTPRequestHead)
+        case chunkData(HTTPRequestHead, remaining: Int)
+        case chunkDataEnd(HTTPRequestHead)
+        case trailers(HTTPRequestHead, scanned: Int, lineStart: Int)
+    }
+
+    /// Longest accepted chunk-size line (size, extensions and CRLF).
+    static let maxChunkSizeLineBytes = 4096
+
+    public let limits: HTTPParserLimits
+    private var buffer: [UInt8] = []
+    private var readIndex = 0
+    private var state: State = .head(scanned: 0, lineStart: 0, requestLineLength: nil)
+    private var chunkedBody: [UInt8] = []
+
+    public init(limits: HTTPParserLimits = HTTPParserLimits()) {
+        self.limits = limits
+    }
+
+    /// Bytes received but not yet consumed by a returned event.
+    public var bufferedByteCount: Int { buffer.count - readIndex }
+
+    /// True while part of a request has arrived (used to start the request timeout).
+    public var hasPartialRequest: Bool {
+        if case .head = state { return bufferedByteCount > 0 }
+        return true
+    }
+
+    public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    public mutating func append<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+        compact()
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// Drops consumed bytes once they are worth moving.
+    private mutating func compact() {
+        if readIndex == buffer.count {
+            buffer.removeAll(keepingCapacity: buffer.capacity <= 1 << 20)
+            readIndex = 0
+        } else if readIndex >= 4096 && readIndex * 2 >= buffer.count {
+            buffer.removeSubrange(0..<readIndex)
+            readIndex = 0
+        }
+    }
+
+    /// Advances as far as the buffered bytes allow.
+    public mutating func next() throws -> HTTPParserEvent {
+        while true {
+            switch state {
+            case let .head(scanned, lineStart, requestLineLength):
+                guard let head = try scanHead(scanned: scanned, lineStart: lineStart,
+                                              requestLineLength: requestLineLength) else { return .needMoreData }
+                switch head.framing {
+                case .none:
+                    return .request(head, body: [])
+                case .contentLength(let length):
+                    state = .fixedBody(head, length: length)
+                    if bufferedByteCount < length { return .head(head) }
+                case .chunked:
+                    chunkedBody = []
+                    state = .chunkSize(head)
+                    return .head(head)
+                }
+            case let .fixedBody(head, length):
+                guard bufferedByteCount >= length else { return .needMoreData }
+                let body = Array(buffer[readIndex..<(readIndex + length)])
+                readIndex += length
+                resetForNextRequest()
+                return .request(head, body: body)
+            case let .chunkSize(head):
+                guard let size = try scanChunkSize() else { return .needMoreData }
+                if size == 0 {
+                    state = .trailers(head, scanned: 0, lineStart: 0)
+                } else {
+                    guard size <= limits.maxBodyBytes - chunkedBody.count else {
+                        throw HTTPParseError(.payloadTooLarge, "the chunked body exceeds the limit of \(limits.maxBodyBytes) bytes")
+                    }
+                    state = .chunkData(head, remaining: size)
+                }
+            case let .chunkData(head, remaining):
+                let available = min(bufferedByteCount, remaining)
+                guard available > 0 else { return .needMoreData }
+                chunkedBody.append(contentsOf: buffer[readIndex..<(readIndex + available)])
+                readIndex += available
+                state = remaining == available ? .chunkDataEnd(head) : .chunkData(head, remaining: remaining - available)
+            case let .chunkDataEnd(head):
+                guard bufferedByteCount >= 1 else { return .needMoreData }
+                if buffer[readIndex] == .lf {
+                    readIndex += 1
+                } else if buffer[readIndex] == .cr {
+                    guard bufferedByteCount >= 2 else { return .needMoreData }
+                    guard buffer[readIndex + 1] == .lf else { throw HTTPParseError(.badRequest, "chunk data is not followed by CRLF") }
+                    readIndex += 2
+                } else {
+                    throw HTTPParseError(.badRequest, "chunk data is longer than its chunk size")
+                }
+                state = .chunkSize(head)
+            case let .trailers(head, scanned, lineStart):
+                guard try scanTrailers(head: head, scanned: scanned, lineStart: lineStart) else {
+                    return .needMoreData
+                }
+                let body = chunkedBody
+                chunkedBody = []
+                resetForNextRequest()
+                return .request(head, body: body)
+            }
+        }
+    }
+
+    private mutating func resetForNextRequest() {
+        state = .head(scanned: 0, lineStart: 0, requestLineLength: nil)
+    }
+
+    // MARK: - Head
+
+    /// Scans for the blank line ending the head, enforcing the line and header limits as it goes;
+    /// parses the head once it is complete. Returns nil when more bytes are needed.
+    private mutating func scanHead(scanned: Int, lineStart: Int, requestLineLength: Int?) throws -> HTTPRequestHead? {
+        var scanned = scanned
+        var lineStart = lineStart
+        var requestLineLength = requestLineLength
+        let available = bufferedByteCount
+        while scanned < available {
+            guard let lf = indexOfLineFeed(from: readIndex + scanned) else {
+                scanned = available
+                break
+            }
+            let offset = lf - readIndex
+            let lineLength = offset - lineStart  // without the LF, with any CR
+            if requestLineLength == nil {
+                if lineLength == 0 || (lineLength == 1 && buffer[readIndex + lineStart] == .cr) {
+                    // RFC 9112 §2.2: ignore empty lines before the request line.
+                    readIndex = lf + 1
+                    scanned = 0
+                    lineStart = 0
+                    continue
+                }
+                guard lineLength <= limits.maxRequestLineBytes else { throw requestLineTooLong() }
+                requestLineLength = lineLength
+            } else if lineLength == 0 || (lineLength == 1 && buffer[readIndex + lineStart] == .cr) {
+                let head = try parseHead(length: offset + 1, requestLineLength: requestLineLength ?? 0)
+                readIndex += offset + 1
+                resetForNextRequest()
+                return head
+            }
+            lineStart = offset + 1
+            scanned = offset + 1
+            if let requestLineLength, lineStart - requestLineLength - 1 > limits.maxHeaderBytes {
+                throw headersTooLarge()
+            }
+        }
+        if let requestLineLength {
+            if available - requestLineLength - 1 > limits.maxHeaderBytes { throw headersTooLarge() }
+        } else if available > limits.maxRequestLineBytes + 2 {
+            throw requestLineTooLong()
+        }
+        state = .head(scanned: scanned, lineStart: lineStart, requestLineLength: requestLineLength)
+        return nil
+    }
+
+    private func requestLineTooLong() -> HTTPParseError {
+        HTTPParseError(.uriTooLong, "the request line exceeds the limit of \(limits.maxRequestLineBytes) bytes")
+    }
+
+    private func headersTooLarge() -> HTTPParseError {
+        HTTPParseError(.headersTooLarge, "the request headers exceed the limit of \(limits.maxHeaderBytes) bytes")
+    }
+
+    private func indexOfLineFeed(from start: Int) -> Int? {
+        buffer.withUnsafeBufferPointer { bytes -> Int? in
+            guard let base = bytes.baseAddress, start < bytes.count else { return nil }
+            guard let found = memchr(base + start, Int32(UInt8.lf), bytes.count - start) else { return nil }
+            return base.distance(to: found.assumingMemoryBound(to: UInt8.self))
+        }
+    }
+
+    /// Parses a complete head of `length` bytes at `readIndex` (ending with its blank line).
+    private func parseHead(length: Int, requestLineLength: Int) throws -> HTTPRequestHead {
+        let start = readIndex
+        let (method, target, minorVersion) = try parseRequestLine(buffer[start..<(start + requestLineLength)])
+        var headers = HTTPHeaders()
+        var lineStart = start + requestLineLength + 1
+        let end = start + length
+        while lineStart < end {
+            var lineEnd = lineStart
+            while lineEnd < end && buffer[lineEnd] != .lf { lineEnd += 1 }
+            var contentEnd = lineEnd
+            if contentEnd > lineStart && buffer[contentEnd - 1] == .cr { contentEnd -= 1 }
+            if contentEnd > lineStart {
+                let field = try HTTPRequestParser.parseField(buffer[lineStart..<contentEnd])
+                headers.add(field.name, field.value)
+            }
+            lineStart = lineEnd + 1
+        }
+        return try interpret(method: method, target: target, minorVersion: minorVersion, headers: headers)
+    }
+
+    private func parseRequestLine(_ line: ArraySlice<UInt8>) throws -> (String, String, Int) {
+        var line = line
+        if line.last == .cr { line = line.dropLast() }
+        let malformed = HTTPParseError(.badRequest, "malformed request line; expected 'METHOD /target HTTP/1.1'")
+        guard let firstSpace = line.firstIndex(of: .space),
+              let secondSpace = line[(firstSpace + 1)...].firstIndex(of: .space) else { throw malformed }
+        let methodBytes = line[line.startIndex..<firstSpace]
+        let targetBytes = line[(firstSpace + 1)..<secondSpace]
+        let versionBytes = line[(secondSpace + 1)...]
+        guard !methodBytes.isEmpty, methodBytes.allSatisfy(\.isTokenCharacter) else { throw malformed }
+        guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else { throw malformed }
+        // HTTP-version = "HTTP/" DIGIT "." DIGIT
+        let version = Array(versionBytes)
+        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == UInt8(ascii: "."),
+              version[5].isDigit, version[7].isDigit else { throw malformed }
+        guard version[5] == UInt8(ascii: "1") else {
+            throw HTTPParseError(.httpVersionNotSupported, "only HTTP/1.0 and HTTP/1.1 are supported")
+        }
+        return (String(decoding: methodBytes, as: UTF8.self), String(decoding: targetBytes, as: UTF8.self),
+                Int(version[7] - UInt8(ascii: "0")))
+    }
+
+    /// `name: value` with optional whitespace around the value (RFC 9112 §5).
+    static func parseField(_ line: ArraySlice<UInt8>) throws -> (name: String, value: String) {
+        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+            throw HTTPParseError(.badRequest, "malformed header line (no colon)")
+        }
+        let name = line[line.startIndex..<colon]
+        guard !name.isEmpty, name.allSatisfy(\.isTokenCharacter) else {
+            throw HTTPParseError(.badRequest, "malformed header name (folded lines and spaces before the colon are not allowed)")
+        }
+        var value = line[(colon + 1)...]
+        while let first = value.first, first == .space || first == .tab { value = value.dropFirst() }
+        while let last = value.last, last == .space || last == .tab { value = value.dropLast() }
+        guard value.allSatisfy({ $0 != 0 && $0 != .cr && $0 != .lf }) else {
+            throw HTTPParseError(.badRequest, "header value contains a control character")
+        }
+        return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
+    }
+
+    /// Works out body framing, persistence and expectations from the header fields.
+    private func interpret(method: String, target: String, minorVersion: Int, headers: HTTPHeaders) throws -> HTTPRequestHead {
+        var framing = HTTPBodyFraming.none
+        let transferCodings = headers.values("Transfer-Encoding").flatMap(HTTPRequestParser.commaList)
+        let lengths = headers.values("Content-Length").flatMap(HTTPRequestParser.commaList)
+        if !transferCodings.isEmpty {
+            guard lengths.isEmpty else {
+                throw HTTPParseError(.badRequest, "a request must not carry both Transfer-Encoding and Content-Length")
+            }
+            guard minorVersion >= 1 else {
+                throw HTTPParseError(.badRequest, "Transfer-Encoding is not allowed in an HTTP/1.0 request")
+            }
+            let codings = transferCodings.map { $0.lowercased() }
+            guard codings.last == "chunked" else {
+                throw HTTPParseError(.badRequest, "the last transfer coding of a request must be chunked")
+            }
+            guard codings.count == 1 else {
+                throw HTTPParseError(.notImplemented, "transfer codings other than chunked are not supported")
+            }
+            framing = .chunked
+        } else if let first = lengths.first {
+            guard lengths.allSatisfy({ $0 == first }) else {
+                throw HTTPParseError(.badRequest, "conflicting Content-Length values")
+            }
+            guard !first.isEmpty, first.utf8.allSatisfy(\.isDigit) else {
+                throw HTTPParseError(.badRequest, "Content-Length must be a decimal number")
+            }
+            let digits = first.drop { $0 == "0" }
+            guard digits.count <= 18, let length = Int(digits.isEmpty ? "0" : String(digits)),
+                  length <= limits.maxBodyBytes else {
+                throw HTTPParseError(.payloadTooLarge, "the body exceeds the limit of \(limits.maxBodyBytes) bytes")
+            }
+            framing = length > 0 ? .contentLength(length) : .none
+        } else if ["POST", "PUT", "PATCH"].contains(method) {
+            throw HTTPParseError(.lengthRequired, "a \(method) request needs Content-Length or chunked Transfer-Encoding")
+        }
+
+        let connectionTokens = headers.values("Connection").flatMap(HTTPRequestParser.commaList).map { $0.lowercased() }
+        let keepAlive = minorVersion >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
+
+        var expectsContinue = false
+        if let expectation = headers["Expect"] {
+            guard expectation.lowercased() == "100-continue" else {
+                throw HTTPParseError(.expectationFailed, "only 'Expect: 100-continue' is supported")
+            }
+            expectsContinue = minorVersion >= 1 && framing != .none
+        }
+        return HTTPRequestHead(method: method, target: target, minorVersion: minorVersion, headers: headers,
+                               framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue)
+    }
+
+    static func commaList(_ value: String) -> [String] {
+        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+    }
+
+    // MARK: - Chunked body
+
+    /// Reads `chunk-size [; extensions] CRLF`; nil when the line is incomplete.
+    private mutating func scanChunkSize() throws -> Int? {
+        let window = min(bufferedByteCount, HTTPRequestParser.maxChunkSizeLineBytes)
+        guard let lf = buffer[readIndex..<(readIndex + window)].firstIndex(of: .lf) else {
+            if bufferedByteCount >= HTTPRequestParser.maxChunkSizeLineBytes {
+                throw HTTPParseError(.badRequest, "chunk size line is too long")
+            }
+            return nil
+        }
+        var size = 0
+        var digits = 0
+        var index = readIndex
+        while index < lf, let digit = buffer[index].hexValue {
+            guard digits < 15 else { throw HTTPParseError(.payloadTooLarge, "chunk size is too large") }
+            size = size * 16 + digit
+            digits += 1
+            index += 1
+        }
+        guard digits > 0 else { throw HTTPParseError(.badRequest, "malformed chunk size") }
+        // What follows the digits may only be whitespace, extensions or the CR.
+        if index < lf {
+            let rest = buffer[index]
+            guard rest == UInt8(ascii: ";") || rest == .space || rest == .tab || rest == .cr else {
+                throw HTTPParseError(.badRequest, "malformed chunk size")
+            }
+        }
+        readIndex = lf + 1
+        return size
+    }
+
+    /// Skips trailer fields up to the blank line; returns true once it was consumed.
+    private mutating func scanTrailers(head: HTTPRequestHead, scanned: Int, lineStart: Int) throws -> Bool {
+        var scanned = scanned
+        var lineStart = lineStart
+        let available = bufferedByteCount
+        while scanned < available {
+            guard let lf = indexOfLineFeed(from: readIndex + scanned) else { break }
+            let offset = lf - readIndex
+            let lineLength = offset - lineStart
+            if lineLength == 0 || (lineLength == 1 && buffer[readIndex + lineStart] == .cr) {
+                readIndex += offset + 1
+                return true
+            }
+            var contentEnd = readIndex + offset
+            if buffer[contentEnd - 1] == .cr { contentEnd -= 1 }
+            _ = try HTTPRequestParser.parseField(buffer[(readIndex + lineStart)..<contentEnd])
+            lineStart = offset + 1
+            scanned = offset + 1
+        }
+        if available > limits.maxHeaderBytes { throw headersTooLarge() }
+        state = .trailers(head, scanned: scanned, lineStart: lineStart)
+        return false
+    }
+}
+
+extension UInt8 {
+    static let cr = UInt8(ascii: "\r")
+    static let lf = UInt8(ascii: "\n")
+    static let space = UInt8(ascii: " ")
+    static let tab = UInt8(ascii: "\t")
+
+    var isDigit: Bool { self >= UInt8(ascii: "0") && self <= UInt8(ascii: "9") }
+
+    var hexValue: Int? {
+        switch self {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return Int(self - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(self - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(self - UInt8(ascii: "A") + 10)
+        default: return nil
+        }
+    }
+
+    /// tchar of RFC 9110 §5.6.2: the characters of methods and header names.
+    var isTokenCharacter: Bool {
+        switch self {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "!"), UInt8(ascii: "#"), UInt8(ascii: "$"), UInt8(ascii: "%"), UInt8(ascii: "&"),
+             UInt8(ascii: "'"), UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: "-"), UInt8(ascii: "."),
+             UInt8(ascii: "^"), UInt8(ascii: "_"), UInt8(ascii: "`"), UInt8(ascii: "|"), UInt8(ascii: "~"):
+            return true
+        default:
+            return false
+        }
+    }
+}
+
+import Foundation

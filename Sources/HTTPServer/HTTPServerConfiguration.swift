@@ -1,0 +1,42 @@
+/// Everything an operator may tune about the server: where it listens, how much a client may
+/// send, how long it may take, and how much concurrency the process spends.
+public struct HTTPServerConfiguration: Sendable {
+    /// `"0.0.0.0"` (all IPv4), `"::"` (IPv6, dual-stack), any literal address, or `"localhost"`.
+    public var host: String = "0.0.0.0"
+    /// 0 picks a free port; read it back from `HTTPServer.localPort`.
+    public var port: Int = 5000
+    /// A longer request line is answered with 414.
+    public var maxRequestLineBytes: Int = 8 * 1024
+    /// Header (and chunked trailer) bytes after the request line; more is answered with 431.
+    public var maxHeaderBytes: Int = 64 * 1024
+    /// A larger body is answered with 413: checked from Content-Length before reading, and while de-chunking.
+    public var maxBodyBytes: Int = 16 * 1024 * 1024
+    /// Seconds to receive one whole request once its first byte arrived; then 408 and close.
+    public var requestTimeout: Double = 30
+    /// Seconds a keep-alive connection may sit idle (or stall reading our response) before it is closed.
+    public var idleTimeout: Double = 60
+    /// Threads running handlers; 0 = one per core, at least 2.
+    public var workerCount: Int = 0
+    /// Open connections beyond this are accepted, answered 503 and closed.
+    public var maxConnections: Int = 1024
+    /// Seconds in-flight requests get to finish on shutdown before connections are cut.
+    public var shutdownGracePeriod: Double = 10
+    /// Threads running epoll loops (accept, read, parse, write); 0 = one. Extra to the contract.
+    public var eventLoopCount: Int = 0
+
+    public init() {}
+
+    /// The worker count actually used.
+    var resolvedWorkerCount: Int {
+        workerCount > 0 ? workerCount : max(2, ProcessInfo.processInfo.activeProcessorCount)
+    }
+
+    var resolvedEventLoopCount: Int { eventLoopCount > 0 ? eventLoopCount : 1 }
+
+    var parserLimits: HTTPParserLimits {
+        HTTPParserLimits(maxRequestLineBytes: maxRequestLineBytes, maxHeaderBytes: maxHeaderBytes,
+                         maxBodyBytes: maxBodyBytes)
+    }
+}
+
+import Foundation

@@ -1,0 +1,213 @@
+/// One part of a `multipart/form-data` body (RFC 7578).
+public struct MultipartPart: Sendable {
+    /// The form field name from `Content-Disposition: form-data; name="..."`.
+    public var name: String?
+    /// The uploaded file's name, when the part is a file.
+    public var filename: String?
+    public var contentType: String?
+    public var headers: HTTPHeaders
+    public var body: [UInt8]
+
+    public init(name: String? = nil, filename: String? = nil, contentType: String? = nil,
+                headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = []) {
+        self.name = name
+        self.filename = filename
+        self.contentType = contentType
+        self.headers = headers
+        self.body = body
+    }
+}
+
+/// Why a multipart body was refused; the message says what a client should fix.
+public enum MultipartError: Error, CustomStringConvertible, Equatable, Sendable {
+    case notMultipart(contentType: String)
+    case missingBoundary
+    case invalidBoundary(String)
+    case missingFirstBoundary
+    case malformedPartHeaders(part: Int)
+    case unterminatedPart(part: Int)
+
+    public var description: String {
+        switch self {
+        case .notMultipart(let contentType):
+            return "expected a multipart/form-data body, got Content-Type '\(contentType)'"
+        case .missingBoundary:
+            return "the multipart Content-Type has no boundary parameter"
+        case .invalidBoundary(let boundary):
+            return "the multipart boundary '\(boundary)' is invalid (1-70 characters, no trailing space)"
+        case .missingFirstBoundary:
+            return "the multipart body does not contain its boundary"
+        case .malformedPartHeaders(let part):
+            return "the headers of multipart part \(part + 1) are malformed"
+        case .unterminatedPart(let part):
+            return "multipart part \(part + 1) is not closed by a boundary (truncated upload?)"
+        }
+    }
+}
+
+/// Parses `multipart/form-data` bodies: parts are split on `CRLF--boundary`, found with a
+/// linear-time search so a hostile boundary cannot make parsing quadratic.
+public enum MultipartFormData {
+    /// Largest header block accepted per part.
+    static let maxPartHeaderBytes = 16 * 1024
+
+    public static func parse(body: [UInt8], contentType: String) throws -> [MultipartPart] {
+        let boundary = try boundary(from: contentType)
+        let dashBoundary = Array("--".utf8) + Array(boundary.utf8)
+        let delimiter = Array("\r\n".utf8) + dashBoundary
+        let delimiterSearch = SubsequenceSearch(delimiter)
+
+        // The first boundary may open the body or follow a preamble (and its CRLF).
+        var position: Int
+        if body.starts(with: dashBoundary) {
+            position = dashBoundary.count
+        } else if let found = delimiterSearch.firstIndex(in: body, from: 0) {
+            position = found + delimiter.count
+        } else {
+            throw MultipartError.missingFirstBoundary
+        }
+
+        var parts: [MultipartPart] = []
+        while true {
+            // After a boundary: `--` ends the body; otherwise optional padding, then CRLF.
+            if position + 1 < body.count, body[position] == UInt8(ascii: "-"), body[position + 1] == UInt8(ascii: "-") {
+                return parts
+            }
+            while position < body.count, body[position] == .space || body[position] == .tab { position += 1 }
+            guard position + 1 < body.count, body[position] == .cr, body[position + 1] == .lf else {
+                throw MultipartError.unterminatedPart(part: parts.count)
+            }
+            position += 2
+            let (headers, bodyStart) = try parsePartHeaders(body, from: position, part: parts.count)
+            guard let end = delimiterSearch.firstIndex(in: body, from: bodyStart) else {
+                throw MultipartError.unterminatedPart(part: parts.count)
+            }
+            let disposition = headers["Content-Disposition"].map(parseParameters) ?? [:]
+            parts.append(MultipartPart(name: disposition["name"], filename: disposition["filename"],
+                                       contentType: headers["Content-Type"], headers: headers,
+                                       body: Array(body[bodyStart..<end])))
+            position = end + delimiter.count
+        }
+    }
+
+    /// The `boundary` parameter of a `multipart/...` media type, unquoted.
+    static func boundary(from contentType: String) throws -> String {
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
+            $0.trimmingCharacters(in: .whitespaces).lowercased()
+        } ?? ""
+        guard mediaType.hasPrefix("multipart/") else { throw MultipartError.notMultipart(contentType: contentType) }
+        guard let boundary = parseParameters(contentType)["boundary"] else { throw MultipartError.missingBoundary }
+        guard (1...70).contains(boundary.utf8.count), boundary.last != " ",
+              boundary.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
+            throw MultipartError.invalidBoundary(boundary)
+        }
+        return boundary
+    }
+
+    /// Header lines up to the blank line; returns them and where the part's body starts.
+    private static func parsePartHeaders(_ body: [UInt8], from start: Int, part: Int) throws -> (HTTPHeaders, Int) {
+        var headers = HTTPHeaders()
+        var lineStart = start
+        while true {
+            guard lineStart - start <= maxPartHeaderBytes else { throw MultipartError.malformedPartHeaders(part: part) }
+            var lineEnd = lineStart
+            while lineEnd < body.count && body[lineEnd] != .lf { lineEnd += 1 }
+            guard lineEnd < body.count else { throw MultipartError.unterminatedPart(part: part) }
+            var contentEnd = lineEnd
+            if contentEnd > lineStart && body[contentEnd - 1] == .cr { contentEnd -= 1 }
+            if contentEnd == lineStart { return (headers, lineEnd + 1) }
+            guard let field = try? HTTPRequestParser.parseField(body[lineStart..<contentEnd]) else {
+                throw MultipartError.malformedPartHeaders(part: part)
+            }
+            headers.add(field.name, field.value)
+            lineStart = lineEnd + 1
+        }
+    }
+
+    /// `form-data; name="file"; filename="a b.png"` -> ["name": "file", "filename": "a b.png"]
+    /// (names lowercased; quoted strings unescaped; `filename*=UTF-8''...` percent-decoded and preferred).
+    static func parseParameters(_ value: String) -> [String: String] {
+        var parameters: [String: String] = [:]
+        var extended: [String: String] = [:]
+        let scalars = Array(value.unicodeScalars)
+        var index = scalars.firstIndex(of: ";") ?? scalars.count
+        while index < scalars.count {
+            index += 1  // past ';'
+            while index < scalars.count, scalars[index] == " " || scalars[index] == "\t" { index += 1 }
+            var name = ""
+            while index < scalars.count, scalars[index] != "=", scalars[index] != ";" {
+                name.unicodeScalars.append(scalars[index])
+                index += 1
+            }
+            name = name.trimmingCharacters(in: .whitespaces).lowercased()
+            var parameterValue = ""
+            if index < scalars.count, scalars[index] == "=" {
+                index += 1
+                while index < scalars.count, scalars[index] == " " { index += 1 }
+                if index < scalars.count, scalars[index] == "\"" {
+                    index += 1
+                    while index < scalars.count, scalars[index] != "\"" {
+                        if scalars[index] == "\\", index + 1 < scalars.count { index += 1 }
+                        parameterValue.unicodeScalars.append(scalars[index])
+                        index += 1
+                    }
+                    while index < scalars.count, scalars[index] != ";" { index += 1 }
+                } else {
+                    while index < scalars.count, scalars[index] != ";" {
+                        parameterValue.unicodeScalars.append(scalars[index])
+                        index += 1
+                    }
+                    parameterValue = parameterValue.trimmingCharacters(in: .whitespaces)
+                }
+            }
+            guard !name.isEmpty else { continue }
+            if name.hasSuffix("*") {
+                // RFC 8187 extended value: charset'language'percent-encoded
+                let parts = parameterValue.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
+                if parts.count == 3 {
+                    extended[String(name.dropLast())] = RequestTarget.percentDecode(parts[2].utf8, plusAsSpace: false)
+                }
+            } else if parameters[name] == nil {
+                parameters[name] = parameterValue
+            }
+        }
+        return parameters.merging(extended) { _, preferred in preferred }
+    }
+}
+
+/// Knuth-Morris-Pratt search for a fixed byte pattern: linear in the text whatever the pattern.
+struct SubsequenceSearch {
+    let pattern: [UInt8]
+    private let failure: [Int]
+
+    init(_ pattern: [UInt8]) {
+        self.pattern = pattern
+        var failure = [Int](repeating: 0, count: pattern.count)
+        var matched = 0
+        var index = 1
+        while index < pattern.count {
+            while matched > 0 && pattern[index] != pattern[matched] { matched = failure[matched - 1] }
+            if pattern[index] == pattern[matched] { matched += 1 }
+            failure[index] = matched
+            index += 1
+        }
+        self.failure = failure
+    }
+
+    /// The index where `pattern` first occurs in `text` at or after `start`.
+    func firstIndex(in text: [UInt8], from start: Int) -> Int? {
+        guard !pattern.isEmpty else { return start <= text.count ? start : nil }
+        var matched = 0
+        var index = max(0, start)
+        while index < text.count {
+            let byte = text[index]
+            while matched > 0 && byte != pattern[matched] { matched = failure[matched - 1] }
+            if byte == pattern[matched] { matched += 1 }
+            if matched == pattern.count { return index - pattern.count + 1 }
+            index += 1
+        }
+        return nil
+    }
+}
+
+import Foundation

@@ -1,0 +1,77 @@
+import Foundation
+import Logging
+
+/// What the event loops and workers of one server share: configuration, handler, logger, the
+/// connection count against the cap, and whether the server is draining for shutdown.
+final class ServerContext: @unchecked Sendable {
+    let configuration: HTTPServerConfiguration
+    let logger: Logger
+    let handler: @Sendable (HTTPRequest) throws -> HTTPResponse
+    let workers: WorkerPool
+
+    private let lock = NSLock()
+    private var openConnections = 0
+    private var draining = false
+    private var nextConnectionID: UInt64 = 0
+
+    init(configuration: HTTPServerConfiguration, logger: Logger,
+         handler: @escaping @Sendable (HTTPRequest) throws -> HTTPResponse, workers: WorkerPool) {
+        self.configuration = configuration
+        self.logger = logger
+        self.handler = handler
+        self.workers = workers
+    }
+
+    var isDraining: Bool {
+        lock.lock(); defer { lock.unlock() }
+        return draining
+    }
+
+    func beginDraining() {
+        lock.lock(); draining = true; lock.unlock()
+    }
+
+    /// Counts a new connection against `maxConnections`; nil when the cap is reached.
+    func reserveConnection() -> UInt64? {
+        lock.lock(); defer { lock.unlock() }
+        guard openConnections < configuration.maxConnections else { return nil }
+        openConnections += 1
+        nextConnectionID &+= 1
+        return nextConnectionID
+    }
+
+    func releaseConnection() {
+        lock.lock(); openConnections -= 1; lock.unlock()
+    }
+
+    /// Runs the handler for one request on a worker thread and returns the response bytes and
+    /// whether the connection must close after them. A handler error becomes a logged 500.
+    func respond(to request: HTTPRequest, keepAlive: Bool, minorVersion: Int, receivedAt: Double) -> (bytes: [UInt8], close: Bool) {
+        var response: HTTPResponse
+        do {
+            response = try handler(request)
+        } catch {
+            logger.error("handler failed on \(request.method) \(request.target): \(error)")
+            response = ResponseSerializer.errorResponse(.internalServerError, "internal server error")
+        }
+        if !(200...999).contains(response.status.code) {
+            logger.error("handler returned status \(response.status.code) for \(request.method) \(request.target); answering 500")
+            response = ResponseSerializer.errorResponse(.internalServerError, "internal server error")
+        }
+        let keep = keepAlive && !isDraining
+        let headOnly = request.method == "HEAD"
+        let bytes = ResponseSerializer.serialize(response, keepAlive: keep, headOnly: headOnly)
+        logAccess(remoteAddress: request.remoteAddress, requestLine: "\(request.method) \(request.target) HTTP/1.\(minorVersion)",
+                  status: response.status.code, bytes: headOnly ? 0 : response.body.count, since: receivedAt)
+        return (bytes, !keep)
+    }
+
+    /// One line per request at info level: remote address, request line, status, body bytes, duration.
+    func logAccess(remoteAddress: String, requestLine: String, status: Int, bytes: Int, since start: Double) {
+        guard logger.level <= .info else { return }
+        let hundredths = Int(((MonotonicClock.now() - start) * 100_000).rounded())
+        let fraction = hundredths % 100
+        let duration = "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
+        logger.info("\(remoteAddress) \"\(requestLine)\" \(status) \(bytes) \(duration)ms")
+    }
+}

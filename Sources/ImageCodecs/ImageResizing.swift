@@ -1,0 +1,90 @@
+/// Resampling to a new size. Both methods treat pixels as unit squares with centres at
+/// half-integers, so the image does not shift when scaled.
+extension Image {
+    /// Bilinear interpolation between the four nearest source pixels (edges clamped). Good for
+    /// upscaling and mild downscaling; for large reductions use `resizedByAreaAveraging`.
+    public func resizedBilinear(width newWidth: Int, height newHeight: Int) -> Image {
+        let outWidth = max(0, newWidth), outHeight = max(0, newHeight)
+        guard width > 0, height > 0, outWidth > 0, outHeight > 0 else {
+            return Image(width: outWidth, height: outHeight, layout: layout)
+        }
+        /// For each output coordinate: the two source indexes and the weight of the second.
+        func taps(_ outCount: Int, _ inCount: Int) -> [(Int, Int, Float)] {
+            let scale = Float(inCount) / Float(outCount)
+            return (0..<outCount).map { index in
+                let position = max(0, (Float(index) + 0.5) * scale - 0.5)
+                let first = min(Int(position), inCount - 1)
+                let second = min(first + 1, inCount - 1)
+                return (first, second, position - Float(first))
+            }
+        }
+        let columns = taps(outWidth, width), rows = taps(outHeight, height)
+        let channels = self.channels
+        var result = [UInt8](repeating: 0, count: outWidth * outHeight * channels)
+        for (outY, (y0, y1, fy)) in rows.enumerated() {
+            for (outX, (x0, x1, fx)) in columns.enumerated() {
+                for c in 0..<channels {
+                    let topLeft = Float(samples[(y0 * width + x0) * channels + c])
+                    let topRight = Float(samples[(y0 * width + x1) * channels + c])
+                    let bottomLeft = Float(samples[(y1 * width + x0) * channels + c])
+                    let bottomRight = Float(samples[(y1 * width + x1) * channels + c])
+                    let top = topLeft + (topRight - topLeft) * fx
+                    let bottom = bottomLeft + (bottomRight - bottomLeft) * fx
+                    let value = top + (bottom - top) * fy
+                    result[(outY * outWidth + outX) * channels + c] = UInt8(max(0, min(255, value.rounded())))
+                }
+            }
+        }
+        return Image(uncheckedWidth: outWidth, height: outHeight, layout: layout, samples: result)
+    }
+
+    /// Each output pixel is the average of the source area it covers, partial pixels weighted
+    /// by the fraction covered (a box filter). The right choice for downscaling: every source
+    /// pixel contributes, so thin strokes do not vanish. Upscaling with it replicates pixels.
+    public func resizedByAreaAveraging(width newWidth: Int, height newHeight: Int) -> Image {
+        let outWidth = max(0, newWidth), outHeight = max(0, newHeight)
+        guard width > 0, height > 0, outWidth > 0, outHeight > 0 else {
+            return Image(width: outWidth, height: outHeight, layout: layout)
+        }
+        /// For each output coordinate: the covered source indexes with their coverage weights,
+        /// normalised to sum to 1.
+        func coverage(_ outCount: Int, _ inCount: Int) -> [[(Int, Float)]] {
+            let scale = Double(inCount) / Double(outCount)
+            return (0..<outCount).map { index in
+                let start = Double(index) * scale, end = Double(index + 1) * scale
+                var weights: [(Int, Float)] = []
+                var source = Int(start)
+                while Double(source) < end && source < inCount {
+                    let overlap = min(end, Double(source + 1)) - max(start, Double(source))
+                    if overlap > 1e-9 { weights.append((source, Float(overlap / scale))) }
+                    source += 1
+                }
+                return weights
+            }
+        }
+        let columns = coverage(outWidth, width), rows = coverage(outHeight, height)
+        let channels = self.channels
+        // Horizontal pass into floats, then vertical pass.
+        var horizontal = [Float](repeating: 0, count: outWidth * height * channels)
+        for y in 0..<height {
+            for (outX, weights) in columns.enumerated() {
+                for c in 0..<channels {
+                    var sum: Float = 0
+                    for (x, weight) in weights { sum += Float(samples[(y * width + x) * channels + c]) * weight }
+                    horizontal[(y * outWidth + outX) * channels + c] = sum
+                }
+            }
+        }
+        var result = [UInt8](repeating: 0, count: outWidth * outHeight * channels)
+        for (outY, weights) in rows.enumerated() {
+            for outX in 0..<outWidth {
+                for c in 0..<channels {
+                    var sum: Float = 0
+                    for (y, weight) in weights { sum += horizontal[(y * outWidth + outX) * channels + c] * weight }
+                    result[(outY * outWidth + outX) * channels + c] = UInt8(max(0, min(255, sum.rounded())))
+                }
+            }
+        }
+        return Image(uncheckedWidth: outWidth, height: outHeight, layout: layout, samples: result)
+    }
+}

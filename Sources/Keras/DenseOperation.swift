@@ -1,0 +1,44 @@
+/// Dense on the last axis: every leading position of every sample is one GEMM row, so a batch
+/// (or a rank-3 input) is one matrix multiply.
+final class DenseOperation: ChannelAffineFoldable {
+    let inputUnits: Int
+    let units: Int
+    /// Rows per sample: the product of the input's leading (non-last) dimensions.
+    let rowsPerSample: Int
+    private(set) var kernel: [Float]
+    private(set) var bias: [Float]
+    var activation: Activation
+    private var packed: PackedMatrix?
+
+    var outputChannels: Int { units }
+
+    init(inputUnits: Int, units: Int, rowsPerSample: Int, kernel: [Float], bias: [Float], activation: Activation) {
+        self.inputUnits = inputUnits
+        self.units = units
+        self.rowsPerSample = rowsPerSample
+        self.kernel = kernel
+        self.bias = bias
+        self.activation = activation
+    }
+
+    func fold(scale: [Float], shift: [Float]) {
+        for row in 0..<inputUnits {
+            for column in 0..<units { kernel[row * units + column] *= scale[column] }
+        }
+        if bias.isEmpty { bias = [Float](repeating: 0, count: units) }
+        for column in 0..<units { bias[column] = bias[column] * scale[column] + shift[column] }
+    }
+
+    func prepare() {
+        packed = PackedMatrix(weights: kernel, rows: inputUnits, columns: units, bias: bias)
+    }
+
+    func run(_ inputs: OperationInputs, output: UnsafeMutablePointer<Float>, batch: Int,
+             scratch: UnsafeMutablePointer<Float>) {
+        guard let packed else { return }
+        let rows = batch &* rowsPerSample
+        let fused = GEMMEpilogue.fusing(activation)
+        gemm(rowCount: rows, a: inputs[0], lda: inputUnits, b: packed, c: output, ldc: units, epilogue: fused ?? .none)
+        if fused == nil { activation.apply(output, count: rows &* units, rowLength: units) }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import Logging
+
+/// Everything the service is told from outside. Every key has a default, so `{}` works.
+/// Precedence, lowest first: defaults < config.json < environment (`MAX_*`, plus the names
+/// other digit services use: `APP_HOST`, `APP_PORT`, `APP_LOG`, `CORS_ENABLE`) < command-line flags.
+/// The keys are listed once, in `ConfigurationKeys.all`, which README.md documents.
+public struct MAXConfiguration: Sendable {
+    // api: what /swagger.json and the docs page call the API.
+    public var apiTitle = "MAX Image Statistics"
+    public var apiDescription = "Statistics of an uploaded image: size, channels and mean intensity."
+    public var apiVersion = "1.0.0"
+
+    // server
+    public var host = "0.0.0.0"
+    public var port = 5000
+    public var logLevel: LogLevel = .info
+    public var corsEnabled = false
+    /// Threads running requests; 0 = one per core (at least 2).
+    public var workers = 0
+
+    // limits
+    public var maxUploadBytes = 16 * 1024 * 1024
+    /// Largest width x height a plugin should decode (passed to plugins in their context).
+    public var maxImagePixels = 50_000_000
+    public var requestTimeout: Double = 30
+
+    // model
+    /// Name of the registered plugin to serve.
+    public var modelPlugin = "image-stats"
+    /// Path (as listed under assets.files) of the file the plugin loads, if it needs one.
+    public var modelAsset: String? = nil
+    /// Replacements for fields of the plugin's metadata (id, name, description, type, source, license).
+    public var modelMetadata: [String: String] = [:]
+    /// The plugin's own settings, passed to it untouched.
+    public var modelOptions: JSONValue = .object([])
+
+    // assets
+    public var checksumFile = "md5sums.txt"
+    public var downloadTimeout: Double = 60
+    public var assets: [AssetSpec] = []
+
+    /// Folder relative paths are resolved against: the config file's folder, else the working directory.
+    public var baseDirectory: URL
+
+    public init(baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath)) {
+        self.baseDirectory = baseDirectory
+    }
+
+    /// `path` resolved against `baseDirectory` unless absolute.
+    public func resolve(_ path: String) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)
+    }
+}
+
+/// One file the model needs: where it lives and, optionally, where to fetch it from.
+public struct AssetSpec: Sendable, Equatable {
+    /// Path relative to the base directory, exactly as listed in md5sums.txt (e.g. `assets/model.h5`).
+    public var path: String
+    /// http, https or file URL to download from when the file is missing or wrong.
+    public var url: URL?
+
+    public init(path: String, url: URL? = nil) {
+        self.path = path
+        self.url = url
+    }
+}
+
+/// A setting that cannot be used: names the key and where it came from, says what was expected.
+public struct ConfigurationError: Error, CustomStringConvertible, Equatable {
+    public let key: String
+    public let message: String
+    public init(key: String, message: String) {
+        self.key = key
+        self.message = message
+    }
+    public var description: String { "configuration error: \(key): \(message)" }
+}
+
+/// The configuration plus warnings worth logging (unknown keys, most often typos).
+public struct LoadedConfiguration: Sendable {
+    public var configuration: MAXConfiguration
+    public var warnings: [String]
+    /// The config file read, if any.
+    public var source: URL?
+}
+
+extension MAXConfiguration {
+    /// Builds the configuration from its layers.
+    /// - Parameters:
+    ///   - file: an explicit config file (must exist); when nil, `MAX_CONFIG` or `./config.json`
+    ///     is read if present, else defaults are used.
+    ///   - environment: usually `ProcessInfo.processInfo.environment`.
+    ///   - overrides: values from command-line flags by key (`"server.port": "8080"`).
+    public static func load(file: URL? = nil, environment: [String: String] = [:],
+                            overrides: [String: String] = [:],
+                            workingDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath))
+        throws -> LoadedConfiguration {
+        var configURL = file
+        if configURL == nil, let fromEnvironment = environment["MAX_CONFIG"], !fromEnvironment.isEmpty {
+            configURL = fromEnvironment.hasPrefix("/") ? URL(fileURLWithPath: fromEnvironment)
+                : workingDirectory.appendingPathComponent(fromEnvironment)
+        }
+        if configURL == nil {
+            let implicit = workingDirectory.appendingPathComponent("config.json")
+            if FileManager.default.fileExists(atPath: implicit.path) { configURL = implicit }
+        }
+
+        var configuration = MAXConfiguration(baseDirectory: configURL?.deletingLastPathComponent() ?? workingDirectory)
+        var warnings: [String] = []
+        if let configURL {
+            let document = try readDocument(configURL)
+            try ConfigurationKeys.applyDocument(document, to: &configuration, warnings: &warnings,
+                                                source: configURL.lastPathComponent)
+        }
+        try ConfigurationKeys.applyEnvironment(environment, to: &configuration)
+        for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            guard let setting = ConfigurationKeys.all.first(where: { $0.key == key }) else {
+                throw ConfigurationError(key: key, message: "not a configuration key")
+            }
+            try setting.apply(&configuration, .text(value), "\(key) (command line)")
+        }
+        try configuration.validate()
+        return LoadedConfiguration(configuration: configuration, warnings: warnings, source: configURL)
+    }
+
+    static func readDocument(_ url: URL) throws -> JSONValue {
+        let data: Data
+        do {
+            data = try Data(contentsOf: url)
+        } catch {
+            throw ConfigurationError(key: url.path, message: "cannot read the config file (\(error.localizedDescription))")
+        }
+        do {
+            return try JSONValue.parse([UInt8](data))
+        } catch let parseError as JSONParseError {
+            throw ConfigurationError(key: url.lastPathComponent, message: "not valid JSON: \(parseError)")
+        }
+    }
+
+    /// Checks that hold across keys.
+    func validate() throws {
+        if let modelAsset, !assets.contains(where: { $0.path == modelAsset }) {
+            throw ConfigurationError(key: "model.asset",
+                                     message: "'\(modelAsset)' is not listed under assets.files; add {\"path\": \"\(modelAsset)\"} there")
+        }
+        var seen = Set<String>()
+        for asset in assets where !seen.insert(asset.path).inserted {
+            throw ConfigurationError(key: "assets.files", message: "'\(asset.path)' is listed twice")
+        }
+    }
+}

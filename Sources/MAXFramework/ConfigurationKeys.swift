@@ -1,0 +1,278 @@
+import Foundation
+import Logging
+
+/// A raw setting before conversion: a JSON value from config.json, or text from the
+/// environment or a flag.
+enum SettingInput {
+    case json(JSONValue)
+    case text(String)
+}
+
+/// One scalar key: its dotted name in config.json, its environment names and how to apply it.
+public struct ConfigurationSetting: Sendable {
+    /// Dotted path in config.json, e.g. `server.port`.
+    public let key: String
+    /// Environment variables, weakest first; the `MAX_*` name comes last and so wins.
+    public let environment: [String]
+    /// One line for README.md and `--help`.
+    public let summary: String
+    let apply: @Sendable (inout MAXConfiguration, SettingInput, String) throws -> Void
+}
+
+/// The table of every scalar key, plus the structured ones (model.metadata, model.options,
+/// assets.files) that only config.json can set.
+public enum ConfigurationKeys {
+    public static let all: [ConfigurationSetting] = [
+        text("api.title", ["MAX_API_TITLE"], "API title in Swagger and the docs page") { $0.apiTitle = $1 },
+        text("api.description", ["MAX_API_DESCRIPTION"], "API description in Swagger") { $0.apiDescription = $1 },
+        text("api.version", ["MAX_API_VERSION"], "API version in Swagger") { $0.apiVersion = $1 },
+        text("server.host", ["APP_HOST", "MAX_HOST"], "address to listen on (`0.0.0.0`, `::`, `127.0.0.1`)") {
+            $0.host = $1
+        },
+        integer("server.port", ["APP_PORT", "MAX_PORT"], 0...65535, "TCP port; 0 picks a free one") { $0.port = $1 },
+        level("server.log_level", ["APP_LOG", "MAX_LOG_LEVEL"], "debug, info, warning or error") { $0.logLevel = $1 },
+        boolean("server.cors", ["CORS_ENABLE", "MAX_CORS"], "send CORS headers (Access-Control-Allow-Origin: *)") {
+            $0.corsEnabled = $1
+        },
+        integer("server.workers", ["MAX_WORKERS"], 0...1024, "request threads; 0 = one per core, at least 2") {
+            $0.workers = $1
+        },
+        integer("limits.max_upload_bytes", ["MAX_UPLOAD_BYTES"], 1...(1 << 34), "largest request body accepted (413 beyond)") {
+            $0.maxUploadBytes = $1
+        },
+        integer("limits.max_image_pixels", ["MAX_IMAGE_PIXELS"], 1...(1 << 34), "largest width x height a plugin decodes") {
+            $0.maxImagePixels = $1
+        },
+        decimal("limits.request_timeout", ["MAX_REQUEST_TIMEOUT"], "seconds to receive one request (408 beyond)") {
+            $0.requestTimeout = $1
+        },
+        text("model.plugin", ["MAX_MODEL_PLUGIN"], "registered plugin to serve") { $0.modelPlugin = $1 },
+        text("model.asset", ["MAX_MODEL_ASSET"], "path (listed in assets.files) of the file the plugin loads; empty = none") {
+            $0.modelAsset = $1.isEmpty ? nil : $1
+        },
+        text("assets.checksums", ["MAX_ASSETS_CHECKSUMS"], "md5sum-format file with the assets' digests") {
+            $0.checksumFile = $1
+        },
+        decimal("assets.download_timeout", ["MAX_DOWNLOAD_TIMEOUT"], "seconds a download may stall before failing") {
+            $0.downloadTimeout = $1
+        },
+    ]
+
+    /// Keys set only in config.json (structured values).
+    static let structuredKeys: Set<String> = ["model.metadata", "model.options", "assets.files"]
+    static let metadataFields: Set<String> = ["id", "name", "description", "type", "source", "license"]
+
+    // MARK: Applying layers
+
+    static func applyDocument(_ document: JSONValue, to configuration: inout MAXConfiguration,
+                              warnings: inout [String], source: String) throws {
+        guard let sections = document.objectMembers else {
+            throw ConfigurationError(key: source, message: "the top level must be an object, got \(document.kindDescription)")
+        }
+        let knownKeys = Set(all.map(\.key)).union(structuredKeys)
+        let sectionNames = Set(knownKeys.compactMap { $0.split(separator: ".").first.map(String.init) })
+        for (sectionName, sectionValue) in sections {
+            guard sectionNames.contains(sectionName) else {
+                warnings.append(unknownKeyWarning(sectionName, source: source, known: sectionNames))
+                continue
+            }
+            guard let members = sectionValue.objectMembers else {
+                throw ConfigurationError(key: "\(source): \(sectionName)",
+                                         message: "expected an object, got \(sectionValue.kindDescription)")
+            }
+            for (name, value) in members {
+                let key = "\(sectionName).\(name)"
+                let place = "\(source): \(key)"
+                if let setting = all.first(where: { $0.key == key }) {
+                    try setting.apply(&configuration, .json(value), place)
+                } else if key == "model.metadata" {
+                    configuration.modelMetadata = try metadataOverrides(value, place: place, warnings: &warnings)
+                } else if key == "model.options" {
+                    guard value.objectMembers != nil else {
+                        throw ConfigurationError(key: place, message: "expected an object, got \(value.kindDescription)")
+                    }
+                    configuration.modelOptions = value
+                } else if key == "assets.files" {
+                    configuration.assets = try assetList(value, place: place, warnings: &warnings)
+                } else {
+                    warnings.append(unknownKeyWarning(key, source: source, known: knownKeys))
+                }
+            }
+        }
+    }
+
+    static func applyEnvironment(_ environment: [String: String], to configuration: inout MAXConfiguration) throws {
+        for setting in all {
+            for name in setting.environment {
+                guard let value = environment[name] else { continue }
+                try setting.apply(&configuration, .text(value), "\(setting.key) (environment \(name))")
+            }
+        }
+    }
+
+    static func metadataOverrides(_ value: JSONValue, place: String, warnings: inout [String]) throws -> [String: String] {
+        guard let members = value.objectMembers else {
+            throw ConfigurationError(key: place, message: "expected an object, got \(value.kindDescription)")
+        }
+        var overrides: [String: String] = [:]
+        for (field, fieldValue) in members {
+            guard metadataFields.contains(field) else {
+                warnings.append("\(place): unknown metadata field '\(field)' ignored (known: \(metadataFields.sorted().joined(separator: ", ")))")
+                continue
+            }
+            guard let text = fieldValue.stringValue else {
+                throw ConfigurationError(key: "\(place).\(field)", message: "expected a string, got \(fieldValue.kindDescription)")
+            }
+            overrides[field] = text
+        }
+        return overrides
+    }
+
+    static func assetList(_ value: JSONValue, place: String, warnings: inout [String]) throws -> [AssetSpec] {
+        guard let items = value.arrayValue else {
+            throw ConfigurationError(key: place, message: "expected an array of {\"path\", \"url\"} objects, got \(value.kindDescription)")
+        }
+        return try items.enumerated().map { index, item in
+            let itemPlace = "\(place)[\(index)]"
+            guard let members = item.objectMembers else {
+                throw ConfigurationError(key: itemPlace, message: "expected an object with \"path\" and optional \"url\"")
+            }
+            for (name, _) in members where name != "path" && name != "url" {
+                warnings.append(unknownKeyWarning("\(itemPlace).\(name)", source: nil, known: ["path", "url"]))
+            }
+            guard let path = item["path"]?.stringValue, !path.isEmpty else {
+                throw ConfigurationError(key: "\(itemPlace).path", message: "expected a non-empty string")
+            }
+            guard !path.split(separator: "/").contains("..") else {
+                throw ConfigurationError(key: "\(itemPlace).path", message: "must not contain '..'")
+            }
+            var url: URL? = nil
+            if let urlValue = item["url"], urlValue != .null {
+                guard let text = urlValue.stringValue, let parsed = URL(string: text),
+                      let scheme = parsed.scheme?.lowercased(), ["http", "https", "file"].contains(scheme) else {
+                    throw ConfigurationError(key: "\(itemPlace).url", message: "expected an http, https or file URL, got \(urlValue.serialized)")
+                }
+                url = parsed
+            }
+            return AssetSpec(path: path, url: url)
+        }
+    }
+
+    static func unknownKeyWarning(_ key: String, source: String?, known: Set<String>) -> String {
+        let prefix = source.map { "\($0): " } ?? ""
+        var warning = "\(prefix)unknown key '\(key)' ignored"
+        let leaf = key.split(separator: ".").last.map(String.init) ?? key
+        if let guess = known.min(by: { editDistance($0, key) < editDistance($1, key) }),
+           editDistance(guess, key) <= 3 || editDistance(String(guess.split(separator: ".").last ?? ""), leaf) <= 2 {
+            warning += " (did you mean '\(guess)'?)"
+        }
+        return warning
+    }
+
+    /// Levenshtein distance, for "did you mean" hints on typos.
+    static func editDistance(_ a: String, _ b: String) -> Int {
+        let a = Array(a), b = Array(b)
+        guard !a.isEmpty else { return b.count }
+        guard !b.isEmpty else { return a.count }
+        var previous = Array(0...b.count)
+        for i in 1...a.count {
+            var current = [i] + [Int](repeating: 0, count: b.count)
+            for j in 1...b.count {
+                current[j] = min(previous[j] + 1, current[j - 1] + 1, previous[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1))
+            }
+            previous = current
+        }
+        return previous[b.count]
+    }
+
+    // MARK: Typed setting builders
+
+    static func text(_ key: String, _ environment: [String], _ summary: String,
+                     _ set: @escaping @Sendable (inout MAXConfiguration, String) -> Void) -> ConfigurationSetting {
+        ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
+            switch input {
+            case .text(let value): set(&configuration, value)
+            case .json(let value):
+                guard let text = value.stringValue else {
+                    throw ConfigurationError(key: place, message: "expected a string, got \(value.kindDescription)")
+                }
+                set(&configuration, text)
+            }
+        }
+    }
+
+    static func integer(_ key: String, _ environment: [String], _ range: ClosedRange<Int>, _ summary: String,
+                        _ set: @escaping @Sendable (inout MAXConfiguration, Int) -> Void) -> ConfigurationSetting {
+        ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
+            let number: Int?
+            switch input {
+            case .text(let value): number = Int(value.trimmingCharacters(in: .whitespaces))
+            case .json(let value): number = value.intValue
+            }
+            guard let number, range.contains(number) else {
+                throw ConfigurationError(key: place, message: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(input.shown)")
+            }
+            set(&configuration, number)
+        }
+    }
+
+    static func decimal(_ key: String, _ environment: [String], _ summary: String,
+                        _ set: @escaping @Sendable (inout MAXConfiguration, Double) -> Void) -> ConfigurationSetting {
+        ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
+            let number: Double?
+            switch input {
+            case .text(let value): number = Double(value.trimmingCharacters(in: .whitespaces))
+            case .json(let value): number = value.doubleValue
+            }
+            guard let number, number.isFinite, number > 0 else {
+                throw ConfigurationError(key: place, message: "expected a positive number of seconds, got \(input.shown)")
+            }
+            set(&configuration, number)
+        }
+    }
+
+    static func boolean(_ key: String, _ environment: [String], _ summary: String,
+                        _ set: @escaping @Sendable (inout MAXConfiguration, Bool) -> Void) -> ConfigurationSetting {
+        ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
+            let flag: Bool?
+            switch input {
+            case .json(let value): flag = value.boolValue
+            case .text(let value):
+                switch value.trimmingCharacters(in: .whitespaces).lowercased() {
+                case "true", "1", "yes", "on": flag = true
+                case "false", "0", "no", "off", "": flag = false
+                default: flag = nil
+                }
+            }
+            guard let flag else {
+                throw ConfigurationError(key: place, message: "expected true or false, got \(input.shown)")
+            }
+            set(&configuration, flag)
+        }
+    }
+
+    static func level(_ key: String, _ environment: [String], _ summary: String,
+                      _ set: @escaping @Sendable (inout MAXConfiguration, LogLevel) -> Void) -> ConfigurationSetting {
+        ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
+            let name: String?
+            switch input {
+            case .text(let value): name = value
+            case .json(let value): name = value.stringValue
+            }
+            guard let name, let level = LogLevel(name: name.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(key: place, message: "expected debug, info, warning or error, got \(input.shown)")
+            }
+            set(&configuration, level)
+        }
+    }
+}
+
+extension SettingInput {
+    /// The value as the user wrote it, for error messages.
+    var shown: String {
+        switch self {
+        case .text(let value): return "'\(value)'"
+        case .json(let value): return value.serialized
+        }
+    }
+}

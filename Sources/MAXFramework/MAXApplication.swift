@@ -1,0 +1,121 @@
+import Foundation
+import HTTPServer
+import Logging
+
+/// The routes MAX serves, generated from one model: a pure function from request to response,
+/// so it is tested without sockets and handed to `HTTPServer` as its handler.
+///
+/// Immutable after `init` (the Swagger document and docs page are rendered once), so any
+/// number of worker threads may call `handle` at once; the model must be `Sendable`.
+public final class MAXApplication: Sendable {
+    public let model: AnyModel
+    public let api: APIDescription
+    private let corsEnabled: Bool
+    private let logger: Logger
+    private let swaggerBody: [UInt8]
+    private let docsBody: [UInt8]
+    private let metadataBody: [UInt8]
+
+    /// Methods each path answers (HEAD is implied by GET); OPTIONS is answered for all.
+    static let routes: [(path: String, methods: [String])] = [
+        ("/", ["GET"]),
+        ("/swagger.json", ["GET"]),
+        ("/model/metadata", ["GET"]),
+        ("/model/predict", ["POST"]),
+    ]
+
+    public init(model: AnyModel, api: APIDescription, corsEnabled: Bool, logger: Logger) {
+        self.model = model
+        self.api = api
+        self.corsEnabled = corsEnabled
+        self.logger = logger
+        swaggerBody = Array(SwaggerDocument.build(api: api, model: model).serialized.utf8)
+        docsBody = Array(DocsPage.html(title: api.title).utf8)
+        metadataBody = Array(model.metadata.json.serialized.utf8)
+    }
+
+    /// Answers one request; never throws and never traps, whatever the request holds.
+    public func handle(_ request: HTTPRequest) -> HTTPResponse {
+        var response = route(request)
+        if corsEnabled {
+            response.headers.set("Access-Control-Allow-Origin", "*")
+        }
+        return response
+    }
+
+    private func route(_ request: HTTPRequest) -> HTTPResponse {
+        guard let route = MAXApplication.routes.first(where: { $0.path == request.path }) else {
+            return MAXApplication.error(.notFound, "no route \(request.path); see /swagger.json for the API")
+        }
+        let method = request.method == "HEAD" ? "GET" : request.method
+        if method == "OPTIONS" { return options(allowing: route.methods) }
+        guard route.methods.contains(method) else {
+            var response = MAXApplication.error(.methodNotAllowed, "\(request.method) is not allowed on \(route.path); use \(route.methods.joined(separator: ", "))")
+            response.headers.set("Allow", allowHeader(route.methods))
+            return response
+        }
+        switch route.path {
+        case "/": return HTTPResponse(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: docsBody)
+        case "/swagger.json": return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: swaggerBody)
+        case "/model/metadata": return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: metadataBody)
+        default: return predict(request)
+        }
+    }
+
+    private func allowHeader(_ methods: [String]) -> String {
+        var allowed = methods
+        if allowed.contains("GET") { allowed.append("HEAD") }
+        allowed.append("OPTIONS")
+        return allowed.joined(separator: ", ")
+    }
+
+    /// OPTIONS, including CORS pre-flight when CORS is on.
+    private func options(allowing methods: [String]) -> HTTPResponse {
+        var response = HTTPResponse(status: .noContent)
+        response.headers.set("Allow", allowHeader(methods))
+        if corsEnabled {
+            response.headers.set("Access-Control-Allow-Methods", allowHeader(methods))
+            response.headers.set("Access-Control-Allow-Headers", "Content-Type")
+            response.headers.set("Access-Control-Max-Age", "600")
+        }
+        return response
+    }
+
+    private func predict(_ request: HTTPRequest) -> HTTPResponse {
+        let upload: ModelInput
+        do {
+            upload = try UploadExtractor.extract(from: request, spec: model.input)
+        } catch let rejection as UploadExtractor.Rejection {
+            logger.debug("predict refused (\(rejection.status.code)): \(rejection.message)")
+            return MAXApplication.error(rejection.status, rejection.message)
+        } catch {
+            return MAXApplication.error(.badRequest, "\(error)")
+        }
+        let outcome = model.respond(to: upload, logger: logger)
+        let status: HTTPStatus
+        switch outcome.kind {
+        case .success: status = .ok
+        case .clientError: status = .badRequest
+        case .serverError: status = .internalServerError
+        }
+        return .json(status, outcome.json.serialized)
+    }
+
+    /// `{"status": "error", "message": "..."}` with `status`.
+    public static func error(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
+        .json(status, PredictionEnvelope.failure(message).serialized)
+    }
+}
+
+/// What Swagger's `info` says about the API (config.json `api.*`).
+public struct APIDescription: Sendable, Equatable {
+    public var title: String
+    public var description: String
+    public var version: String
+
+    public init(title: String, description: String, version: String) {
+        self.title = title
+        self.description = description
+        self.version = version
+    }
+}

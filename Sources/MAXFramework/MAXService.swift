@@ -1,0 +1,87 @@
+import Foundation
+import HTTPServer
+import Logging
+
+/// A plugin that could not be created (its asset would not load, its options were wrong).
+public struct PluginStartError: Error, CustomStringConvertible {
+    public let plugin: String
+    public let underlying: Error
+    public var description: String { "model plugin '\(plugin)' failed to start: \(underlying)" }
+}
+
+/// Start-up in MAX's order: assets verified (downloaded if needed), the model loaded once, then
+/// the routes served. Shared by `max-server serve`, `metadata` and `predict`.
+public enum MAXService {
+    /// Verifies the assets and creates the configured plugin, with metadata overrides applied.
+    public static func loadModel(_ configuration: MAXConfiguration, plugins: [ModelPlugin],
+                                 logger: Logger) throws -> AnyModel {
+        guard let plugin = plugins.first(where: { $0.name == configuration.modelPlugin }) else {
+            throw ConfigurationError(key: "model.plugin",
+                                     message: "unknown plugin '\(configuration.modelPlugin)'; built in: \(plugins.map(\.name).joined(separator: ", "))")
+        }
+        let statuses = try AssetStore.prepare(configuration, logger: logger.child(label: "assets"))
+        var assetFiles: [String: URL] = [:]
+        for status in statuses { assetFiles[status.path] = status.file }
+        let context = PluginContext(
+            options: configuration.modelOptions,
+            modelAsset: configuration.modelAsset.flatMap { assetFiles[$0] },
+            assets: assetFiles,
+            maxImagePixels: configuration.maxImagePixels,
+            logger: logger.child(label: plugin.name))
+        let started = Date()
+        let model: AnyModel
+        do {
+            model = try plugin.make(context)
+        } catch {
+            throw PluginStartError(plugin: plugin.name, underlying: error)
+        }
+        logger.info("model '\(plugin.name)' loaded in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
+        return model.withMetadata(configuration.modelMetadata)
+    }
+
+    public static func makeApplication(_ configuration: MAXConfiguration, model: AnyModel, logger: Logger) -> MAXApplication {
+        MAXApplication(model: model,
+                       api: APIDescription(title: configuration.apiTitle, description: configuration.apiDescription,
+                                           version: configuration.apiVersion),
+                       corsEnabled: configuration.corsEnabled, logger: logger.child(label: "app"))
+    }
+
+    /// The HTTP server's settings from the configuration.
+    public static func serverConfiguration(_ configuration: MAXConfiguration) -> HTTPServerConfiguration {
+        var server = HTTPServerConfiguration()
+        server.host = configuration.host
+        server.port = configuration.port
+        server.maxBodyBytes = configuration.maxUploadBytes
+        server.requestTimeout = configuration.requestTimeout
+        server.workerCount = configuration.workers
+        return server
+    }
+
+    /// Loads the model and starts the HTTP server; returns it running (call `shutdown()` or
+    /// `waitForShutdownSignal()`).
+    public static func start(_ configuration: MAXConfiguration, plugins: [ModelPlugin], logger: Logger) throws -> RunningService {
+        let model = try loadModel(configuration, plugins: plugins, logger: logger)
+        let application = makeApplication(configuration, model: model, logger: logger)
+        let server = HTTPServer(configuration: serverConfiguration(configuration), logger: logger.child(label: "http"),
+                                handler: { request in application.handle(request) })
+        try server.start()
+        logger.info("serving '\(configuration.apiTitle)' on http://\(hostForURL(configuration.host)):\(server.localPort)/ (model \(model.metadata.id))")
+        return RunningService(server: server)
+    }
+
+    static func hostForURL(_ host: String) -> String {
+        host.contains(":") ? "[\(host)]" : host
+    }
+}
+
+/// A started service, so callers need not import HTTPServer.
+public final class RunningService: Sendable {
+    let server: HTTPServer
+    init(server: HTTPServer) { self.server = server }
+
+    /// The bound port (useful when configured as 0).
+    public var port: Int { server.localPort }
+    /// Blocks until SIGINT or SIGTERM, then shuts down gracefully.
+    public func waitForShutdownSignal() { server.waitForShutdownSignal() }
+    public func shutdown() { server.shutdown() }
+}

@@ -1,0 +1,43 @@
+import Foundation
+import Logging
+import MAXFramework
+
+/// The options every service command shares, and how they become a configuration.
+enum ServiceOptions {
+    static let valued: Set<String> = ["--config", "--host", "--port", "--log-level"]
+
+    static let help = """
+          --config FILE      config file (default: $MAX_CONFIG, else ./config.json if present)
+          --host ADDRESS     listen address (server.host)
+          --port PORT        listen port; 0 picks a free one (server.port)
+          --log-level LEVEL  debug, info, warning or error (server.log_level)
+          -h, --help         show this help
+        """
+
+    /// defaults < config file < environment < these flags. Warnings are logged; a bad value
+    /// fails naming its key.
+    static func configuration(_ arguments: ParsedArguments) throws -> (MAXConfiguration, Logger) {
+        var overrides: [String: String] = [:]
+        if let host = arguments.value("--host") { overrides["server.host"] = host }
+        if let port = arguments.value("--port") { overrides["server.port"] = port }
+        if let level = arguments.value("--log-level") { overrides["server.log_level"] = level }
+        let file = arguments.value("--config").map { URL(fileURLWithPath: $0) }
+        let loaded: LoadedConfiguration
+        do {
+            loaded = try MAXConfiguration.load(file: file, environment: ProcessInfo.processInfo.environment,
+                                               overrides: overrides)
+        } catch let error as ConfigurationError {
+            throw CommandFailure(error.description)
+        }
+        let logger = Logger(label: "max-server", level: loaded.configuration.logLevel)
+        for warning in loaded.warnings { logger.warning(warning) }
+        if let source = loaded.source { logger.debug("configuration read from \(source.path)") }
+        return (loaded.configuration, logger)
+    }
+
+    /// Start-up failures (config, assets, plugin) as one readable line, exit 1.
+    static func failure(_ error: Error) -> CommandFailure {
+        if let failure = error as? CommandFailure { return failure }
+        return CommandFailure("\(error)")
+    }
+}

@@ -1,0 +1,85 @@
+import HTTPServer
+import XCTest
+
+/// The incremental parser on its own: any split of the input gives the same requests.
+final class HTTPRequestParserTests: XCTestCase {
+    /// Feeds `input` in pieces of `pieceSize` bytes and collects the whole requests.
+    private func parseAll(_ input: [UInt8], pieceSize: Int, limits: HTTPParserLimits = HTTPParserLimits()) throws
+        -> [(HTTPRequestHead, [UInt8])] {
+        var parser = HTTPRequestParser(limits: limits)
+        var requests: [(HTTPRequestHead, [UInt8])] = []
+        var offset = 0
+        while offset < input.count {
+            let end = min(input.count, offset + pieceSize)
+            parser.append(input[offset..<end])
+            offset = end
+            loop: while true {
+                switch try parser.next() {
+                case .needMoreData: break loop
+                case .head: continue
+                case let .request(head, body): requests.append((head, body))
+                }
+            }
+        }
+        return requests
+    }
+
+    func testEverySplitOfAPipelineGivesTheSameRequests() throws {
+        let input = Array(("\r\nGET /a?x=1 HTTP/1.1\r\nHost: h\r\nX-Two:  spaced value \t\r\n\r\n"
+            + "POST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
+            + "PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n1;e=v\r\n!\r\n0\r\nT: 1\r\n\r\n"
+            + "DELETE /d HTTP/1.0\nConnection: keep-alive\n\n").utf8)
+        for pieceSize in [1, 2, 3, 7, 16, input.count] {
+            let requests = try parseAll(input, pieceSize: pieceSize)
+            XCTAssertEqual(requests.map(\.0.method), ["GET", "POST", "PUT", "DELETE"], "piece size \(pieceSize)")
+            XCTAssertEqual(requests.map(\.0.target), ["/a?x=1", "/b", "/c", "/d"])
+            XCTAssertEqual(requests.map { String(decoding: $0.1, as: UTF8.self) }, ["", "abc", "xyz!", ""])
+            XCTAssertEqual(requests.first?.0.headers["x-two"], "spaced value")
+            XCTAssertEqual(requests.map(\.0.keepAlive), [true, true, true, true])
+            XCTAssertEqual(requests.last?.0.minorVersion, 0)
+        }
+    }
+
+    func testHeadEventComesBeforeTheBody() throws {
+        var parser = HTTPRequestParser()
+        parser.append(Array("POST /u HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n".utf8))
+        guard case .head(let head) = try parser.next() else { return XCTFail("expected the head first") }
+        XCTAssertTrue(head.expectsContinue)
+        XCTAssertEqual(head.framing, .contentLength(4))
+        guard case .needMoreData = try parser.next() else { return XCTFail("expected to wait for the body") }
+        XCTAssertTrue(parser.hasPartialRequest)
+        parser.append(Array("data".utf8))
+        guard case .request(_, let body) = try parser.next() else { return XCTFail("expected the request") }
+        XCTAssertEqual(body, Array("data".utf8))
+        XCTAssertFalse(parser.hasPartialRequest)
+    }
+
+    func testErrorsCarryTheirStatus() {
+        let cases: [(String, Int)] = [
+            ("GET / HTTP/3.0\r\n\r\n", 505),
+            ("GET / XTTP/1.1\r\n\r\n", 400),
+            ("GET\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\n\r\n", 411),
+            ("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nContent-Length: 2000\r\n\r\n", 413),
+            ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+            ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n", 413),
+            ("GET /\(String(repeating: "a", count: 200)) HTTP/1.1\r\n\r\n", 414),
+            ("GET / HTTP/1.1\r\nA: \(String(repeating: "b", count: 600))\r\n\r\n", 431),
+            ("GET / HTTP/1.1\r\nA: b\0c\r\n\r\n", 400),
+        ]
+        let limits = HTTPParserLimits(maxRequestLineBytes: 128, maxHeaderBytes: 512, maxBodyBytes: 1000)
+        for (input, status) in cases {
+            XCTAssertThrowsError(try parseAll(Array(input.utf8), pieceSize: 5, limits: limits), input) { error in
+                XCTAssertEqual((error as? HTTPParseError)?.status.code, status, input)
+            }
+        }
+    }
+
+    func testEmptyContentLengthBodyIsARequestWithoutBody() throws {
+        let requests = try parseAll(Array("POST /p HTTP/1.1\r\nContent-Length: 0\r\n\r\n".utf8), pieceSize: 100)
+        XCTAssertEqual(requests.count, 1)
+        XCTAssertEqual(requests.first?.1, [])
+    }
+}

@@ -1,0 +1,78 @@
+import Foundation
+import HTTPServer
+import TestSupport
+import XCTest
+
+final class MultipartFormDataTests: XCTestCase {
+    /// Bodies encoded by Python's `requests` (scripts/make_http_fixtures.py) decode to the parts it was given.
+    func testBodiesEncodedByRequestsDecodeToTheirParts() throws {
+        for name in ["multipart_image_upload", "multipart_two_files"] {
+            let body = try [UInt8](Data(contentsOf: TestPaths.fixture(name + ".bin", target: "HTTPServerTests")))
+            let expected = try XCTUnwrap(JSONSerialization.jsonObject(
+                with: Data(contentsOf: TestPaths.fixture(name + ".json", target: "HTTPServerTests"))) as? [String: Any])
+            let contentType = try XCTUnwrap(expected["content_type"] as? String)
+            let expectedParts = try XCTUnwrap(expected["parts"] as? [[String: Any]])
+            let parts = try MultipartFormData.parse(body: body, contentType: contentType)
+            XCTAssertEqual(parts.count, expectedParts.count, name)
+            for (part, want) in zip(parts, expectedParts) {
+                XCTAssertEqual(part.name, want["name"] as? String, name)
+                XCTAssertEqual(part.filename, want["filename"] as? String, name)
+                XCTAssertEqual(part.contentType, want["content_type"] as? String, name)
+                XCTAssertEqual(part.body.count, want["size"] as? Int, name)
+                XCTAssertEqual(part.body.map { String(format: "%02x", $0) }.joined(), want["hex"] as? String, name)
+            }
+        }
+    }
+
+    func testQuotedBoundaryPreambleEpilogueAndEscapedFilename() throws {
+        let body = "preamble to ignore\r\n--b:1 2\r\n"
+            + "Content-Disposition: form-data; name=\"file\"; filename=\"say \\\"hi\\\".txt\"\r\n\r\n"
+            + "line one\r\nline two\r\n--b:1 2--\r\nepilogue"
+        let parts = try MultipartFormData.parse(body: Array(body.utf8),
+                                                contentType: "Multipart/Form-Data; charset=utf-8; boundary=\"b:1 2\"")
+        XCTAssertEqual(parts.count, 1)
+        XCTAssertEqual(parts.first?.name, "file")
+        XCTAssertEqual(parts.first?.filename, "say \"hi\".txt")
+        XCTAssertNil(parts.first?.contentType)
+        XCTAssertEqual(parts.first.map { String(decoding: $0.body, as: UTF8.self) }, "line one\r\nline two")
+    }
+
+    func testExtendedFilenameIsPreferred() throws {
+        let body = "--x\r\nContent-Disposition: form-data; name=\"f\"; filename*=UTF-8''%C3%A9t%C3%A9.png; filename=\"ete.png\"\r\n\r\n\r\n--x--"
+        let parts = try MultipartFormData.parse(body: Array(body.utf8), contentType: "multipart/form-data; boundary=x")
+        XCTAssertEqual(parts.first?.filename, "été.png")
+        XCTAssertEqual(parts.first?.body, [])
+    }
+
+    func testRefusals() {
+        let good = "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n--x--"
+        let cases: [(String, String, MultipartError)] = [
+            (good, "application/json", .notMultipart(contentType: "application/json")),
+            (good, "multipart/form-data", .missingBoundary),
+            (good, "multipart/form-data; boundary=\"\"", .invalidBoundary("")),
+            (good, "multipart/form-data; boundary=\(String(repeating: "z", count: 71))",
+             .invalidBoundary(String(repeating: "z", count: 71))),
+            ("no boundary at all", "multipart/form-data; boundary=x", .missingFirstBoundary),
+            ("--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\ntruncated", "multipart/form-data; boundary=x",
+             .unterminatedPart(part: 0)),
+            ("--x\r\nno colon line\r\n\r\nv\r\n--x--", "multipart/form-data; boundary=x", .malformedPartHeaders(part: 0)),
+            ("--x\r\nA: b\r\n", "multipart/form-data; boundary=x", .unterminatedPart(part: 0)),
+        ]
+        for (body, contentType, expected) in cases {
+            XCTAssertThrowsError(try MultipartFormData.parse(body: Array(body.utf8), contentType: contentType)) { error in
+                XCTAssertEqual(error as? MultipartError, expected, body)
+                XCTAssertFalse(String(describing: error).isEmpty)
+            }
+        }
+    }
+
+    func testAdversarialBoundaryIsLinear() throws {
+        // A boundary of repeated bytes over a body of the same bytes is the worst case of a naive search.
+        let boundary = String(repeating: "a", count: 70)
+        var body = Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"f\"\r\n\r\n".utf8)
+        body += [UInt8](repeating: UInt8(ascii: "a"), count: 2_000_000)
+        body += Array("\r\n--\(boundary)--".utf8)
+        let parts = try MultipartFormData.parse(body: body, contentType: "multipart/form-data; boundary=\(boundary)")
+        XCTAssertEqual(parts.first?.body.count, 2_000_000)
+    }
+}

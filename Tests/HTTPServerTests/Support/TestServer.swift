@@ -1,0 +1,83 @@
+import Foundation
+import HTTPServer
+import Logging
+import XCTest
+
+/// Collects log lines so tests can assert on the access log.
+final class LogCapture: @unchecked Sendable {
+    private let lock = NSLock()
+    private var captured: [String] = []
+
+    var sink: @Sendable (String) -> Void { { [self] line in lock.lock(); captured.append(line); lock.unlock() } }
+
+    var lines: [String] {
+        lock.lock(); defer { lock.unlock() }
+        return captured
+    }
+}
+
+struct HandlerFailure: Error, CustomStringConvertible {
+    var description: String { "the test handler failed on purpose" }
+}
+
+/// A real server on an ephemeral loopback port with a handler that describes each request:
+/// `/echo` returns the body, `/sleep?ms=N` waits first, `/big?kb=N` sends N KiB, `/fail` throws, anything else answers
+/// JSON with the method, path, query and body size.
+final class TestServer {
+    let server: HTTPServer
+    let log = LogCapture()
+    let port: Int
+    let host: String
+
+    init(host: String = "127.0.0.1", _ configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
+        var configuration = HTTPServerConfiguration()
+        configuration.host = host
+        configuration.port = 0
+        configuration.workerCount = 2
+        configuration.shutdownGracePeriod = 3
+        configure(&configuration)
+        self.host = host
+        server = HTTPServer(configuration: configuration, logger: Logger(label: "test", level: .info, sink: log.sink),
+                            throwingHandler: TestServer.handle)
+        try server.start()
+        port = server.localPort
+    }
+
+    deinit { server.shutdown() }
+
+    func client(timeout: Double = 5) throws -> RawHTTPClient {
+        try RawHTTPClient(port: port, host: host == "::" ? "::1" : host, timeout: timeout)
+    }
+
+    @Sendable static func handle(_ request: HTTPRequest) throws -> HTTPResponse {
+        switch request.path {
+        case "/echo":
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/octet-stream"], body: request.body)
+        case "/sleep":
+            let milliseconds = request.queryValue("ms").flatMap(Int.init) ?? 100
+            usleep(useconds_t(milliseconds * 1000))
+            return .json(.ok, "{\"slept\": \(milliseconds)}")
+        case "/big":
+            let kibibytes = request.queryValue("kb").flatMap(Int.init) ?? 64
+            let marker = UInt8(ascii: "a") + UInt8(kibibytes % 26)
+            return HTTPResponse(status: .ok, body: [UInt8](repeating: marker, count: kibibytes * 1024))
+        case "/fail":
+            throw HandlerFailure()
+        default:
+            let description: [String: Any] = [
+                "method": request.method,
+                "path": request.path,
+                "target": request.target,
+                "query": request.query.map { [$0.name, $0.value] },
+                "bodyBytes": request.body.count,
+                "remote": request.remoteAddress,
+            ]
+            let data = (try? JSONSerialization.data(withJSONObject: description, options: [.sortedKeys])) ?? Data()
+            return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(data))
+        }
+    }
+}
+
+func get(_ target: String, _ extraHeaders: String = "") -> String {
+    "GET \(target) HTTP/1.1\r\nHost: test\r\n\(extraHeaders)\r\n"
+}

@@ -1,0 +1,106 @@
+import Foundation
+import XCTest
+@testable import Keras
+
+/// How the engine runs: folding at load, batches larger than a chunk, concurrent callers.
+final class ExecutionTests: XCTestCase {
+    private func model(_ name: String) throws -> (KerasModel, KerasFixture) {
+        let fixture = try KerasFixture(name)
+        return (try KerasModel(configurationJSON: fixture.configJSON, weights: fixture.weights,
+                               kerasVersion: fixture.kerasVersion), fixture)
+    }
+
+    func testBatchNormalizationAndActivationFoldIntoConvolution() throws {
+        let (model, _) = try model("k2_conv_stack")
+        let nodes = model.plan.graph.nodes
+        func node(_ name: String) throws -> GraphNode { try XCTUnwrap(nodes.first { $0.name == name }, name) }
+        // conv2d (linear) -> batch_normalization -> activation(relu): both fold into conv2d.
+        XCTAssertNil(try node("batch_normalization").operation)
+        XCTAssertNil(try node("activation").operation)
+        let conv = try XCTUnwrap(try node("conv2d").operation as? Conv2DOperation)
+        XCTAssertEqual(conv.activation, .relu)
+        // conv2d_1 has an elu activation, so the BatchNormalization after it stays an operation.
+        XCTAssertNotNil(try node("batch_normalization_1").operation)
+        // dense_1 (linear, no bias) -> batch_normalization_3: folded, giving dense_1 a bias.
+        XCTAssertNil(try node("batch_normalization_3").operation)
+        XCTAssertEqual((try node("dense_1").operation as? DenseOperation)?.bias.count, 4)
+    }
+
+    func testLargeBatchesRunInChunks() throws {
+        let (model, fixture) = try model("k2_functional")
+        // 3 samples repeated to a batch larger than the chunk size, with a ragged last chunk.
+        let repeats = model.plan.chunk + 2
+        var input: [Float] = []
+        var expected: [Float] = []
+        for _ in 0..<repeats {
+            input += fixture.inputs
+            expected += fixture.outputs
+        }
+        let output = try model.predict(input, batchSize: fixture.batch * repeats)
+        assertClose(output, expected, "k2_functional x\(repeats)")
+    }
+
+    func testConcurrentPredictionsAgree() throws {
+        let (model, fixture) = try model("k2_conv_stack")
+        let threads = 6
+        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: threads)
+        results.initialize(repeating: [])
+        defer { results.deallocate() }
+        DispatchQueue.concurrentPerform(iterations: threads) { index in
+            var last: [Float] = []
+            for _ in 0..<20 { last = (try? model.predict(fixture.inputs, batchSize: fixture.batch)) ?? [] }
+            results[index] = last
+        }
+        for index in 0..<threads { assertClose(results[index], fixture.outputs, "thread \(index)") }
+    }
+
+    func testActivationFormulas() {
+        // Spot values of the formulas, independent of Keras fixtures.
+        XCTAssertEqual(Activation.hardSigmoidKeras2.scalar(1), 0.7, accuracy: 1e-7)
+        XCTAssertEqual(Activation.hardSigmoidKeras3.scalar(1), 4.0 / 6.0, accuracy: 1e-7)
+        XCTAssertEqual(Activation.generalizedReLU(maxValue: 2, negativeSlope: 0.5, threshold: 1).scalar(0), -0.5)
+        XCTAssertEqual(Activation.generalizedReLU(maxValue: 2, negativeSlope: 0.5, threshold: 1).scalar(3), 2)
+        XCTAssertEqual(Activation.selu.scalar(1), 1.0507009873554805, accuracy: 1e-6)
+        XCTAssertEqual(Activation.parse("silu", flavor: .keras3), .swish)
+        XCTAssertNil(Activation.parse("unknown", flavor: .keras2))
+    }
+}
+
+/// Steady-state predictions allocate nothing, and old Keras configuration shapes still load.
+final class SteadyStateTests: XCTestCase {
+    /// Predictions reuse pooled workspaces: one per concurrent caller, never one per call.
+    func testPredictionsReuseTheirWorkspace() throws {
+        let fixture = try KerasFixture("k2_conv_stack")
+        let model = try KerasModel(configurationJSON: fixture.configJSON, weights: fixture.weights, kerasVersion: "2.0")
+        var output = [Float](repeating: 0, count: model.outputSize * fixture.batch)
+        func predict() throws {
+            try fixture.inputs.withUnsafeBufferPointer { input in
+                try output.withUnsafeMutableBufferPointer { output in
+                    try model.predict(input: input, batchSize: fixture.batch, output: output)
+                }
+            }
+        }
+        for _ in 0..<50 { try predict() }
+        XCTAssertEqual(model.pool.created, 1, "sequential predictions share one workspace")
+        assertClose(output, fixture.outputs, "after warm-up")
+        DispatchQueue.concurrentPerform(iterations: 4) { _ in
+            for _ in 0..<10 { _ = try? model.predict(fixture.inputs, batchSize: fixture.batch) }
+        }
+        XCTAssertLessThanOrEqual(model.pool.created, 4, "at most one workspace per concurrent caller")
+    }
+
+    /// Keras <= 2.1 stored a Sequential model's layer list directly, the input shape on the first layer.
+    func testKeras21SequentialLayerList() throws {
+        let json = #"""
+        {"class_name": "Sequential", "config": [{"class_name": "Dense", "config": {"name": "dense_1", "units": 2,
+          "activation": "relu", "use_bias": true, "batch_input_shape": [null, 3]}}]}
+        """#
+        let weights: LayerWeights = ["dense_1": [WeightTensor(shape: [3, 2], values: [1, -1, 2, -2, 3, -3]),
+                                                 WeightTensor(shape: [2], values: [0.5, 0.25])]]
+        let model = try KerasModel(configurationJSON: Array(json.utf8), weights: weights)
+        XCTAssertEqual(model.inputShape, [3])
+        // [1, 1, 1] -> [1 + 2 + 3 + 0.5, relu(-6 + 0.25)] = [6.5, 0]
+        XCTAssertEqual(try model.predict([1, 1, 1], batchSize: 1), [6.5, 0])
+        XCTAssert(model.summary().contains("dense_1 (Dense)"))
+    }
+}

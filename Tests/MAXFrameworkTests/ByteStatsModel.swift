@@ -1,0 +1,76 @@
+import Foundation
+import MAXFramework
+
+/// A test-only plugin that needs no image decoder: it answers the upload's length and byte sum,
+/// refuses uploads starting with "BAD" as the client's fault, and fails with an internal error on
+/// "CRASH", so every path of the framework can be driven.
+struct ByteStatsModel: ModelWrapper {
+    struct Summary: Encodable, Equatable {
+        let length: Int
+        let sum: Int
+        let topK: Int?
+        let fileName: String?
+        enum CodingKeys: String, CodingKey { case length, sum, topK = "top_k", fileName = "file_name" }
+    }
+
+    struct InternalFailure: Error, CustomStringConvertible { var description: String { "secret internal detail" } }
+
+    var metadata: ModelMetadata {
+        ModelMetadata(id: "byte-stats", name: "Byte Statistics", description: "Length and sum of the uploaded bytes",
+                      type: "Test", source: "tests", license: "Apache-2.0")
+    }
+
+    var input: ModelInputSpec {
+        ModelInputSpec(description: "Any file",
+                       queryParameters: [QueryParameter(name: "top_k", type: .integer, description: "echoed back", defaultValue: .int(1))])
+    }
+
+    var output: ModelOutputSchema {
+        ModelOutputSchema(properties: [
+            SchemaProperty("length", .integer, "bytes uploaded"),
+            SchemaProperty("sum", .integer, "sum of the bytes"),
+            SchemaProperty("top_k", .integer, "the query parameter, if sent"),
+            SchemaProperty("file_name", .string, "the uploaded file's name"),
+        ])
+    }
+
+    func preProcess(_ input: ModelInput) throws -> [UInt8] {
+        if input.bytes.starts(with: Array("BAD".utf8)) { throw ModelInputError("the upload starts with BAD") }
+        return input.bytes
+    }
+
+    func predict(_ bytes: [UInt8]) throws -> (length: Int, sum: Int) {
+        if bytes.starts(with: Array("CRASH".utf8)) { throw InternalFailure() }
+        return (bytes.count, bytes.reduce(0) { $0 + Int($1) })
+    }
+
+    func postProcess(_ output: (length: Int, sum: Int), for input: ModelInput) throws -> [Summary] {
+        let topK = try input.queryValue("top_k").map { text -> Int in
+            guard let number = Int(text), number > 0 else { throw ModelInputError("top_k must be a positive whole number, got '\(text)'") }
+            return number
+        }
+        return [Summary(length: output.length, sum: output.sum, topK: topK, fileName: input.fileName)]
+    }
+
+    static let plugin = ModelPlugin(name: "byte-stats") { _ in ByteStatsModel() }
+}
+
+/// Builds multipart/form-data bodies as browsers and curl send them.
+struct MultipartBody {
+    let boundary = "----max-test-\(UUID().uuidString)"
+    var bytes: [UInt8] = []
+
+    var contentType: String { "multipart/form-data; boundary=\(boundary)" }
+
+    mutating func addFile(field: String, fileName: String, contentType: String, _ content: [UInt8]) {
+        bytes += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
+        bytes += content
+        bytes += Array("\r\n".utf8)
+    }
+
+    mutating func addField(_ name: String, _ value: String) {
+        bytes += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(value)\r\n".utf8)
+    }
+
+    func finished() -> [UInt8] { bytes + Array("--\(boundary)--\r\n".utf8) }
+}

@@ -1,0 +1,50 @@
+import MAXFramework
+import XCTest
+
+final class JSONValueTests: XCTestCase {
+    func testParsesEveryKindAndKeepsKeyOrder() throws {
+        let value = try JSONValue.parse(#" {"z": 1, "a": [true, false, null], "m": -2.5e1, "s": "x\"\\\/\n\u00e9\ud83d\ude00"} "#)
+        XCTAssertEqual(value.objectMembers?.map(\.key), ["z", "a", "m", "s"])
+        XCTAssertEqual(value["z"], .int(1))
+        XCTAssertEqual(value["a"], .array([.bool(true), .bool(false), .null]))
+        XCTAssertEqual(value["m"], .number(-25))
+        XCTAssertEqual(value["s"]?.stringValue, "x\"\\/\né😀")
+    }
+
+    func testSerializesAsPythonJSONDumps() {
+        let value: JSONValue = .object([("status", .string("ok")),
+                                        ("predictions", .array([.object([("prediction", .int(8)), ("probability", .number(0.9995))])]))])
+        XCTAssertEqual(value.serialized, #"{"status": "ok", "predictions": [{"prediction": 8, "probability": 0.9995}]}"#)
+        XCTAssertEqual(JSONValue.number(2).serialized, "2.0")
+        XCTAssertEqual(JSONValue.number(.nan).serialized, "null")
+        XCTAssertEqual(JSONValue.string("a\u{01}<b").serialized, #""a\u0001\u003cb""#)
+    }
+
+    func testRoundTripsItsOwnOutput() throws {
+        let value: JSONValue = .object([("k", .array([.int(-3), .number(1.25), .string("tab\there"), .object([])])), ("e", .null)])
+        XCTAssertEqual(try JSONValue.parse(value.serialized), value)
+    }
+
+    func testRejectsMalformedTextWithPosition() {
+        let cases = ["", "{", "[1,]", "{\"a\" 1}", "01", "1.", "\"abc", "tru", "{\"a\":1} x", "\"\\ud800\"", "\"\\u12g4\"", "[\"\u{01}\"]", "-"]
+        for text in cases {
+            XCTAssertThrowsError(try JSONValue.parse(text), "should refuse \(text.debugDescription)") { error in
+                XCTAssertTrue(error is JSONParseError)
+            }
+        }
+        XCTAssertThrowsError(try JSONValue.parse("{\n  \"a\": 1,\n  \"b\": x\n}")) { error in
+            XCTAssertEqual((error as? JSONParseError)?.line, 3)
+            XCTAssertEqual((error as? JSONParseError)?.column, 8)
+        }
+    }
+
+    func testRefusesDeepNestingWithoutCrashing() {
+        let deep = String(repeating: "[", count: 100_000) + String(repeating: "]", count: 100_000)
+        XCTAssertThrowsError(try JSONValue.parse(deep))
+        XCTAssertNoThrow(try JSONValue.parse(String(repeating: "[", count: 200) + String(repeating: "]", count: 200)))
+    }
+
+    func testRefusesInvalidUTF8() {
+        XCTAssertThrowsError(try JSONValue.parse([0x22, 0xFF, 0x22]))
+    }
+}

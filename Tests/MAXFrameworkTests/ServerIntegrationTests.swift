@@ -1,0 +1,191 @@
+import Foundation
+import ImageStats
+import Logging
+import MAXFramework
+import TestSupport
+import XCTest
+
+/// The real service (assets, plugin, HTTPServer) on an ephemeral loopback port, exercised over
+/// real sockets: every route and every error path.
+final class ServerIntegrationTests: XCTestCase {
+    let log = LogCapture()
+    let plugins = [ImageStatsModel.plugin, ByteStatsModel.plugin]
+
+    func start(plugin: String = "image-stats", cors: Bool = false, maxUploadBytes: Int = 1 << 20) throws -> (RunningService, HTTPTestClient) {
+        var configuration = MAXConfiguration(baseDirectory: FileManager.default.temporaryDirectory)
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.modelPlugin = plugin
+        configuration.corsEnabled = cors
+        configuration.maxUploadBytes = maxUploadBytes
+        configuration.apiTitle = "Integration API"
+        let service = try MAXService.start(configuration, plugins: plugins, logger: log.logger(.info))
+        addTeardownBlock { service.shutdown() }
+        return (service, HTTPTestClient(port: service.port))
+    }
+
+    func fixture(_ name: String) throws -> [UInt8] {
+        [UInt8](try Data(contentsOf: TestPaths.fixture(name, target: "MAXFrameworkTests")))
+    }
+
+    func upload(_ client: HTTPTestClient, field: String = "file", name: String, _ bytes: [UInt8],
+                target: String = "/model/predict") throws -> HTTPTestClient.Response {
+        var form = MultipartBody()
+        form.addFile(field: field, fileName: name, contentType: "application/octet-stream", bytes)
+        return try client.send("POST", target, headers: [("Content-Type", form.contentType)], body: form.finished())
+    }
+
+    func errorMessage(_ response: HTTPTestClient.Response) throws -> String {
+        XCTAssertEqual(response.header("Content-Type"), "application/json")
+        let body = try JSONValue.parse(response.body)
+        XCTAssertEqual(body["status"], .string("error"), response.text)
+        return body["message"]?.stringValue ?? ""
+    }
+
+    func testMetadataSwaggerAndDocs() throws {
+        let (_, client) = try start()
+        let metadata = try client.send("GET", "/model/metadata")
+        XCTAssertEqual(metadata.status, 200)
+        XCTAssertEqual(try JSONValue.parse(metadata.body)["id"], .string("image-stats"))
+
+        let swagger = try client.send("GET", "/swagger.json")
+        XCTAssertEqual(swagger.status, 200)
+        XCTAssertEqual(try JSONValue.parse(swagger.body)["info"]?["title"], .string("Integration API"))
+
+        let docs = try client.send("GET", "/")
+        XCTAssertEqual(docs.status, 200)
+        XCTAssertTrue(docs.text.contains("swagger-ui"))
+
+        let head = try client.send("HEAD", "/model/metadata")
+        XCTAssertEqual(head.status, 200)
+        XCTAssertEqual(head.header("Content-Length"), String(metadata.body.count))
+        XCTAssertTrue(head.body.isEmpty)
+        XCTAssertTrue(log.contains("/model/metadata"), "the server writes an access log line")
+    }
+
+    func testPredictOnRealImages() throws {
+        let (_, client) = try start()
+        let expected = try JSONValue.parse(try fixture("expected.json"))
+        for field in ["file", "image"] {
+            let response = try upload(client, field: field, name: "gray.png", try fixture("gray.png"))
+            XCTAssertEqual(response.status, 200, response.text)
+            let body = try JSONValue.parse(response.body)
+            XCTAssertEqual(body.objectMembers?.map(\.key), ["status", "predictions"])
+            XCTAssertEqual(body["status"], .string("ok"))
+            let statistics = body["predictions"]?.arrayValue?.first
+            XCTAssertEqual(statistics?["width"], expected["gray.png"]?["width"])
+            XCTAssertEqual(statistics?["mean_intensity"]?.doubleValue ?? -1,
+                           expected["gray.png"]?["mean_intensity"]?.doubleValue ?? 0, accuracy: 0.0001)
+        }
+        let raw = try client.send("POST", "/model/predict", headers: [("Content-Type", "image/bmp")], body: try fixture("rgb.bmp"))
+        XCTAssertEqual(raw.status, 200, raw.text)
+        XCTAssertEqual(try JSONValue.parse(raw.body)["predictions"]?.arrayValue?.first?["channels"], .int(3))
+    }
+
+    func testClientErrorsOverTheWire() throws {
+        let (_, client) = try start()
+        var noFile = MultipartBody()
+        noFile.addField("note", "no file here")
+        let missing = try client.send("POST", "/model/predict", headers: [("Content-Type", noFile.contentType)], body: noFile.finished())
+        XCTAssertEqual(missing.status, 400)
+        XCTAssertTrue(try errorMessage(missing).contains("no file uploaded"))
+
+        let empty = try upload(client, name: "empty.png", [])
+        XCTAssertEqual(empty.status, 400)
+        XCTAssertTrue(try errorMessage(empty).contains("empty"))
+
+        let text = try upload(client, name: "notes.txt", try fixture("not-an-image.txt"))
+        XCTAssertEqual(text.status, 400)
+        XCTAssertTrue(try errorMessage(text).contains("not a readable image"))
+
+        let corrupt = try upload(client, name: "truncated.png", try fixture("truncated.png"))
+        XCTAssertEqual(corrupt.status, 400)
+        _ = try errorMessage(corrupt)
+
+        let wrongType = try client.send("POST", "/model/predict", headers: [("Content-Type", "text/plain")], body: Array("hello".utf8))
+        XCTAssertEqual(wrongType.status, 415)
+        _ = try errorMessage(wrongType)
+
+        let noBody = try client.send("POST", "/model/predict")
+        XCTAssertEqual(noBody.status, 400)
+        _ = try errorMessage(noBody)
+    }
+
+    func testRoutingErrors() throws {
+        let (_, client) = try start()
+        let missing = try client.send("GET", "/model/labels")
+        XCTAssertEqual(missing.status, 404)
+        _ = try errorMessage(missing)
+        let wrongMethod = try client.send("GET", "/model/predict")
+        XCTAssertEqual(wrongMethod.status, 405)
+        XCTAssertEqual(wrongMethod.header("Allow"), "POST, OPTIONS")
+        _ = try errorMessage(wrongMethod)
+        let putMetadata = try client.send("PUT", "/model/metadata", body: Array("x".utf8))
+        XCTAssertEqual(putMetadata.status, 405)
+    }
+
+    func testUploadOverTheLimitIs413() throws {
+        let (_, client) = try start(maxUploadBytes: 10_000)
+        let response = try client.send("POST", "/model/predict", headers: [("Content-Type", "image/png")],
+                                       body: [UInt8](repeating: 7, count: 50_000))
+        XCTAssertEqual(response.status, 413)
+        _ = try errorMessage(response)
+    }
+
+    func testModelFaultIs500AndServerKeepsServing() throws {
+        let (_, client) = try start(plugin: "byte-stats")
+        let crash = try client.send("POST", "/model/predict", headers: [("Content-Type", "image/png")], body: Array("CRASH".utf8))
+        XCTAssertEqual(crash.status, 500)
+        XCTAssertFalse(try errorMessage(crash).contains("secret"))
+        let next = try client.send("POST", "/model/predict?top_k=2", headers: [("Content-Type", "image/png")], body: [1, 2])
+        XCTAssertEqual(next.status, 200)
+        XCTAssertEqual(try JSONValue.parse(next.body)["predictions"]?.arrayValue?.first?["top_k"], .int(2), "query reaches the plugin")
+    }
+
+    func testCORSWhenEnabled() throws {
+        let (_, client) = try start(cors: true)
+        let response = try client.send("GET", "/model/metadata", headers: [("Origin", "http://example.com")])
+        XCTAssertEqual(response.header("Access-Control-Allow-Origin"), "*")
+        let preflight = try client.send("OPTIONS", "/model/predict", headers: [("Origin", "http://example.com"),
+                                                                              ("Access-Control-Request-Method", "POST")])
+        XCTAssertEqual(preflight.status, 204)
+        XCTAssertEqual(preflight.header("Access-Control-Allow-Origin"), "*")
+    }
+
+    /// One model instance shared by concurrent requests gives every client its own right answer.
+    func testConcurrentRequestsShareOneModel() throws {
+        let (_, client) = try start(plugin: "byte-stats")
+        let failures = LogCapture()
+        DispatchQueue.concurrentPerform(iterations: 8) { worker in
+            for round in 0..<10 {
+                let bytes = [UInt8](repeating: UInt8(worker + 1), count: round + 1)
+                do {
+                    let response = try client.send("POST", "/model/predict", headers: [("Content-Type", "image/png")], body: bytes)
+                    let sum = try JSONValue.parse(response.body)["predictions"]?.arrayValue?.first?["sum"]
+                    if sum != .int((worker + 1) * (round + 1)) { failures.logger().error("worker \(worker) round \(round): \(response.text)") }
+                } catch {
+                    failures.logger().error("worker \(worker) round \(round): \(error)")
+                }
+            }
+        }
+        XCTAssertEqual(failures.lines, [])
+    }
+
+    func testStartFailsOnABadAssetAndShutdownStopsServing() throws {
+        let folder = try TemporaryFolder()
+        try folder.write("md5sums.txt", "\(MD5.hex(of: [1, 2, 3]))  assets/model.bin\n")
+        try folder.write("assets/model.bin", [9, 9, 9])
+        var configuration = MAXConfiguration(baseDirectory: folder.url)
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.assets = [AssetSpec(path: "assets/model.bin")]
+        XCTAssertThrowsError(try MAXService.start(configuration, plugins: plugins, logger: log.logger())) { error in
+            XCTAssertTrue("\(error)".contains("MD5 mismatch"), "\(error)")
+        }
+
+        let (service, client) = try start()
+        XCTAssertEqual(try client.send("GET", "/model/metadata").status, 200)
+        service.shutdown()
+        XCTAssertThrowsError(try client.send("GET", "/model/metadata"), "nothing listens after shutdown")
+    }
+}
