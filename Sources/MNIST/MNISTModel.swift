@@ -102,7 +102,7 @@ public struct MNISTModel: ModelWrapper {
         return probabilities.enumerated()
             .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
             .prefix(topK)
-            .map { Digit(prediction: $0.offset, probability: (Double($0.element) * 1e6).rounded() / 1e6) }
+            .map { Digit(prediction: $0.offset, probability: Double($0.element)) }
     }
 
     /// `top_k` from the query: absent means 1; anything but 1-10 is the client's mistake.
