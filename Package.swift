@@ -33,10 +33,12 @@ let package = Package(
         .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging"]),
         // A small real plugin: statistics of an uploaded image.
         .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageCodecs"]),
+        // The MNIST digit plugin: preprocessing and the Keras model behind MAX's routes.
+        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageCodecs", "Keras"]),
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "ImageStats", "ImageCodecs", "HDF5", "Keras", "Logging"]),
+            dependencies: ["MAXFramework", "ImageStats", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", path: "Tests/TestSupport"),
@@ -49,5 +51,8 @@ let package = Package(
         .testTarget(
             name: "MAXFrameworkTests",
             dependencies: ["MAXFramework", "ImageStats", "HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(
+            name: "MNISTTests",
+            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"]),
     ]
 )

@@ -1,0 +1,127 @@
+import Foundation
+import ImageCodecs
+import Keras
+import MAXFramework
+
+/// A model file that cannot serve as a digit classifier.
+public struct MNISTModelError: Error, CustomStringConvertible {
+    public let message: String
+    public var description: String { message }
+}
+
+/// The MNIST digit classifier, as IBM's MAX-MNIST: an image in, the most probable digits out,
+/// `{"prediction": 8, "probability": 0.9995}`. The Keras model is read once at start-up from
+/// the configured asset and run by our own engine.
+public struct MNISTModel: ModelWrapper {
+    /// One element of `predictions`.
+    public struct Digit: Encodable, Equatable, Sendable {
+        public let prediction: Int
+        public let probability: Double
+    }
+
+    public static let defaultAsset = "assets/mnist_cnn.h5"
+    static let classes = 10
+
+    public static let plugin = ModelPlugin(name: "mnist") { context in
+        let url = context.modelAsset ?? URL(fileURLWithPath: defaultAsset)
+        let model = try MNISTModel(path: url.path, limits: DecodingLimits(maxPixels: context.maxImagePixels))
+        context.logger.info("MNIST model '\(model.keras.name)' input \(model.keras.inputShape) from \(url.path)")
+        return model
+    }
+
+    /// The loaded network (public so tools and tests can batch through it directly).
+    public let keras: KerasModel
+    let limits: DecodingLimits
+
+    /// Loads and checks the model: the input must hold one 28x28 image ((28,28,1), (28,28) or
+    /// (784,), all 784 floats in the same row-major order) and the output ten class scores.
+    public init(path: String, limits: DecodingLimits = .default) throws {
+        let keras: KerasModel
+        do {
+            keras = try KerasModel.load(path: path)
+        } catch {
+            throw MNISTModelError(message: "cannot load the Keras model '\(path)': \(error)")
+        }
+        try self.init(keras: keras, limits: limits)
+    }
+
+    public init(keras: KerasModel, limits: DecodingLimits = .default) throws {
+        let acceptedInputs: [[Int]] = [[28, 28, 1], [28, 28], [784]]
+        guard acceptedInputs.contains(keras.inputShape) else {
+            throw MNISTModelError(message: "the model's input shape is \(keras.inputShape); an MNIST model takes (28, 28, 1), (28, 28) or (784,)")
+        }
+        guard keras.outputSize == MNISTModel.classes else {
+            throw MNISTModelError(message: "the model's output shape is \(keras.outputShape); an MNIST model gives 10 class scores")
+        }
+        self.keras = keras
+        self.limits = limits
+    }
+
+    public var metadata: ModelMetadata {
+        ModelMetadata(id: "max-mnist-swift", name: "MNIST Digit Classifier",
+                      description: "Recognises a handwritten digit (0-9) in an image, trained on MNIST",
+                      type: "Keras model", source: "https://github.com/IBM/MAX-MNIST", license: "Apache-2.0")
+    }
+
+    public var input: ModelInputSpec {
+        ModelInputSpec(
+            description: "An image of one handwritten digit (PNG, JPEG, BMP or PNM); 28x28 grayscale is used as is",
+            queryParameters: [QueryParameter(name: "top_k", type: .integer,
+                                             description: "How many of the most probable digits to return (1-10)",
+                                             defaultValue: .int(1))])
+    }
+
+    public var output: ModelOutputSchema {
+        ModelOutputSchema(properties: [
+            SchemaProperty("prediction", .integer, "The predicted digit", example: .int(8)),
+            SchemaProperty("probability", .number, "Its probability, 0-1", example: .number(0.9995)),
+        ])
+    }
+
+    public func preProcess(_ input: ModelInput) throws -> [Float] {
+        let image: Image
+        do {
+            image = try ImageDecoder.decode(input.bytes, limits: limits)
+        } catch {
+            throw ModelInputError("the upload is not a readable image: \(error)")
+        }
+        do {
+            return try DigitPreprocessor.pixels(image)
+        } catch let error as DigitPreprocessingError {
+            throw ModelInputError(error.description)
+        }
+    }
+
+    public func predict(_ pixels: [Float]) throws -> [Float] {
+        let scores = try keras.predict(pixels, batchSize: 1)
+        return MNISTModel.probabilities(scores)
+    }
+
+    public func postProcess(_ probabilities: [Float], for input: ModelInput) throws -> [Digit] {
+        let topK = try MNISTModel.topK(input.queryValue("top_k"))
+        return probabilities.enumerated()
+            .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
+            .prefix(topK)
+            .map { Digit(prediction: $0.offset, probability: Double($0.element)) }
+    }
+
+    /// `top_k` from the query: absent means 1; anything but 1-10 is the client's mistake.
+    static func topK(_ value: String?) throws -> Int {
+        guard let value else { return 1 }
+        guard let k = Int(value.trimmingCharacters(in: .whitespaces)), (1...classes).contains(k) else {
+            throw ModelInputError("top_k must be an integer from 1 to \(classes), got '\(value)'")
+        }
+        return k
+    }
+
+    /// The scores as probabilities: a model ending in softmax already gives them; logits
+    /// (any negative score, or a sum far from 1) get a softmax here.
+    static func probabilities(_ scores: [Float]) -> [Float] {
+        let sum = scores.reduce(0, +)
+        if scores.allSatisfy({ $0 >= 0 }), abs(sum - 1) < 1e-3 { return scores }
+        let peak = scores.max() ?? 0
+        let exponentials = scores.map { Foundation.exp($0 - peak) }
+        let total = exponentials.reduce(0, +)
+        return total > 0 ? exponentials.map { $0 / total } : scores
+    }
+}
