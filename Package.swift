@@ -5,10 +5,13 @@ import PackageDescription
 /// AVX2 + FMA for the numeric modules on x86-64: without it SIMD `addProduct` calls libm's
 /// `fmaf` per lane (~45x slower). Other architectures take the portable path.
 #if arch(x86_64)
-let vectorSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
+let cpuSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
 #else
-let vectorSettings: [SwiftSetting] = []
+let cpuSettings: [SwiftSetting] = []
 #endif
+/// The numeric modules are optimised in debug builds too: their tests run real models and
+/// images (1,000 MNIST digits through the engine), which unoptimised code makes ~50x slower.
+let vectorSettings: [SwiftSetting] = cpuSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
 
 let package = Package(
     name: "max-swift",
@@ -34,7 +37,7 @@ let package = Package(
         // A small real plugin: statistics of an uploaded image.
         .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageCodecs"]),
         // The MNIST digit plugin: preprocessing and the Keras model behind MAX's routes.
-        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageCodecs", "Keras"]),
+        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageCodecs", "Keras"], swiftSettings: vectorSettings),
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
