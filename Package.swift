@@ -44,7 +44,7 @@ let package = Package(
             dependencies: ["MAXFramework", "ImageStats", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
-        .target(name: "TestSupport", path: "Tests/TestSupport"),
+        .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),

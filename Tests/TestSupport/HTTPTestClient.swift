@@ -5,24 +5,26 @@ import Glibc
 
 /// A minimal HTTP/1.1 client over a real socket, so integration tests see exactly the bytes the
 /// server sends (status line, headers, body) without URLSession's interpretation.
-struct HTTPTestClient {
-    struct Response {
-        var status: Int
-        var headers: [(String, String)]
-        var body: [UInt8]
+public struct HTTPTestClient {
+    public struct Response {
+        public var status: Int
+        public var headers: [(String, String)]
+        public var body: [UInt8]
 
-        func header(_ name: String) -> String? {
+        public func header(_ name: String) -> String? {
             headers.first { $0.0.lowercased() == name.lowercased() }?.1
         }
-        var text: String { String(decoding: body, as: UTF8.self) }
+        public var text: String { String(decoding: body, as: UTF8.self) }
     }
 
-    struct Failure: Error, CustomStringConvertible { let description: String }
+    public struct Failure: Error, CustomStringConvertible { public let description: String }
 
-    let port: Int
+    public let port: Int
+
+    public init(port: Int) { self.port = port }
 
     /// Sends one request with `Connection: close` and reads the whole answer.
-    func send(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> Response {
+    public func send(_ method: String, _ target: String, headers: [(String, String)] = [], body: [UInt8] = []) throws -> Response {
         var head = "\(method) \(target) HTTP/1.1\r\nHost: 127.0.0.1:\(port)\r\nConnection: close\r\n"
         for (name, value) in headers { head += "\(name): \(value)\r\n" }
         if !body.isEmpty || method == "POST" { head += "Content-Length: \(body.count)\r\n" }
@@ -32,7 +34,7 @@ struct HTTPTestClient {
     }
 
     /// Writes `bytes` and reads until the server closes the connection.
-    func exchange(_ bytes: [UInt8]) throws -> [UInt8] {
+    public func exchange(_ bytes: [UInt8]) throws -> [UInt8] {
         let descriptor = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
         guard descriptor >= 0 else { throw Failure(description: "socket() failed") }
         defer { close(descriptor) }
@@ -62,7 +64,7 @@ struct HTTPTestClient {
         return received
     }
 
-    func parse(_ raw: [UInt8], method: String) throws -> Response {
+    public func parse(_ raw: [UInt8], method: String) throws -> Response {
         guard let headerEnd = raw.indices.dropLast(3).first(where: {
             raw[$0] == 13 && raw[$0 + 1] == 10 && raw[$0 + 2] == 13 && raw[$0 + 3] == 10
         }) else { throw Failure(description: "no complete response head in \(raw.count) bytes") }

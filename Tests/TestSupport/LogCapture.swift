@@ -2,13 +2,15 @@ import Foundation
 import Logging
 
 /// Collects log lines so tests can assert on what was logged.
-final class LogCapture: @unchecked Sendable {
+public final class LogCapture: @unchecked Sendable {
     private let lock = NSLock()
     private var storage: [String] = []
 
-    var lines: [String] { lock.lock(); defer { lock.unlock() }; return storage }
+    public init() {}
 
-    func logger(_ level: LogLevel = .debug) -> Logger {
+    public var lines: [String] { lock.lock(); defer { lock.unlock() }; return storage }
+
+    public func logger(_ level: LogLevel = .debug) -> Logger {
         Logger(label: "test", level: level) { [self] line in
             lock.lock()
             storage.append(line)
@@ -16,5 +18,5 @@ final class LogCapture: @unchecked Sendable {
         }
     }
 
-    func contains(_ text: String) -> Bool { lines.contains { $0.contains(text) } }
+    public func contains(_ text: String) -> Bool { lines.contains { $0.contains(text) } }
 }
