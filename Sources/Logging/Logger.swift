@@ -77,26 +77,28 @@ public final class Logger: @unchecked Sendable {
         var seconds = now.tv_sec
         var parts = tm()
         gmtime_r(&seconds, &parts)
-        let fields: [(value: Int, digits: Int, separator: UInt8)] = [
-            (Int(parts.tm_year) + 1900, 4, UInt8(ascii: "-")), (Int(parts.tm_mon) + 1, 2, UInt8(ascii: "-")),
-            (Int(parts.tm_mday), 2, UInt8(ascii: " ")), (Int(parts.tm_hour), 2, UInt8(ascii: ":")),
-            (Int(parts.tm_min), 2, UInt8(ascii: ":")), (Int(parts.tm_sec), 2, UInt8(ascii: ",")),
-            (Int(now.tv_nsec / 1_000_000), 3, 0),
-        ]
         return String(unsafeUninitializedCapacity: 23) { buffer in
             var index = 0
-            for field in fields {
-                var value = field.value
-                for position in stride(from: field.digits - 1, through: 0, by: -1) {
+            /// Writes `value` as `digits` decimal digits, then `separator` unless it is 0.
+            func put(_ value: Int, _ digits: Int, _ separator: UInt8) {
+                var value = value
+                for position in stride(from: digits - 1, through: 0, by: -1) {
                     buffer[index + position] = UInt8(ascii: "0") + UInt8(value % 10)
                     value /= 10
                 }
-                index += field.digits
-                if field.separator != 0 {
-                    buffer[index] = field.separator
+                index += digits
+                if separator != 0 {
+                    buffer[index] = separator
                     index += 1
                 }
             }
+            put(Int(parts.tm_year) + 1900, 4, UInt8(ascii: "-"))
+            put(Int(parts.tm_mon) + 1, 2, UInt8(ascii: "-"))
+            put(Int(parts.tm_mday), 2, UInt8(ascii: " "))
+            put(Int(parts.tm_hour), 2, UInt8(ascii: ":"))
+            put(Int(parts.tm_min), 2, UInt8(ascii: ":"))
+            put(Int(parts.tm_sec), 2, UInt8(ascii: ","))
+            put(Int(now.tv_nsec / 1_000_000), 3, 0)
             return index
         }
     }
