@@ -199,7 +199,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// Over `maxConnections`: a best-effort 503 on the fresh socket (its buffer is empty), then close.
     private func refuseOverCapacity(fd: Int32, remote: String) {
-        let response = ResponseSerializer.errorResponse(.serviceUnavailable, "the server is at its connection limit; retry later")
+        let response = context.errorResponse(.serviceUnavailable, "the server is at its connection limit; retry later")
         let bytes = ResponseSerializer.serialize(response, keepAlive: false, headOnly: false)
         _ = bytes.withUnsafeBytes { send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
         close(fd)
@@ -416,7 +416,7 @@ final class EventLoop: @unchecked Sendable {
 
     /// Answers a request the server itself refuses (400, 408, 413, ...) and closes after it.
     private func answerWithError(_ connection: Connection, status: HTTPStatus, message: String) {
-        let response = ResponseSerializer.errorResponse(status, message)
+        let response = context.errorResponse(status, message)
         connection.queue(ResponseSerializer.serialize(response, keepAlive: false, headOnly: false))
         connection.closeAfterOutput = true
         connection.refusedRequest = true

@@ -23,6 +23,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var shutdownGracePeriod: Double = 10
     /// Threads running epoll loops (accept, read, parse, write); 0 = one. Extra to the contract.
     public var eventLoopCount: Int = 0
+    /// Renders every error answer, the server's own (400, 408, 413, 503, ...) and those a handler
+    /// throws as `HTTPResponseError`, so one body format serves them all.
+    public var errorRenderer: HTTPErrorRenderer = HTTPResponse.plainTextError
 
     public init() {}
 

@@ -50,13 +50,16 @@ final class ServerContext: @unchecked Sendable {
         var response: HTTPResponse
         do {
             response = try handler(request)
+        } catch let error as HTTPResponseError {
+            response = errorResponse(error.status, error.message)
+            for field in error.headers { response.headers.set(field.name, field.value) }
         } catch {
             logger.error("handler failed on \(request.method) \(request.target): \(error)")
-            response = ResponseSerializer.errorResponse(.internalServerError, "internal server error")
+            response = errorResponse(.internalServerError, "internal server error")
         }
         if !(200...999).contains(response.status.code) {
             logger.error("handler returned status \(response.status.code) for \(request.method) \(request.target); answering 500")
-            response = ResponseSerializer.errorResponse(.internalServerError, "internal server error")
+            response = errorResponse(.internalServerError, "internal server error")
         }
         let keep = keepAlive && !isDraining
         let headOnly = request.method == "HEAD"
@@ -64,6 +67,11 @@ final class ServerContext: @unchecked Sendable {
         logAccess(remoteAddress: request.remoteAddress, requestLine: "\(request.method) \(request.target) HTTP/1.\(minorVersion)",
                   status: response.status.code, bytes: headOnly ? 0 : response.body.count, since: receivedAt)
         return (bytes, !keep)
+    }
+
+    /// An error answer in the application's format (`HTTPServerConfiguration.errorRenderer`).
+    func errorResponse(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
+        configuration.errorRenderer(status, message)
     }
 
     /// One line per request at info level: remote address, request line, status, body bytes, duration.

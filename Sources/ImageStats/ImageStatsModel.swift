@@ -49,7 +49,7 @@ public struct ImageStatsModel: ModelWrapper {
         do {
             return try ImageDecoder.decode(input.bytes, limits: limits)
         } catch {
-            throw ModelInputError("the upload is not a readable image: \(error)")
+            throw ModelError.badRequest("the upload is not a readable image: \(error)")
         }
     }
 

@@ -17,7 +17,7 @@ public final class AnyModel: Sendable {
             let raw: Wrapper.Output
             do {
                 raw = try wrapper.predict(prepared)
-            } catch let error as ModelInputError {
+            } catch let error as HTTPResponseError {
                 throw error
             } catch {
                 throw ModelFailure(stage: "predict", underlying: error)
@@ -42,7 +42,7 @@ public final class AnyModel: Sendable {
     /// The JSON GET /model/metadata serves.
     public var metadataJSON: String { metadata.json.serialized }
 
-    /// preProcess, predict, postProcess. Throws `ModelInputError` for the client's mistakes;
+    /// preProcess, predict, postProcess. Throws `HTTPResponseError` (usually `ModelError`) for the client's mistakes;
     /// anything else is the service's fault.
     public func run(_ upload: ModelInput) throws -> [JSONValue] {
         try pipeline(upload)

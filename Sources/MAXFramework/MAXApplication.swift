@@ -85,20 +85,14 @@ public final class MAXApplication: Sendable {
         let upload: ModelInput
         do {
             upload = try UploadExtractor.extract(from: request, spec: model.input)
-        } catch let rejection as UploadExtractor.Rejection {
+        } catch let rejection as ModelError {
             logger.debug("predict refused (\(rejection.status.code)): \(rejection.message)")
             return MAXApplication.error(rejection.status, rejection.message)
         } catch {
             return MAXApplication.error(.badRequest, "\(error)")
         }
         let outcome = model.respond(to: upload, logger: logger)
-        let status: HTTPStatus
-        switch outcome.kind {
-        case .success: status = .ok
-        case .clientError: status = .badRequest
-        case .serverError: status = .internalServerError
-        }
-        return .json(status, outcome.json.serialized)
+        return .json(outcome.status, outcome.json.serialized)
     }
 
     /// `{"status": "error", "message": "..."}` with `status`.

@@ -69,6 +69,12 @@ public enum MAXService {
         server.maxBodyBytes = configuration.maxUploadBytes
         server.requestTimeout = configuration.requestTimeout
         server.workerCount = configuration.workers
+        let cors = configuration.corsEnabled
+        server.errorRenderer = { status, message in
+            var response = MAXApplication.error(status, message)
+            if cors { response.headers.set("Access-Control-Allow-Origin", "*") }
+            return response
+        }
         return server
     }
 

@@ -22,8 +22,9 @@ public protocol ModelWrapper: Sendable {
     /// The fields of one prediction, for Swagger.
     var output: ModelOutputSchema { get }
 
-    /// Turns the upload into model input. Throw `ModelInputError` when the client sent
-    /// something unusable (not an image, corrupt, wrong size): the client gets 400 and the message.
+    /// Turns the upload into model input. Throw `ModelError` when the client sent something
+    /// unusable (`.badRequest` for not an image or corrupt, `.unprocessable`, `.payloadTooLarge`):
+    /// the client gets that status and the message.
     func preProcess(_ input: ModelInput) throws -> Prepared
     func predict(_ prepared: Prepared) throws -> Output
     /// Turns the raw output into predictions; `input` gives access to query parameters (`top_k`).
@@ -84,13 +85,6 @@ public struct ModelInput: Sendable {
     }
 
     public func queryValue(_ name: String) -> String? { query.first { $0.name == name }?.value }
-}
-
-/// A problem with what the client sent; the framework answers 400 with `message`.
-public struct ModelInputError: Error, CustomStringConvertible, Equatable {
-    public let message: String
-    public init(_ message: String) { self.message = message }
-    public var description: String { message }
 }
 
 /// The upload POST /model/predict accepts.

@@ -83,12 +83,12 @@ public struct MNISTModel: ModelWrapper {
         do {
             image = try ImageDecoder.decode(input.bytes, limits: limits)
         } catch {
-            throw ModelInputError("the upload is not a readable image: \(error)")
+            throw ModelError.badRequest("the upload is not a readable image: \(error)")
         }
         do {
             return try DigitPreprocessor.pixels(image)
         } catch let error as DigitPreprocessingError {
-            throw ModelInputError(error.description)
+            throw ModelError.badRequest(error.description)
         }
     }
 
@@ -109,7 +109,7 @@ public struct MNISTModel: ModelWrapper {
     static func topK(_ value: String?) throws -> Int {
         guard let value else { return 1 }
         guard let k = Int(value.trimmingCharacters(in: .whitespaces)), (1...classes).contains(k) else {
-            throw ModelInputError("top_k must be an integer from 1 to \(classes), got '\(value)'")
+            throw ModelError.badRequest("top_k must be an integer from 1 to \(classes), got '\(value)'")
         }
         return k
     }

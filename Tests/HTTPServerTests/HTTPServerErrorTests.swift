@@ -108,6 +108,30 @@ final class HTTPServerErrorTests: XCTestCase {
         XCTAssertEqual(try client.readResponse().statusCode, 200)
     }
 
+    func testThrownResponseErrorKeepsItsStatusMessageAndHeaders() throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try client.send(get("/teapot"))
+        let response = try client.readResponse()
+        XCTAssertEqual(response.statusCode, 418)
+        XCTAssertEqual(response.header("Retry-After"), "7")
+        XCTAssertEqual(response.json?["message"] as? String, "short and stout")
+        XCTAssertFalse(server.log.lines.contains { $0.contains("ERROR") }, "an answered error is not a server fault: \(server.log.lines)")
+        try client.send(get("/after"))
+        XCTAssertEqual(try client.readResponse().statusCode, 200)
+    }
+
+    func testWithoutARendererServerErrorsArePlainText() throws {
+        let server = try TestServer { $0.errorRenderer = HTTPResponse.plainTextError }
+        let client = try server.client()
+        try client.send("GET / HTTP/2.0\r\n\r\n")
+        let response = try client.readResponse()
+        XCTAssertEqual(response.statusCode, 505)
+        XCTAssertEqual(response.header("Content-Type"), "text/plain; charset=utf-8")
+        XCTAssertTrue(String(decoding: response.body, as: UTF8.self).hasSuffix("\n"))
+        XCTAssertNil(response.json)
+    }
+
     func testNonThrowingHandlerInitializer() throws {
         var configuration = HTTPServerConfiguration()
         configuration.host = "127.0.0.1"

@@ -35,7 +35,7 @@ struct ByteStatsModel: ModelWrapper {
     }
 
     func preProcess(_ input: ModelInput) throws -> [UInt8] {
-        if input.bytes.starts(with: Array("BAD".utf8)) { throw ModelInputError("the upload starts with BAD") }
+        if input.bytes.starts(with: Array("BAD".utf8)) { throw ModelError.badRequest("the upload starts with BAD") }
         return input.bytes
     }
 
@@ -46,7 +46,7 @@ struct ByteStatsModel: ModelWrapper {
 
     func postProcess(_ output: (length: Int, sum: Int), for input: ModelInput) throws -> [Summary] {
         let topK = try input.queryValue("top_k").map { text -> Int in
-            guard let number = Int(text), number > 0 else { throw ModelInputError("top_k must be a positive whole number, got '\(text)'") }
+            guard let number = Int(text), number > 0 else { throw ModelError.badRequest("top_k must be a positive whole number, got '\(text)'") }
             return number
         }
         return [Summary(length: output.length, sum: output.sum, topK: topK, fileName: input.fileName)]

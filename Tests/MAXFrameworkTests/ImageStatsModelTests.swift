@@ -40,7 +40,7 @@ final class ImageStatsModelTests: XCTestCase {
     func testUnreadableUploadsAreTheClientsFault() throws {
         for name in ["truncated.png", "not-an-image.txt"] {
             XCTAssertThrowsError(try model.run(ModelInput(bytes: try fixture(name)))) { error in
-                XCTAssertTrue(error is ModelInputError, "\(name): \(error)")
+                XCTAssertTrue(error is ModelError, "\(name): \(error)")
             }
         }
     }
@@ -48,7 +48,7 @@ final class ImageStatsModelTests: XCTestCase {
     func testPixelLimitFromTheContextIsApplied() throws {
         let small = try ImageStatsModel.plugin.make(PluginContext(maxImagePixels: 100, logger: LogCapture().logger()))
         XCTAssertThrowsError(try small.run(ModelInput(bytes: try fixture("gray.png")))) { error in
-            XCTAssertTrue(error is ModelInputError, "\(error)")
+            XCTAssertTrue(error is ModelError, "\(error)")
         }
     }
 

@@ -20,6 +20,13 @@ struct HandlerFailure: Error, CustomStringConvertible {
     var description: String { "the test handler failed on purpose" }
 }
 
+/// What `/teapot` throws: an error that names its own status and a header.
+struct TeapotError: HTTPResponseError {
+    var status: HTTPStatus { HTTPStatus(418, "I'm a teapot") }
+    var message: String { "short and stout" }
+    var headers: HTTPHeaders { ["Retry-After": "7"] }
+}
+
 /// A real server on an ephemeral loopback port with a handler that describes each request:
 /// `/echo` returns the body, `/sleep?ms=N` waits first, `/big?kb=N` sends N KiB, `/fail` throws, anything else answers
 /// JSON with the method, path, query and body size.
@@ -35,6 +42,7 @@ final class TestServer {
         configuration.port = 0
         configuration.workerCount = 2
         configuration.shutdownGracePeriod = 3
+        configuration.errorRenderer = TestServer.renderError
         configure(&configuration)
         self.host = host
         server = HTTPServer(configuration: configuration, logger: Logger(label: "test", level: .info, sink: log.sink),
@@ -47,6 +55,12 @@ final class TestServer {
 
     func client(timeout: Double = 5) throws -> RawHTTPClient {
         try RawHTTPClient(port: port, host: host == "::" ? "::1" : host, timeout: timeout)
+    }
+
+    /// The error body an application would inject: `{"status": "error", "message": ...}`.
+    @Sendable static func renderError(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
+        let data = (try? JSONSerialization.data(withJSONObject: ["status": "error", "message": message])) ?? Data()
+        return HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: Array(data))
     }
 
     @Sendable static func handle(_ request: HTTPRequest) throws -> HTTPResponse {
@@ -63,6 +77,8 @@ final class TestServer {
             return HTTPResponse(status: .ok, body: [UInt8](repeating: marker, count: kibibytes * 1024))
         case "/fail":
             throw HandlerFailure()
+        case "/teapot":
+            throw TeapotError()
         default:
             let description: [String: Any] = [
                 "method": request.method,
