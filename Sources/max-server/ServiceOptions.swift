@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Logging
 import MAXFramework
 
@@ -34,7 +35,19 @@ enum ServiceOptions {
         let logger = Logger(label: "max-server", level: loaded.configuration.logLevel)
         for warning in loaded.warnings { logger.warning(warning) }
         if let source = loaded.source { logger.debug("configuration read from \(source.path)") }
+        let kernels = try selectKernels()
+        logger.info("CPU: \(kernels)")
         return (loaded.configuration, logger)
+    }
+
+    /// The CPU kernels for this process (MAX_CPU overrides); a class the CPU lacks is a start-up
+    /// failure naming the classes it runs.
+    static func selectKernels() throws -> KernelSelection {
+        do {
+            return try Kernels.select()
+        } catch let error as KernelSelectionError {
+            throw CommandFailure(error.description)
+        }
     }
 
     /// Start-up failures (config, assets, plugin) as one readable line, exit 1.
