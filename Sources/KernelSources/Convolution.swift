@@ -17,25 +17,25 @@ extension Backend {
                        ldc: plan.outputChannels, epilogue: epilogue, accumulate: false)
             return
         }
+        if plan.everyPixelDirect {
+            convolveInterior(input, batch: batch, plan: plan, weights: weights, into: output, epilogue: epilogue)
+            return
+        }
         let inputSize = w.inputPixels &* plan.inputChannels
         let outputSize = w.outputPixels &* plan.outputChannels
         for image in 0..<batch {
-            let source = input + image &* inputSize
-            let destination = output + image &* outputSize
-            if plan.everyPixelDirect {
-                convolveInterior(source, plan: plan, weights: weights, into: destination, epilogue: epilogue)
-            } else {
-                convolveWithEdges(source, plan: plan, weights: weights, into: destination, epilogue: epilogue,
-                                  scratch: scratch)
-            }
+            convolveWithEdges(input + image &* inputSize, plan: plan, weights: weights,
+                              into: output + image &* outputSize, epilogue: epilogue, scratch: scratch)
         }
     }
 }
 
-/// The whole image when every window lies inside it: six consecutive output pixels per block,
-/// each block's row starts found by stepping through the output row by row.
-private func convolveInterior(_ source: UnsafePointer<Float>, plan: ConvolutionPlan, weights: PackedMatrix,
-                              into destination: UnsafeMutablePointer<Float>, epilogue: Epilogue) {
+/// Whole images when every window lies inside them: six consecutive output pixels per block,
+/// each block's row starts found by stepping through the output row by row and on into the next
+/// image, so a batch is one stream of blocks (no part-filled block at each image's end).
+private func convolveInterior(_ source: UnsafePointer<Float>, batch: Int, plan: ConvolutionPlan,
+                              weights: PackedMatrix, into destination: UnsafeMutablePointer<Float>,
+                              epilogue: Epilogue) {
     let w = plan.window
     let channels = plan.inputChannels
     let n = plan.outputChannels
@@ -43,18 +43,31 @@ private func convolveInterior(_ source: UnsafePointer<Float>, plan: ConvolutionP
     let panelFloats = plan.patchLength &* panelWidth
     let pixelStep = w.strideWidth &* channels
     let rowStep = w.strideHeight &* w.inputWidth &* channels
+    let imageSize = w.inputPixels &* channels
     let segmentStride = w.dilationHeight &* w.inputWidth &* channels
-    var rowStart = source      // input position of output pixel (outY, 0)
-    var outX = 0
+    let pixels = batch &* w.outputPixels
+    var imageStart = source
+    var rowStart = source      // input position of output pixel (outY, 0) of the current image
+    var outX = 0, outY = 0
     var pixel = 0
     @inline(__always) func take() -> UnsafePointer<Float> {
         let start = rowStart + outX &* pixelStep
         outX &+= 1
-        if outX == w.outputWidth { outX = 0; rowStart += rowStep }
+        if outX == w.outputWidth {
+            outX = 0
+            outY &+= 1
+            if outY == w.outputHeight {
+                outY = 0
+                imageStart += imageSize
+                rowStart = imageStart
+            } else {
+                rowStart += rowStep
+            }
+        }
         return start
     }
-    while pixel < w.outputPixels {
-        let rows = min(tileRows, w.outputPixels &- pixel)
+    while pixel < pixels {
+        let rows = min(tileRows, pixels &- pixel)
         let p0 = take()
         let p1 = rows > 1 ? take() : p0, p2 = rows > 2 ? take() : p0
         let p3 = rows > 3 ? take() : p0, p4 = rows > 4 ? take() : p0, p5 = rows > 5 ? take() : p0
