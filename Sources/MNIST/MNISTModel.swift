@@ -23,11 +23,33 @@ public struct MNISTModel: ModelWrapper {
     public static let defaultAsset = "assets/mnist_cnn.h5"
     static let classes = 10
 
+    /// Serves the configured model file, or the built-in model when none is configured.
     public static let plugin = ModelPlugin(name: "mnist") { context in
-        let url = context.modelAsset ?? URL(fileURLWithPath: defaultAsset)
-        let model = try MNISTModel(path: url.path, limits: DecodingLimits(maxPixels: context.maxImagePixels))
+        let limits = DecodingLimits(maxPixels: context.maxImagePixels)
+        guard let url = context.modelAsset else {
+            let model = try MNISTModel(keras: try builtInKerasModel(), limits: limits)
+            context.logger.info("MNIST model '\(model.keras.name)' built in (\(BuiltInModel.source), MD5 \(BuiltInModel.md5)); no model file configured")
+            return model
+        }
+        let model = try MNISTModel(path: url.path, limits: limits)
         context.logger.info("MNIST model '\(model.keras.name)' input \(model.keras.inputShape) from \(url.path)")
         return model
+    }
+
+    /// The default model's bytes as compiled into the binary (see scripts/embed-default-model.sh).
+    public static func builtInModelBytes() -> [UInt8] {
+        guard let data = Data(base64Encoded: BuiltInModel.base64) else {
+            preconditionFailure("BuiltInModel.swift holds invalid base64; regenerate it with scripts/embed-default-model.sh")
+        }
+        return [UInt8](data)
+    }
+
+    static func builtInKerasModel() throws -> KerasModel {
+        do {
+            return try KerasModel.load(bytes: builtInModelBytes())
+        } catch {
+            throw MNISTModelError(message: "the built-in model does not load (\(error)); regenerate Sources/MNIST/BuiltInModel.swift")
+        }
     }
 
     /// The loaded network (public so tools and tests can batch through it directly).
@@ -70,6 +92,9 @@ public struct MNISTModel: ModelWrapper {
                                              description: "How many of the most probable digits to return (1-10)",
                                              defaultValue: .int(1))])
     }
+
+    /// The ten digits, as MAX's classifiers list their labels.
+    public var labels: [ModelLabel]? { ModelLabel.indexed((0..<MNISTModel.classes).map(String.init)) }
 
     public var output: ModelOutputSchema {
         ModelOutputSchema(properties: [
