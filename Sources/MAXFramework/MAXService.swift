@@ -59,7 +59,7 @@ public enum MAXService {
                 modelFile = model.asset.flatMap { assetFiles[$0] }
             }
             let context = PluginContext(options: options, modelAsset: modelFile, assets: assetFiles,
-                                        maxImagePixels: configuration.maxImagePixels,
+                                        maxImagePixels: configuration.maxImagePixels, baseDirectory: configuration.baseDirectory,
                                         logger: logger.child(label: model.resolvedID))
             let started = Date()
             let made: AnyModel

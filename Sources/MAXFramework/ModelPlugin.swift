@@ -13,15 +13,24 @@ public struct PluginContext: Sendable {
     public var assets: [String: URL]
     /// `limits.max_image_pixels`, for decoders.
     public var maxImagePixels: Int
+    /// The config file's folder (else the working directory): where relative paths in options point.
+    public var baseDirectory: URL
     public var logger: Logger
 
     public init(options: JSONValue = .object([]), modelAsset: URL? = nil, assets: [String: URL] = [:],
-                maxImagePixels: Int = 50_000_000, logger: Logger) {
+                maxImagePixels: Int = 50_000_000,
+                baseDirectory: URL = URL(fileURLWithPath: FileManager.default.currentDirectoryPath), logger: Logger) {
         self.options = options
         self.modelAsset = modelAsset
         self.assets = assets
         self.maxImagePixels = maxImagePixels
+        self.baseDirectory = baseDirectory
         self.logger = logger
+    }
+
+    /// A path from an option, resolved beside the config file unless absolute.
+    public func resolve(_ path: String) -> URL {
+        path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)
     }
 
     /// The option named `name` (its default when not configured), or nil.

@@ -134,14 +134,6 @@ public struct MNISTModel: ModelWrapper {
         return k
     }
 
-    /// The scores as probabilities: a model ending in softmax already gives them; logits
-    /// (any negative score, or a sum far from 1) get a softmax here.
-    static func probabilities(_ scores: [Float]) -> [Float] {
-        let sum = scores.reduce(0, +)
-        if scores.allSatisfy({ $0 >= 0 }), abs(sum - 1) < 1e-3 { return scores }
-        let peak = scores.max() ?? 0
-        let exponentials = scores.map { Foundation.exp($0 - peak) }
-        let total = exponentials.reduce(0, +)
-        return total > 0 ? exponentials.map { $0 / total } : scores
-    }
+    /// The scores as probabilities (softmax applied to logits).
+    static func probabilities(_ scores: [Float]) -> [Float] { ClassScores.probabilities(scores) }
 }

@@ -1,4 +1,5 @@
 import ImageStats
+import KerasClassifier
 import MAXFramework
 import MNIST
 
@@ -6,6 +7,7 @@ import MNIST
 /// Add a plugin: write its `ModelWrapper` with a `static let plugin`, list it here.
 let registeredPlugins: [ModelPlugin] = [
     MNISTModel.plugin,
+    KerasClassifierModel.plugin,
     ImageStatsModel.plugin,
 ]
 
