@@ -24,6 +24,8 @@ public struct MAXConfiguration: Sendable {
     /// Largest width x height a plugin should decode (passed to plugins in their context).
     public var maxImagePixels = 50_000_000
     public var requestTimeout: Double = 30
+    /// Seconds to send a complete request head (HTTPServerConfiguration.headerTimeout).
+    public var headerTimeout: Double = 10
 
     // model
     /// Name of the registered plugin to serve.
