@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "Keras", dependencies: ["HDF5", "Compression"], swiftSettings: vectorSettings),
         // Leveled, thread-safe logging shared by the server and the framework.
         .target(name: "Logging"),
+        // Prometheus metrics: counters, gauges, histograms, the text format, process figures.
+        .target(name: "Metrics"),
         // HTTP/1.1 on POSIX sockets. Knows nothing of models.
         .target(name: "HTTPServer", dependencies: ["Logging"]),
         // The MAX skeleton: ModelWrapper, routes, OpenAPI, config, assets + MD5.
@@ -50,6 +52,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MAXFrameworkTests",
