@@ -15,6 +15,7 @@ public struct MAXConfiguration: Sendable {
     public var host = "0.0.0.0"
     public var port = 5000
     public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .text
     public var corsEnabled = false
     /// Threads running requests; 0 = one per core (at least 2).
     public var workers = 0

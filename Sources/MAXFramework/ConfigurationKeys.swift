@@ -31,6 +31,8 @@ public enum ConfigurationKeys {
         },
         integer("server.port", ["APP_PORT", "MAX_PORT"], 0...65535, "TCP port; 0 picks a free one") { $0.port = $1 },
         level("server.log_level", ["APP_LOG", "MAX_LOG_LEVEL"], "debug, info, warning or error") { $0.logLevel = $1 },
+        choice("server.log_format", ["MAX_LOG_FORMAT"], "`text` (as MAX prints) or `json` (one object per line)",
+               expected: "text or json", LogFormat.init(name:)) { $0.logFormat = $1 },
         boolean("server.cors", ["CORS_ENABLE", "MAX_CORS"], "send CORS headers (Access-Control-Allow-Origin: *)") {
             $0.corsEnabled = $1
         },
@@ -256,16 +258,23 @@ public enum ConfigurationKeys {
 
     static func level(_ key: String, _ environment: [String], _ summary: String,
                       _ set: @escaping @Sendable (inout MAXConfiguration, LogLevel) -> Void) -> ConfigurationSetting {
+        choice(key, environment, summary, expected: "debug, info, warning or error", LogLevel.init(name:), set)
+    }
+
+    /// A setting that takes one of a few names (`parse` returns nil for others).
+    static func choice<Value>(_ key: String, _ environment: [String], _ summary: String, expected: String,
+                              _ parse: @escaping @Sendable (String) -> Value?,
+                              _ set: @escaping @Sendable (inout MAXConfiguration, Value) -> Void) -> ConfigurationSetting {
         ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
             let name: String?
             switch input {
             case .text(let value): name = value
             case .json(let value): name = value.stringValue
             }
-            guard let name, let level = LogLevel(name: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ConfigurationError(key: place, message: "expected debug, info, warning or error, got \(input.shown)")
+            guard let name, let value = parse(name.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(key: place, message: "expected \(expected), got \(input.shown)")
             }
-            set(&configuration, level)
+            set(&configuration, value)
         }
     }
 }
