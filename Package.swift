@@ -35,7 +35,7 @@ let package = Package(
         // HTTP/1.1 on POSIX sockets. Knows nothing of models.
         .target(name: "HTTPServer", dependencies: ["Logging"]),
         // The MAX skeleton: ModelWrapper, routes, OpenAPI, config, assets + MD5.
-        .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging"]),
+        .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging", "Metrics"]),
         // What image plugins share: the image file input and decoding uploads with limits.
         .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
         // A small real plugin: statistics of an uploaded image.

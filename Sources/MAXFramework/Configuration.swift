@@ -19,6 +19,8 @@ public struct MAXConfiguration: Sendable {
     public var corsEnabled = false
     /// Threads running requests; 0 = one per core (at least 2).
     public var workers = 0
+    /// Seconds between SIGTERM (readiness off) and closing the listener, while still serving.
+    public var drainDelay: Double = 0
 
     // limits
     public var maxUploadBytes = 16 * 1024 * 1024

@@ -44,6 +44,14 @@ public final class MetricFamily<Series: MetricSeries>: MetricsCollector, @unchec
     /// The series of a family without labels.
     public var unlabelled: Series { labels([]) }
 
+    /// Removes the series of these label values (a model version replaced, a job forgotten).
+    public func remove(_ values: String...) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard !labelNames.isEmpty, series.removeValue(forKey: values) != nil else { return }
+        order.removeAll { $0 == values }
+    }
+
     /// Removes every series (a model unloaded, a job forgotten); an unlabelled family keeps its one.
     public func removeAll() {
         lock.lock()

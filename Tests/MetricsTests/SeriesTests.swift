@@ -63,6 +63,10 @@ final class SeriesTests: XCTestCase {
         let registry = MetricsRegistry()
         let models = registry.gauge("models_loaded", help: "Models.", labels: ["id"])
         models.labels("mnist").set(1)
+        models.labels("other").set(1)
+        models.remove("other")
+        XCTAssertFalse(registry.exposition().contains("other"))
+        XCTAssertTrue(registry.exposition().contains("models_loaded{id=\"mnist\"} 1"))
         models.removeAll()
         XCTAssertFalse(registry.exposition().contains("mnist"))
     }
