@@ -13,26 +13,29 @@ public final class MAXApplication: Sendable {
     private let corsEnabled: Bool
     private let logger: Logger
     private let swaggerBody: [UInt8]
-    private let docsBody: [UInt8]
     private let metadataBody: [UInt8]
-
+    private let site: WebSite
     /// Methods each path answers (HEAD is implied by GET); OPTIONS is answered for all.
-    static let routes: [(path: String, methods: [String])] = [
-        ("/", ["GET"]),
-        ("/swagger.json", ["GET"]),
-        ("/model/metadata", ["GET"]),
-        ("/model/predict", ["POST"]),
-    ]
+    private let routes: [(path: String, methods: [String])]
 
-    public init(model: AnyModel, api: APIDescription, corsEnabled: Bool, logger: Logger) {
+    /// `webApp` serves the demo app at /app (config `server.web_app`; MAX's `DISABLE_WEB_APP`).
+    public init(model: AnyModel, api: APIDescription, corsEnabled: Bool, webApp: Bool = true, logger: Logger) {
         self.model = model
         self.api = api
         self.corsEnabled = corsEnabled
         self.logger = logger
-        swaggerBody = Array(SwaggerDocument.build(api: api, model: model).serialized.utf8)
-        docsBody = Array(DocsPage.html(title: api.title).utf8)
+        swaggerBody = Array(SwaggerDocument.build(api: api, model: model, webApp: webApp).serialized.utf8)
         metadataBody = Array(model.metadata.json.serialized.utf8)
+        site = WebSite(title: api.title, specPath: "swagger.json", webApp: webApp)
+        routes = site.paths.map { ($0, ["GET"]) } + [
+            ("/swagger.json", ["GET"]),
+            ("/model/metadata", ["GET"]),
+            ("/model/predict", ["POST"]),
+        ]
     }
+
+    /// The bytes of a page or a file the pages load (`/`, `/app`, `/static/app.js`), as served.
+    public func webPageBody(at path: String) -> [UInt8]? { site.body(at: path) }
 
     /// Answers one request; never throws and never traps, whatever the request holds.
     public func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -44,7 +47,7 @@ public final class MAXApplication: Sendable {
     }
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
-        guard let route = MAXApplication.routes.first(where: { $0.path == request.path }) else {
+        guard let route = routes.first(where: { $0.path == request.path }) else {
             return MAXApplication.error(.notFound, "no route \(request.path); see /swagger.json for the API")
         }
         let method = request.method == "HEAD" ? "GET" : request.method
@@ -54,8 +57,8 @@ public final class MAXApplication: Sendable {
             response.headers.set("Allow", allowHeader(route.methods))
             return response
         }
+        if let page = site.response(for: request) { return page }
         switch route.path {
-        case "/": return HTTPResponse(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: docsBody)
         case "/swagger.json": return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: swaggerBody)
         case "/model/metadata": return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: metadataBody)
         default: return predict(request)

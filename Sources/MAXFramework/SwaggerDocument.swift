@@ -1,7 +1,7 @@
 /// The Swagger 2.0 document MAX serves at /swagger.json, generated from the model's declared
 /// input and output: every route with its parameters and response schemas.
 enum SwaggerDocument {
-    static func build(api: APIDescription, model: AnyModel) -> JSONValue {
+    static func build(api: APIDescription, model: AnyModel, webApp: Bool = true) -> JSONValue {
         let errorResponse: (String) -> JSONValue = { description in
             .object([("description", .string(description)), ("schema", reference("ErrorResponse"))])
         }
@@ -25,12 +25,18 @@ enum SwaggerDocument {
             predictParameters.append(.object(members))
         }
 
-        let paths: JSONValue = .object([
-            ("/", .object([("get", .object([
-                ("tags", .array([.string("docs")])), ("summary", .string("Interactive API documentation")),
-                ("operationId", .string("getDocs")), ("produces", .array([.string("text/html")])),
-                ("responses", .object([("200", .object([("description", .string("HTML page loading Swagger UI"))]))])),
-            ]))])),
+        let page: (String, String, String) -> (key: String, value: JSONValue) = { path, summary, operationId in
+            (key: path, value: .object([("get", .object([
+                ("tags", .array([.string("docs")])), ("summary", .string(summary)),
+                ("operationId", .string(operationId)), ("produces", .array([.string("text/html")])),
+                ("responses", .object([("200", .object([("description", .string("An HTML page (it works offline)"))]))])),
+            ]))]))
+        }
+        var pages = [page("/", "Interactive API documentation: every route, with a form to try it", "getDocs")]
+        if webApp {
+            pages.append(page("/app", "Demo app: draw a digit or give a picture, see the answer", "getWebApp"))
+        }
+        let paths: JSONValue = .object(pages + [
             ("/swagger.json", .object([("get", .object([
                 ("tags", .array([.string("docs")])), ("summary", .string("This Swagger 2.0 document")),
                 ("operationId", .string("getSwagger")), ("produces", .array([.string("application/json")])),
