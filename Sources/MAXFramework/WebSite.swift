@@ -22,9 +22,8 @@ struct WebSite: Sendable {
     static let contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; "
         + "img-src 'self' data: blob:; connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'self'"
 
-    private let resources: [String: Resource]
-    /// Every path served, pages first.
-    let paths: [String]
+    /// Every page and file, as routes: the two pages documented, the files they load not.
+    let routes: [Route]
 
     /// `specPath` is the API description the pages read, relative to `/` (e.g. `swagger.json`).
     init(title: String, specPath: String, webApp: Bool) {
@@ -36,31 +35,34 @@ struct WebSite: Sendable {
                 .replacingOccurrences(of: "{{app}}", with: appLink)
             return WebSite.resource(file.contentType, Array(text.utf8))
         }
-        var resources: [String: Resource] = [WebSite.docsPath: fill(WebPages.docsPage)]
-        var paths = [WebSite.docsPath]
+        var routes = [WebSite.route(WebSite.docsPath, fill(WebPages.docsPage), doc: WebSite.docsDoc)]
         if webApp {
-            resources[WebSite.appPath] = fill(WebPages.appPage)
-            paths.append(WebSite.appPath)
+            routes.append(WebSite.route(WebSite.appPath, fill(WebPages.appPage), doc: WebSite.appDoc))
         }
         for file in WebPages.assets {
-            let path = WebSite.staticFolder + file.name
-            resources[path] = WebSite.resource(file.contentType, file.bytes)
-            paths.append(path)
+            routes.append(WebSite.route(WebSite.staticFolder + file.name, WebSite.resource(file.contentType, file.bytes), doc: nil))
         }
-        self.resources = resources
-        self.paths = paths
+        self.routes = routes
     }
+
+    static let docsDoc = OperationDoc(
+        summary: "Interactive API documentation: every route, with a form to try it", operationId: "get_docs", tags: ["docs"],
+        responses: [ResponseDoc(200, "The docs page (HTML; it loads nothing from other sites)", contentType: "text/html")])
+    static let appDoc = OperationDoc(
+        summary: "Demo app: draw a digit or give a picture and see the answer",
+        description: "Off with config server.web_app: false or DISABLE_WEB_APP=true.", operationId: "get_web_app", tags: ["docs"],
+        responses: [ResponseDoc(200, "The demo app (HTML; it loads nothing from other sites)", contentType: "text/html")])
 
     private static func resource(_ contentType: String, _ body: [UInt8]) -> Resource {
         Resource(contentType: contentType, body: body, etag: "\"\(MD5.hex(of: body))\"")
     }
 
-    /// The bytes served at `path` (for tests and the page-weight report).
-    func body(at path: String) -> [UInt8]? { resources[path]?.body }
+    private static func route(_ path: String, _ resource: Resource, doc: OperationDoc?) -> Route {
+        Route("GET", path, doc: doc) { request in WebSite.response(resource, to: request.http) }
+    }
 
-    /// The answer to a GET or HEAD of `path`, or nil when no page lives there.
-    func response(for request: HTTPRequest) -> HTTPResponse? {
-        guard let resource = resources[request.path] else { return nil }
+    /// The answer to a GET or HEAD: the body, or 304 when the browser's copy is current.
+    static func response(_ resource: Resource, to request: HTTPRequest) -> HTTPResponse {
         var headers: HTTPHeaders = [
             "Content-Type": resource.contentType,
             "ETag": resource.etag,
