@@ -42,14 +42,17 @@ public final class MAXApplication: Sendable {
         router.handle(request)
     }
 
-    /// The pages for people (`/`, `/app` and the files they load) and `/swagger.json`, generated
-    /// from the other routes' declarations (and their own).
+    /// The pages for people (`/`, `/app` and the files they load), `/openapi.json` and
+    /// `/swagger.json`, generated from the other routes' declarations (and their own).
     private static func documentRoutes(api: APIDescription, describing served: [Route], registry: ModelRegistry,
                                        webApp: Bool) -> [Route] {
-        let site = WebSite(title: api.title, specPath: "swagger.json", webApp: webApp)
-        let swaggerDoc = OperationDoc(summary: "This Swagger 2.0 document", operationId: "get_swagger", tags: ["docs"],
-                                      responses: [ResponseDoc(200, "The API description")])
+        let site = WebSite(title: api.title, specPath: "openapi.json", webApp: webApp)
+        let swaggerDoc = OperationDoc(summary: "This API as a Swagger 2.0 document", operationId: "get_swagger", tags: ["docs"],
+                                      responses: [ResponseDoc(200, "The API description (Swagger 2.0)")])
+        let openAPIDoc = OperationDoc(summary: "This API as an OpenAPI 3.0 document", operationId: "get_openapi", tags: ["docs"],
+                                      responses: [ResponseDoc(200, "The API description (OpenAPI \(OpenAPIDocument.version))")])
         let placeholders = site.routes + [
+            Route("GET", "/openapi.json", doc: openAPIDoc) { _ in HTTPResponse() },
             Route("GET", "/swagger.json", doc: swaggerDoc) { _ in HTTPResponse() },
         ]
         let tags: [(name: String, description: String)] = [
@@ -60,8 +63,13 @@ public final class MAXApplication: Sendable {
             .reduce(into: [(name: String, description: String)]()) { list, tag in
                 if !list.contains(where: { $0.name == tag }) { list.append((tag, tag)) }
             }
+        // Both documents from the same declarations.
         let swagger = Array(SwaggerDocument.build(api: api, routes: placeholders + served, tags: tags).serialized.utf8)
+        let openAPI = Array(OpenAPIDocument.build(api: api, routes: placeholders + served, tags: tags).serialized.utf8)
         return site.routes + [
+            Route("GET", "/openapi.json", doc: openAPIDoc) { _ in
+                HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: openAPI)
+            },
             Route("GET", "/swagger.json", doc: swaggerDoc) { _ in
                 HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: swagger)
             },

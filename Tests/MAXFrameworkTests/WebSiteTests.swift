@@ -28,7 +28,7 @@ final class WebSiteTests: XCTestCase {
         XCTAssertEqual(response.headers["Content-Type"], "text/html; charset=utf-8")
         let html = text(response)
         XCTAssertTrue(html.contains("<title>Test &lt;API&gt; &amp; co</title>"), "title escaped")
-        XCTAssertTrue(html.contains(#"data-spec="swagger.json""#))
+        XCTAssertTrue(html.contains(#"data-spec="openapi.json""#))
         XCTAssertTrue(html.contains(#"data-app="app""#), "the docs page links the demo app")
         XCTAssertFalse(html.contains("{{"), "every placeholder filled")
     }

@@ -195,7 +195,7 @@
     const example = content.example !== undefined ? content.example : hasSchema && /json/.test(content.type) ? exampleOf(content.schema, resolve) : undefined;
     if (example !== undefined) {
       view.append(el("p", {class: "example-title", text: "Example"}),
-        el("pre", {class: "example"}, el("code", {text: typeof example === "string" ? example : JSON.stringify(example, null, 2)})));
+        el("pre", {tabindex: "0", class: "example"}, el("code", {text: typeof example === "string" ? example : JSON.stringify(example, null, 2)})));
     }
     return view;
   }
@@ -366,7 +366,7 @@
       ` ${response.statusText} · ${milliseconds.toFixed(0)} ms · ${Page.formatBytes(bytes.length)}`));
     const headerLines = [];
     response.headers.forEach((value, name) => headerLines.push(`${name}: ${value}`));
-    output.append(el("h4", {text: "Response headers"}), el("pre", {class: "headers"}, el("code", {text: headerLines.join("\n")})));
+    output.append(el("h4", {text: "Response headers"}), el("pre", {tabindex: "0", class: "headers"}, el("code", {text: headerLines.join("\n")})));
     output.append(el("h4", {text: "Response body"}));
     if (/^image\//.test(type)) {
       const url = URL.createObjectURL(new Blob([bytes], {type}));
@@ -375,11 +375,11 @@
       output.append(el("p", {class: "muted", text: "(empty)"}));
     } else if (/json|text|xml|javascript/.test(type) || type === "") {
       const text = new TextDecoder().decode(bytes);
-      output.append(el("pre", {class: "body"}, el("code", {class: "response-body", text: /json/.test(type) ? Page.prettyJSON(text) : text})));
+      output.append(el("pre", {tabindex: "0", class: "body"}, el("code", {class: "response-body", text: /json/.test(type) ? Page.prettyJSON(text) : text})));
     } else {
       output.append(el("p", {class: "muted", text: `${bytes.length} bytes of ${type}`}));
     }
-    output.append(el("h4", {text: "As a curl command"}), el("pre", {class: "curl"}, el("code", {text: request.curl})));
+    output.append(el("h4", {text: "As a curl command"}), el("pre", {tabindex: "0", class: "curl"}, el("code", {text: request.curl})));
   }
 
   // MARK: Start
