@@ -171,14 +171,14 @@
     if (op.body) {
       body.append(el("h3", {text: op.body.required ? "Request body (required)" : "Request body"}));
       if (op.body.description) body.append(el("p", {text: op.body.description}));
-      for (const content of op.body.contents) body.append(mediaView(content, resolve));
+      for (const group of sameShape(op.body.contents)) body.append(mediaView(group, resolve));
     }
     body.append(el("h3", {text: "Responses"}));
     for (const response of op.responses) {
       const block = el("div", {class: "response"},
         el("h4", {}, el("span", {class: `status status-${String(response.code)[0]}`, text: response.code}), ` ${response.description}`));
       for (const header of response.headers) block.append(el("p", {class: "muted"}, "Header ", el("code", {text: header.name}), ` ${header.description}`));
-      for (const content of response.contents) block.append(mediaView(content, resolve));
+      for (const group of sameShape(response.contents)) block.append(mediaView(group, resolve));
       body.append(block);
     }
     body.append(tryItForm(op, api));
@@ -187,8 +187,22 @@
     return section;
   }
 
+  /// Media types with the same schema and example shown once (a dozen image types are one "file").
+  function sameShape(contents) {
+    const groups = [];
+    for (const content of contents) {
+      const key = JSON.stringify([content.schema, content.example]);
+      const group = groups.find(g => g.key === key);
+      if (group) group.types.push(content.type);
+      else groups.push(Object.assign({key, types: [content.type]}, content));
+    }
+    return groups;
+  }
+
   function mediaView(content, resolve) {
-    const view = el("div", {class: "media"}, el("p", {class: "media-type"}, el("code", {text: content.type})));
+    const types = content.types || [content.type];
+    const view = el("div", {class: "media"}, el("p", {class: "media-type"},
+      types.map((type, index) => [index ? ", " : null, el("code", {text: type})])));
     const schema = resolve(content.schema) || {};
     const hasSchema = Object.keys(schema).length > 0;
     if (hasSchema) view.append(schemaView(content.schema, resolve));
