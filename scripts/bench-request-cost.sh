@@ -68,19 +68,19 @@ valgrind --tool=callgrind --callgrind-out-file="$WORK/callgrind.out.%p" --dump-i
     "$BIN" "${ARGS[@]}" > "$WORK/server.log" 2>&1 &
 SERVER_PID=$!
 python3 "$WORK/client.py" "$PORT" 50 "$IMAGE" > /dev/null      # warm-up: workspaces, caches, lazy state
-callgrind_control --zero "$SERVER_PID" > /dev/null
+callgrind_control --zero "$SERVER_PID" > /dev/null 2>&1
 answer="$(python3 "$WORK/client.py" "$PORT" "$N" "$IMAGE")"
-callgrind_control --dump="measured" "$SERVER_PID" > /dev/null
+callgrind_control --dump="measured" "$SERVER_PID" > /dev/null 2>&1
 kill -KILL "$SERVER_PID"
 wait "$SERVER_PID" 2>/dev/null || true
 SERVER_PID=""
 dump="$(ls -t "$WORK"/callgrind.out.* | head -n 1)"
+[ -n "${KEEP_CALLGRIND:-}" ] && cp "$dump" "$KEEP_CALLGRIND"
 
 callgrind_annotate --inclusive=yes "$dump" > "$WORK/inclusive.txt" 2>/dev/null
-callgrind_annotate "$dump" > "$WORK/exclusive.txt" 2>/dev/null
-python3 - "$WORK/inclusive.txt" "$WORK/exclusive.txt" "$N" "$IMAGE" "$answer" <<'PY'
+python3 - "$WORK/inclusive.txt" "$dump" "$N" "$IMAGE" "$answer" <<'PY'
 import re, sys
-inclusive, exclusive, n, image, answer = open(sys.argv[1]).read(), open(sys.argv[2]).read(), int(sys.argv[3]), sys.argv[4], sys.argv[5]
+inclusive, dump, n, image, answer = open(sys.argv[1]).read(), sys.argv[2], int(sys.argv[3]), sys.argv[4], sys.argv[5]
 def rows(text):
     for line in text.splitlines():
         match = re.match(r"\s*([\d,]+) \([ \d.]+%\)\s+(.*)", line)
@@ -93,14 +93,34 @@ outside = total - inference
 print(f"{n} requests of {image}; last answer: {answer}")
 print(f"instructions per request: {total / n:,.0f} in all; {inference / n:,.0f} inference (KerasModel.predict);"
       f" {outside / n:,.0f} outside inference")
+
+# Self cost per function, read from the dump itself: cost lines under fn=, except the one after
+# each calls= line (that is the callee's inclusive cost).
+names, self_cost, current, after_call = {}, {}, None, False
+for line in open(dump):
+    if line.startswith("fn="):
+        match = re.match(r"fn=\((\d+)\)(?: (.*))?", line.strip())
+        if match.group(2):
+            names[match.group(1)] = match.group(2)
+        current, after_call = match.group(1), False
+    elif line.startswith("cfn="):
+        match = re.match(r"cfn=\((\d+)\)(?: (.*))?", line.strip())
+        if match.group(2):
+            names[match.group(1)] = match.group(2)
+    elif line.startswith("calls="):
+        after_call = True
+    elif line[:1].isdigit() or line[:1] in "+-*":
+        if after_call:
+            after_call = False
+        elif current is not None:
+            parts = line.split()
+            if len(parts) >= 2:
+                self_cost[current] = self_cost.get(current, 0) + int(parts[1])
+def inside_inference(name):
+    return any(tag in name for tag in ("Kernels", "5Keras", "expf"))
 print("top functions outside inference (self instructions per request):")
-shown = 0
-for count, name in rows(exclusive):
-    if "PROGRAM TOTALS" in name or "Kernels" in name or "5Keras" in name:
-        continue
-    symbol = name.split(":", 1)[-1].split(" [")[0]
-    print(f"  {count / n:>9,.0f}  {symbol[:110]}")
-    shown += 1
-    if shown == 15:
-        break
+ranked = sorted(((cost, names.get(key, key)) for key, cost in self_cost.items() if not inside_inference(names.get(key, ""))),
+                reverse=True)
+for cost, name in ranked[:18]:
+    print(f"  {cost / n:>9,.0f}  {name[:120]}")
 PY
