@@ -1,5 +1,5 @@
 import Foundation
-import HTTPServer
+@testable import HTTPServer
 import TestSupport
 import XCTest
 
@@ -42,6 +42,20 @@ final class MultipartFormDataTests: XCTestCase {
         let parts = try MultipartFormData.parse(body: Array(body.utf8), contentType: "multipart/form-data; boundary=x")
         XCTAssertEqual(parts.first?.filename, "été.png")
         XCTAssertEqual(parts.first?.body, [])
+    }
+
+    /// Parameters are scanned as bytes: non-ASCII names pass through whole, escapes and optional
+    /// whitespace are handled, names are case-insensitive.
+    func testParametersKeepNonASCIIAndTrimWhitespace() {
+        let parameters = MultipartFormData.parseParameters(
+            "form-data ;  NAME = file ; filename=\"r\u{e9}sum\u{e9} \\\"\u{1F4C4}\\\".png\";\tsize=\t42 \t;flag")
+        XCTAssertEqual(parameters["name"], "file")
+        XCTAssertEqual(parameters["filename"], "r\u{e9}sum\u{e9} \"\u{1F4C4}\".png")
+        XCTAssertEqual(parameters["size"], "42")
+        XCTAssertEqual(parameters["flag"], "")
+        XCTAssertEqual(" \t a b\t ".trimmingHTTPWhitespace, "a b")
+        XCTAssertEqual("\t\t".trimmingHTTPWhitespace, "")
+        XCTAssertEqual("Multipart/Form-Data; Boundary=X\u{c9}".asciiLowercased, "multipart/form-data; boundary=x\u{c9}")
     }
 
     func testRefusals() {
