@@ -30,6 +30,8 @@ let package = Package(
         .target(name: "Keras", dependencies: ["HDF5", "Compression"], swiftSettings: vectorSettings),
         // Labelled image sets for training: Kaggle CSV, MNIST IDX, Keras .npz; split, augmentation.
         .target(name: "Datasets", dependencies: ["Compression"], swiftSettings: vectorSettings),
+        // Training Keras models: backward passes, losses, optimizers, the loop. Knows nothing of HTTP.
+        .target(name: "Training", dependencies: ["Keras", "HDF5", "Datasets"], swiftSettings: vectorSettings),
         // Leveled, thread-safe logging shared by the server and the framework.
         .target(name: "Logging"),
         // HTTP/1.1 on POSIX sockets. Knows nothing of models.
@@ -52,6 +54,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Keras", "HDF5", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(

@@ -1,14 +1,14 @@
 /// The geometry of a 2-D sliding window (convolution or pooling) over an NHWC image: sizes,
 /// strides, dilation and Keras's padding ('same' puts the odd extra pad at the bottom/right).
-struct Window2D: Equatable {
-    let inputHeight: Int, inputWidth: Int
-    let kernelHeight: Int, kernelWidth: Int
-    let strideHeight: Int, strideWidth: Int
-    let dilationHeight: Int, dilationWidth: Int
-    let padTop: Int, padLeft: Int
-    let outputHeight: Int, outputWidth: Int
+package struct Window2D: Equatable {
+    package let inputHeight: Int, inputWidth: Int
+    package let kernelHeight: Int, kernelWidth: Int
+    package let strideHeight: Int, strideWidth: Int
+    package let dilationHeight: Int, dilationWidth: Int
+    package let padTop: Int, padLeft: Int
+    package let outputHeight: Int, outputWidth: Int
 
-    init(input: (Int, Int), kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int) = (1, 1),
+    package init(input: (Int, Int), kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int) = (1, 1),
          padding: String, config: LayerConfig) throws {
         guard kernel.0 > 0, kernel.1 > 0, kernel.0 <= 4096, kernel.1 <= 4096 else {
             throw config.invalid("window size \(kernel) must be positive")
@@ -42,6 +42,6 @@ struct Window2D: Equatable {
         guard outputHeight > 0, outputWidth > 0 else { throw config.invalid("the output would be empty") }
     }
 
-    var outputPixels: Int { outputHeight * outputWidth }
-    var inputPixels: Int { inputHeight * inputWidth }
+    package var outputPixels: Int { outputHeight * outputWidth }
+    package var inputPixels: Int { inputHeight * inputWidth }
 }
