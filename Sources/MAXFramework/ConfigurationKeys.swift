@@ -31,12 +31,16 @@ public enum ConfigurationKeys {
         },
         integer("server.port", ["APP_PORT", "MAX_PORT"], 0...65535, "TCP port; 0 picks a free one") { $0.port = $1 },
         level("server.log_level", ["APP_LOG", "MAX_LOG_LEVEL"], "debug, info, warning or error") { $0.logLevel = $1 },
+        choice("server.log_format", ["MAX_LOG_FORMAT"], "`text` (as MAX prints) or `json` (one object per line)",
+               expected: "text or json", { LogFormat(name: $0) }) { $0.logFormat = $1 },
         boolean("server.cors", ["CORS_ENABLE", "MAX_CORS"], "send CORS headers (Access-Control-Allow-Origin: *)") {
             $0.corsEnabled = $1
         },
         integer("server.workers", ["MAX_WORKERS"], 0...1024, "request threads; 0 = one per core, at least 2") {
             $0.workers = $1
         },
+        decimal("server.drain_delay", ["MAX_DRAIN_DELAY"], "seconds between SIGTERM (readiness off) and closing the listener",
+                allowsZero: true) { $0.drainDelay = $1 },
         integer("limits.max_upload_bytes", ["MAX_UPLOAD_BYTES"], 1...(1 << 34), "largest request body accepted (413 beyond)") {
             $0.maxUploadBytes = $1
         },
@@ -46,12 +50,19 @@ public enum ConfigurationKeys {
         decimal("limits.request_timeout", ["MAX_REQUEST_TIMEOUT"], "seconds to receive one request (408 beyond)") {
             $0.requestTimeout = $1
         },
+        decimal("limits.header_timeout", ["MAX_HEADER_TIMEOUT"],
+                "seconds a client has to send a request's head after connecting or starting it (408, or close if it sent nothing)") {
+            $0.headerTimeout = $1
+        },
+        text("model.id", ["MAX_MODEL_ID"], "the model's id in /models/{id}/...; empty = the plugin's name") {
+            $0.models[0].id = $1.isEmpty ? nil : $1
+        },
         text("model.plugin", ["MAX_MODEL_PLUGIN"], "registered plugin to serve") { $0.modelPlugin = $1 },
         text("model.asset", ["MAX_MODEL_ASSET"], "path (listed in assets.files) of the file the plugin loads; empty = none") {
             $0.modelAsset = $1.isEmpty ? nil : $1
         },
-        text("model.file", ["MAX_MODEL_FILE"], "a model file loaded instead of model.asset, as is (no MD5 check); empty = none") {
-            $0.modelFile = $1.isEmpty ? nil : $1
+        path("model.file", ["MAX_MODEL_FILE"], "a model file loaded instead of model.asset, as is (no MD5 check); empty = none") {
+            $0.modelFile = $1
         },
         text("assets.checksums", ["MAX_ASSETS_CHECKSUMS"], "md5sum-format file with the assets' digests") {
             $0.checksumFile = $1
@@ -63,6 +74,10 @@ public enum ConfigurationKeys {
 
     /// Keys set only in config.json (structured values).
     static let structuredKeys: Set<String> = ["model.metadata", "model.options", "assets.files"]
+    /// Top-level keys whose value is not a section of scalar keys.
+    static let topLevelLists: Set<String> = ["models"]
+    /// The members of one entry of `models`.
+    static let modelEntryKeys = ["id", "plugin", "asset", "file", "metadata", "options"]
     static let metadataFields: Set<String> = ["id", "name", "description", "type", "source", "license"]
 
     // MARK: Applying layers
@@ -73,8 +88,16 @@ public enum ConfigurationKeys {
             throw ConfigurationError(key: source, message: "the top level must be an object, got \(document.kindDescription)")
         }
         let knownKeys = Set(all.map(\.key)).union(structuredKeys)
-        let sectionNames = Set(knownKeys.compactMap { $0.split(separator: ".").first.map(String.init) })
+        let sectionNames = Set(knownKeys.compactMap { $0.split(separator: ".").first.map(String.init) }).union(topLevelLists)
+        if sections.contains(where: { $0.key == "model" }) && sections.contains(where: { $0.key == "models" }) {
+            throw ConfigurationError(key: "\(source): models",
+                                     message: "both \"model\" and \"models\" are set; list every model under \"models\" (the first is the default)")
+        }
         for (sectionName, sectionValue) in sections {
+            if sectionName == "models" {
+                configuration.models = try modelList(sectionValue, place: "\(source): models", warnings: &warnings)
+                continue
+            }
             guard sectionNames.contains(sectionName) else {
                 warnings.append(unknownKeyWarning(sectionName, source: source, known: sectionNames))
                 continue
@@ -83,6 +106,7 @@ public enum ConfigurationKeys {
                 throw ConfigurationError(key: "\(source): \(sectionName)",
                                          message: "expected an object, got \(sectionValue.kindDescription)")
             }
+            if sectionName == "model" { configuration.models[0].place = "\(source): model" }
             for (name, value) in members {
                 let key = "\(sectionName).\(name)"
                 let place = "\(source): \(key)"
@@ -131,6 +155,48 @@ public enum ConfigurationKeys {
         return overrides
     }
 
+    /// `models`: `[{"id", "plugin", "asset", "file", "metadata", "options"}, ...]`, at least one.
+    static func modelList(_ value: JSONValue, place: String, warnings: inout [String]) throws -> [ModelConfiguration] {
+        guard let items = value.arrayValue, !items.isEmpty else {
+            throw ConfigurationError(key: place, message: "expected a non-empty array of model objects, got \(value.kindDescription)")
+        }
+        return try items.enumerated().map { index, item in
+            let itemPlace = "\(place)[\(index)]"
+            guard let members = item.objectMembers else {
+                throw ConfigurationError(key: itemPlace, message: "expected an object with \"plugin\" and optional \"id\", \"asset\", \"file\", \"metadata\", \"options\"")
+            }
+            var model = ModelConfiguration()
+            model.place = "\(itemPlace)"
+            func text(_ name: String) throws -> String? {
+                guard let member = item[name], member != .null else { return nil }
+                guard let string = member.stringValue else {
+                    throw ConfigurationError(key: "\(itemPlace).\(name)", message: "expected a string, got \(member.kindDescription)")
+                }
+                return string.isEmpty ? nil : string
+            }
+            guard let plugin = try text("plugin") else {
+                throw ConfigurationError(key: "\(itemPlace).plugin", message: "every model names the plugin that serves it")
+            }
+            model.plugin = plugin
+            model.id = try text("id")
+            model.asset = try text("asset")
+            model.file = try text("file")
+            if let metadata = item["metadata"] {
+                model.metadata = try metadataOverrides(metadata, place: "\(itemPlace).metadata", warnings: &warnings)
+            }
+            if let options = item["options"] {
+                guard options.objectMembers != nil else {
+                    throw ConfigurationError(key: "\(itemPlace).options", message: "expected an object, got \(options.kindDescription)")
+                }
+                model.options = options
+            }
+            for (name, _) in members where !modelEntryKeys.contains(name) {
+                warnings.append(unknownKeyWarning("\(itemPlace).\(name)", source: nil, known: Set(modelEntryKeys.map { "\(itemPlace).\($0)" })))
+            }
+            return model
+        }
+    }
+
     static func assetList(_ value: JSONValue, place: String, warnings: inout [String]) throws -> [AssetSpec] {
         guard let items = value.arrayValue else {
             throw ConfigurationError(key: place, message: "expected an array of {\"path\", \"url\"} objects, got \(value.kindDescription)")
@@ -165,7 +231,7 @@ public enum ConfigurationKeys {
         let prefix = source.map { "\($0): " } ?? ""
         var warning = "\(prefix)unknown key '\(key)' ignored"
         let leaf = key.split(separator: ".").last.map(String.init) ?? key
-        if let guess = known.min(by: { editDistance($0, key) < editDistance($1, key) }),
+        if let guess = known.sorted().min(by: { editDistance($0, key) < editDistance($1, key) }),
            editDistance(guess, key) <= 3 || editDistance(String(guess.split(separator: ".").last ?? ""), leaf) <= 2 {
             warning += " (did you mean '\(guess)'?)"
         }
@@ -204,6 +270,26 @@ public enum ConfigurationKeys {
         }
     }
 
+    /// A file path: relative paths from config.json stay relative (resolved beside the file
+    /// later); from the environment or a flag they are made absolute against the working directory.
+    static func path(_ key: String, _ environment: [String], _ summary: String,
+                     _ set: @escaping @Sendable (inout MAXConfiguration, String?) -> Void) -> ConfigurationSetting {
+        ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
+            switch input {
+            case .text(let value):
+                guard !value.isEmpty else { return set(&configuration, nil) }
+                let absolute = value.hasPrefix("/") ? value
+                    : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(value).path
+                set(&configuration, absolute)
+            case .json(let value):
+                guard let text = value.stringValue else {
+                    throw ConfigurationError(key: place, message: "expected a string, got \(value.kindDescription)")
+                }
+                set(&configuration, text.isEmpty ? nil : text)
+            }
+        }
+    }
+
     static func integer(_ key: String, _ environment: [String], _ range: ClosedRange<Int>, _ summary: String,
                         _ set: @escaping @Sendable (inout MAXConfiguration, Int) -> Void) -> ConfigurationSetting {
         ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
@@ -219,7 +305,7 @@ public enum ConfigurationKeys {
         }
     }
 
-    static func decimal(_ key: String, _ environment: [String], _ summary: String,
+    static func decimal(_ key: String, _ environment: [String], _ summary: String, allowsZero: Bool = false,
                         _ set: @escaping @Sendable (inout MAXConfiguration, Double) -> Void) -> ConfigurationSetting {
         ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
             let number: Double?
@@ -227,8 +313,9 @@ public enum ConfigurationKeys {
             case .text(let value): number = Double(value.trimmingCharacters(in: .whitespaces))
             case .json(let value): number = value.doubleValue
             }
-            guard let number, number.isFinite, number > 0 else {
-                throw ConfigurationError(key: place, message: "expected a positive number of seconds, got \(input.shown)")
+            guard let number, number.isFinite, number > 0 || (allowsZero && number == 0) else {
+                let expected = allowsZero ? "0 or a positive number of seconds" : "a positive number of seconds"
+                throw ConfigurationError(key: place, message: "expected \(expected), got \(input.shown)")
             }
             set(&configuration, number)
         }
@@ -256,16 +343,23 @@ public enum ConfigurationKeys {
 
     static func level(_ key: String, _ environment: [String], _ summary: String,
                       _ set: @escaping @Sendable (inout MAXConfiguration, LogLevel) -> Void) -> ConfigurationSetting {
+        choice(key, environment, summary, expected: "debug, info, warning or error", { LogLevel(name: $0) }, set)
+    }
+
+    /// A setting that takes one of a few names (`parse` returns nil for others).
+    static func choice<Value>(_ key: String, _ environment: [String], _ summary: String, expected: String,
+                              _ parse: @escaping @Sendable (String) -> Value?,
+                              _ set: @escaping @Sendable (inout MAXConfiguration, Value) -> Void) -> ConfigurationSetting {
         ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
             let name: String?
             switch input {
             case .text(let value): name = value
             case .json(let value): name = value.stringValue
             }
-            guard let name, let level = LogLevel(name: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ConfigurationError(key: place, message: "expected debug, info, warning or error, got \(input.shown)")
+            guard let name, let value = parse(name.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(key: place, message: "expected \(expected), got \(input.shown)")
             }
-            set(&configuration, level)
+            set(&configuration, value)
         }
     }
 }
