@@ -28,8 +28,8 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["Compression"]),
         // Tensors, kernels, layers, Keras model files. Knows nothing of HTTP.
         .target(name: "Keras", dependencies: ["HDF5", "Compression"], swiftSettings: vectorSettings),
-        // Labelled image sets for training: Kaggle CSV, MNIST IDX, Keras .npz; split, augmentation.
-        .target(name: "Datasets", dependencies: ["Compression"], swiftSettings: vectorSettings),
+        // Labelled image sets for training: Kaggle CSV, MNIST IDX, Keras .npz, TFRecord; split, augmentation.
+        .target(name: "Datasets", dependencies: ["Compression", "ImageCodecs"], swiftSettings: vectorSettings),
         // Training Keras models: backward passes, losses, optimizers, the loop. Knows nothing of HTTP.
         .target(name: "Training", dependencies: ["Keras", "HDF5", "Datasets"], swiftSettings: vectorSettings),
         // Leveled, thread-safe logging shared by the server and the framework.
@@ -60,7 +60,8 @@ let package = Package(
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
+            dependencies: ["MAXFramework", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging",
+                           "Datasets"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
