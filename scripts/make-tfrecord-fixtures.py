@@ -15,6 +15,7 @@ plus damaged copies for the reader's error paths.
   bad_length_crc.tfrecord   tf_raw with a byte of record 5's length changed
   truncated.tfrecord     tf_raw cut off inside record 11's data
   claims_4gb.tfrecord    tf_raw with record 2's length set to 2^32 and its length CRC made valid
+  ../protobuf/*.pb       the first serialized Example of each layout, unframed (fuzzing seeds)
 
 Run: python3 scripts/make-tfrecord-fixtures.py   (needs tensorflow; prints nothing on success)
 """
@@ -51,7 +52,7 @@ def bytes_feature(value):
 def write(name, examples, options=None):
     with tf.io.TFRecordWriter(os.path.join(OUT, name), options=options) as writer:
         for example in examples:
-            writer.write(example.SerializeToString())
+            writer.write(example.SerializeToString(deterministic=True))  # map keys sorted: the same bytes each run
 
 
 def record_offsets(data):
@@ -89,6 +90,13 @@ def main():
         "label": int64([l]), "height": int64([28]), "width": int64([28]), "depth": int64([1])})) for i, l in zip(x, y)])
     for shard in range(3):
         write(f"tf_shard.tfrecord-{shard:05d}-of-00003", [raw(i, l) for i, l in zip(x[shard * 4:(shard + 1) * 4], y[shard * 4:(shard + 1) * 4])])
+
+    seeds = os.path.join(FIXTURES, "protobuf")
+    os.makedirs(seeds, exist_ok=True)
+    for layout in ["raw", "png", "slim", "floats"]:
+        data = open(os.path.join(OUT, f"tf_{layout}.tfrecord"), "rb").read()
+        (length,) = struct.unpack_from("<Q", data, 0)
+        open(os.path.join(seeds, f"{layout}.pb"), "wb").write(data[12:12 + length])
 
     data = bytearray(open(os.path.join(OUT, "tf_raw.tfrecord"), "rb").read())
     offsets = record_offsets(data)
