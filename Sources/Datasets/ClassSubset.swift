@@ -7,21 +7,30 @@ extension LabelledImages {
     /// digits) as labels (see `TFRecordImages.storedLabel`).
     public func selecting(classes names: [String]) throws -> LabelledImages {
         guard !names.isEmpty else { throw DatasetError.invalid("the subset names no classes") }
-        var newIndex = [Int](repeating: -1, count: classNames.count)
         for (position, name) in names.enumerated() {
-            guard let old = classNames.firstIndex(of: name) else {
+            guard classNames.contains(name) else {
                 throw DatasetError.invalid("'\(name)' is not a class of this data (its classes are \(Self.describe(classNames)))")
             }
-            guard newIndex[old] < 0 else { throw DatasetError.invalid("class '\(name)' is named twice in the subset") }
-            newIndex[old] = position
+            guard !names[..<position].contains(name) else { throw DatasetError.invalid("class '\(name)' is named twice in the subset") }
         }
-        var kept: [Int] = []
-        for (index, label) in labels.enumerated() where newIndex[label] >= 0 { kept.append(index) }
-        guard !kept.isEmpty else {
+        let result = relabelled(as: names)
+        guard !result.isEmpty else {
             throw DatasetError.invalid("no image is of class \(names.joined(separator: ", ")): the subset is empty (the data holds \(describeCounts()))")
         }
-        let picked = subset(kept)
-        return LabelledImages(unchecked: shape, pixels: picked.pixels, labels: picked.labels.map { newIndex[$0] }, classNames: names)
+        return result
+    }
+
+    /// The images whose class is one of `names`, labelled by their position in `names` (which
+    /// may name classes this data lacks, e.g. a model's "not a digit" class): how a data set is
+    /// put in a model's class order before scoring it. Images of other classes are left out.
+    public func relabelled(as names: [String]) -> LabelledImages {
+        var position: [String: Int] = [:]
+        for (index, name) in names.enumerated() where position[name] == nil { position[name] = index }
+        let newIndex = classNames.map { position[$0] ?? -1 }
+        var kept: [Int] = []
+        for (index, label) in labels.enumerated() where newIndex[label] >= 0 { kept.append(index) }
+        let picked = kept.count == count ? self : subset(kept)
+        return LabelledImages(unchecked: shape, pixels: picked.pixels, labels: kept.map { newIndex[labels[$0]] }, classNames: names)
     }
 
     /// "0-9" for the ten digits, else the names listed.
