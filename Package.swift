@@ -32,6 +32,8 @@ let package = Package(
         .target(name: "Datasets", dependencies: ["Compression"], swiftSettings: vectorSettings),
         // Training Keras models: backward passes, losses, optimizers, the loop. Knows nothing of HTTP.
         .target(name: "Training", dependencies: ["Keras", "HDF5", "Datasets"], swiftSettings: vectorSettings),
+        // Training behind HTTP and the CLI: Imagia's train routes, jobs, responses.
+        .target(name: "TrainingService", dependencies: ["MAXFramework", "Training", "Datasets", "Keras"]),
         // Leveled, thread-safe logging shared by the server and the framework.
         .target(name: "Logging"),
         // Prometheus metrics: counters, gauges, histograms, the text format, process figures.
@@ -53,7 +55,8 @@ let package = Package(
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
+            dependencies: ["MAXFramework", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging",
+                           "Datasets", "Training", "TrainingService"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
