@@ -13,6 +13,7 @@ let commands: [Command] = [
     H5lsCommand.command,
     ModelSummaryCommand.command,
     BenchCommand.command,
+    CPUCommand.command,
     TrainCommand.command,
 ]
 
