@@ -1,5 +1,6 @@
 import Foundation
 import Keras
+import Kernels
 
 /// The activation that ends a Dense, Conv2D or Activation layer, forwards and backwards. Most
 /// derivatives are written in terms of the output y (ReLU: y > 0; sigmoid: y(1 - y); ...), so
@@ -25,6 +26,17 @@ final class ActivationStage {
         switch activation {
         case .gelu, .swish, .generalizedReLU: return true
         default: return false
+        }
+    }
+
+    /// The activation when the kernel can apply it as it stores results (ReLU, ReLU6), which
+    /// saves a pass over the output; `.none` otherwise.
+    var fusedEpilogue: Epilogue {
+        guard !needsPreActivation else { return .none }
+        switch activation {
+        case .relu: return .relu
+        case .relu6: return .relu6
+        default: return .none
         }
     }
 
@@ -61,8 +73,10 @@ final class ActivationStage {
     /// Applies the activation in place to `count` samples starting at sample `start`.
     func forward(_ values: UnsafeMutablePointer<Float>, start: Int, count: Int, training: Bool) {
         let total = count * sampleSize
-        if (training || outputGradientIsPreActivation) && needsPreActivation { (preActivation.pointer + start * sampleSize).update(from: values, count: total) }
-        activation.apply(values, count: total, rowLength: rowLength)
+        if (training || outputGradientIsPreActivation) && needsPreActivation {
+            (preActivation.pointer + start * sampleSize).update(from: values, count: total)
+        }
+        if fusedEpilogue == .none { activation.apply(values, count: total, rowLength: rowLength) }
     }
 
     /// Turns the gradient w.r.t. the output (in place) into the gradient w.r.t. z.

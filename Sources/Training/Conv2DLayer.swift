@@ -1,14 +1,17 @@
 import Keras
+import Kernels
 
-/// Conv2D (NHWC, Keras's 'valid'/'same' padding, strides, dilation) as im2col + matrix
-/// multiply: each group of a few images is unfolded into rows of kh·kw·c patch values, then
-/// Y = patches·W + b. Backwards, dW = patchesᵀ·dZ and the patch gradients dZ·Wᵀ are folded
-/// back (col2im) into dX. Groups keep the unfolded patches near 4 MB, so they stay in cache.
+/// Conv2D (NHWC, Keras's 'valid'/'same' padding, strides, dilation). Forwards, the kernels'
+/// implicit-GEMM convolution. Backwards, per group of a few images: the receptive fields are
+/// unfolded (im2col); dWᵀ += dZᵀ·patches (the patches packed as the right operand, which reads
+/// them in order); the patch gradients dZ·Wᵀ are folded back onto dX (col2im). Groups keep the
+/// unfolded patches near 4 MB, in cache.
 final class Conv2DLayer: TrainableLayer {
     let name: String
     let inputShape: [Int]
     let outputShape: [Int]
     let window: Window2D
+    let plan: ConvolutionPlan
     let inputChannels: Int
     let filters: Int
     let kernel: Parameter
@@ -16,37 +19,42 @@ final class Conv2DLayer: TrainableLayer {
     let stage: ActivationStage
     let initializers: (kernel: Initializer, bias: Initializer)
     let padding: String
-    private let packedKernel = MatrixMultiply.PackedOperand()
-    private let packedTransposed = MatrixMultiply.PackedOperand()
+    let kernels: any KernelSet.Type
+    private var packedKernel: PackedMatrix?
+    private var packedTransposed: PackedMatrix?
     private let accumulators: GradientAccumulators
+    /// Per piece: forward scratch, unfolded patches, dZᵀ and the dWᵀ accumulator.
     private struct Scratch {
+        var convolution = FloatBuffer(count: 0)
         var patches = FloatBuffer(count: 0)
-        var transposed = FloatBuffer(count: 0)
-        let packedGradient = MatrixMultiply.PackedOperand()
+        var transposedGradient = FloatBuffer(count: 0)
+        var transposedKernelGradient = FloatBuffer(count: 0)
     }
     private var scratch: [Scratch] = []
 
     var className: String { "Conv2D" }
     var parameters: [Parameter] { bias.map { [kernel, $0] } ?? [kernel] }
     var activationStage: ActivationStage? { stage }
-    private var patchLength: Int { window.kernelHeight * window.kernelWidth * inputChannels }
+    private var patchLength: Int { plan.patchLength }
     private var inputSize: Int { window.inputPixels * inputChannels }
     private var outputSize: Int { window.outputPixels * filters }
-    /// Images unfolded together.
+    /// Images unfolded together in the backward pass.
     private var groupSize: Int { max(1, (1 << 20) / max(window.outputPixels * patchLength, 1)) }
 
     init(name: String, inputShape: [Int], window: Window2D, padding: String, filters: Int, activation: Activation,
-         kernel: [Float], bias: [Float]?, initializers: (kernel: Initializer, bias: Initializer)) {
+         kernel: [Float], bias: [Float]?, initializers: (kernel: Initializer, bias: Initializer), kernels: any KernelSet.Type) {
         self.name = name
         self.inputShape = inputShape
         self.window = window
         self.padding = padding
         inputChannels = inputShape[2]
         self.filters = filters
+        plan = ConvolutionPlan(window: window, inputChannels: inputShape[2], outputChannels: filters)
         outputShape = [window.outputHeight, window.outputWidth, filters]
         self.kernel = Parameter(name: "kernel", shape: [window.kernelHeight, window.kernelWidth, inputShape[2], filters], values: kernel)
         self.bias = bias.map { Parameter(name: "bias", shape: [filters], values: $0) }
         self.initializers = initializers
+        self.kernels = kernels
         stage = ActivationStage(activation, sampleSize: window.outputPixels * filters, rowLength: filters)
         accumulators = GradientAccumulators([self.kernel] + (self.bias.map { [$0] } ?? []))
     }
@@ -62,34 +70,33 @@ final class Conv2DLayer: TrainableLayer {
     }
 
     func prepare(batch: Int, pieces: Int, mode: PassMode) {
-        packedKernel.pack(kernel.value.pointer, ldb: filters, k: patchLength, n: filters, transposed: false,
-                          bias: bias.map { UnsafePointer($0.value.pointer) })
+        packedKernel = kernels.pack(kernel.value.pointer, rows: patchLength, columns: filters, ldb: filters, transposed: false,
+                                    bias: bias.map { UnsafePointer($0.value.pointer) })
         stage.prepare(batch: batch)
         while scratch.count < pieces { scratch.append(Scratch()) }
-        let rows = min(groupSize, batch) * window.outputPixels
-        for piece in 0..<pieces where scratch[piece].patches.count < rows * patchLength {
-            scratch[piece].patches = FloatBuffer(count: rows * patchLength)
+        let convolutionFloats = kernels.convolutionScratchCount(plan)
+        for piece in 0..<pieces where scratch[piece].convolution.count < convolutionFloats {
+            scratch[piece].convolution = FloatBuffer(count: convolutionFloats)
         }
         guard mode.training else { return }
-        packedTransposed.pack(kernel.value.pointer, ldb: filters, k: filters, n: patchLength, transposed: true)
+        packedTransposed = kernels.pack(kernel.value.pointer, rows: filters, columns: patchLength, ldb: filters, transposed: true, bias: nil)
         accumulators.reset(pieces: pieces)
-        for piece in 0..<pieces where scratch[piece].transposed.count < rows * patchLength {
-            scratch[piece].transposed = FloatBuffer(count: rows * patchLength)
+        let rows = min(groupSize, batch) * window.outputPixels
+        for piece in 0..<pieces {
+            if scratch[piece].patches.count < rows * patchLength { scratch[piece].patches = FloatBuffer(count: rows * patchLength) }
+            if scratch[piece].transposedGradient.count < rows * filters {
+                scratch[piece].transposedGradient = FloatBuffer(count: rows * filters)
+            }
+            if scratch[piece].transposedKernelGradient.count < filters * patchLength {
+                scratch[piece].transposedKernelGradient = FloatBuffer(count: filters * patchLength)
+            }
+            scratch[piece].transposedKernelGradient.zero()
         }
     }
 
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, slice: BatchSlice, mode: PassMode) {
-        let patches = scratch[slice.piece].patches.pointer
-        var image = 0
-        while image < slice.count {
-            let count = min(groupSize, slice.count - image)
-            for offset in 0..<count {
-                unfold(input + (image + offset) * inputSize, into: patches + offset * window.outputPixels * patchLength)
-            }
-            MatrixMultiply.multiply(m: count * window.outputPixels, a: patches, lda: patchLength, b: packedKernel,
-                                    c: output + image * outputSize, ldc: filters, accumulate: false)
-            image += count
-        }
+        kernels.convolve(input, batch: slice.count, plan: plan, weights: packedKernel!, output: output, epilogue: stage.fusedEpilogue,
+                         scratch: scratch[slice.piece].convolution.pointer)
         stage.forward(output, start: slice.start, count: slice.count, training: mode.training)
     }
 
@@ -97,7 +104,6 @@ final class Conv2DLayer: TrainableLayer {
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
         stage.backward(outputGradient, output: output, start: slice.start, count: slice.count)
         let work = scratch[slice.piece]
-        let kernelGradient = accumulators.buffer(piece: slice.piece, parameter: 0)
         if bias != nil {
             addColumnSums(outputGradient, rows: slice.count * window.outputPixels, columns: filters,
                           into: accumulators.buffer(piece: slice.piece, parameter: 1))
@@ -108,70 +114,42 @@ final class Conv2DLayer: TrainableLayer {
             let count = min(groupSize, slice.count - image)
             let rows = count * window.outputPixels
             let gradient = outputGradient + image * outputSize
-            for offset in 0..<count {
-                unfold(input + (image + offset) * inputSize, into: work.patches.pointer + offset * window.outputPixels * patchLength)
-            }
-            // dW += patchesᵀ · dZ
-            MatrixMultiply.transpose(work.patches.pointer, rows: rows, columns: patchLength, lda: patchLength,
-                                     into: work.transposed.pointer)
-            work.packedGradient.pack(gradient, ldb: filters, k: rows, n: filters, transposed: false)
-            MatrixMultiply.multiply(m: patchLength, a: work.transposed.pointer, lda: rows, b: work.packedGradient,
-                                    c: kernelGradient, ldc: filters, accumulate: true)
+            kernels.im2col(input + image * inputSize, batch: count, plan: plan, columns: work.patches.pointer)
+            // dWᵀ (filters x patch) += dZᵀ · patches
+            transpose(gradient, rows: rows, columns: filters, into: work.transposedGradient.pointer)
+            let packedPatches = kernels.pack(work.patches.pointer, rows: rows, columns: patchLength, ldb: patchLength,
+                                             transposed: false, bias: nil)
+            kernels.gemm(rows: filters, a: work.transposedGradient.pointer, lda: rows, b: packedPatches,
+                         c: work.transposedKernelGradient.pointer, ldc: patchLength, epilogue: .none, accumulate: true)
             // dX += col2im(dZ · Wᵀ)
             if let inputGradient {
-                MatrixMultiply.multiply(m: rows, a: gradient, lda: filters, b: packedTransposed, c: work.patches.pointer,
-                                        ldc: patchLength, accumulate: false)
-                for offset in 0..<count {
-                    fold(work.patches.pointer + offset * window.outputPixels * patchLength,
-                         into: inputGradient + (image + offset) * inputSize)
-                }
+                kernels.gemm(rows: rows, a: gradient, lda: filters, b: packedTransposed!, c: work.patches.pointer,
+                             ldc: patchLength, epilogue: .none, accumulate: false)
+                kernels.col2imAccumulate(work.patches.pointer, batch: count, plan: plan, image: inputGradient + image * inputSize)
             }
             image += count
         }
+        // The piece's dW = (dWᵀ)ᵀ.
+        transpose(work.transposedKernelGradient.pointer, rows: filters, columns: patchLength,
+                  into: accumulators.buffer(piece: slice.piece, parameter: 0))
     }
 
     func finishBackward(pieces: Int) { accumulators.sum(pieces: pieces) }
+}
 
-    /// im2col of one image: a row of kh x kw x c values per output pixel, zero outside the image.
-    private func unfold(_ image: UnsafePointer<Float>, into patches: UnsafeMutablePointer<Float>) {
-        let w = window, channels = inputChannels
-        var destination = patches
-        for outY in 0..<w.outputHeight {
-            for outX in 0..<w.outputWidth {
-                for ky in 0..<w.kernelHeight {
-                    let inY = outY * w.strideHeight - w.padTop + ky * w.dilationHeight
-                    for kx in 0..<w.kernelWidth {
-                        let inX = outX * w.strideWidth - w.padLeft + kx * w.dilationWidth
-                        if inY < 0 || inY >= w.inputHeight || inX < 0 || inX >= w.inputWidth {
-                            destination.update(repeating: 0, count: channels)
-                        } else {
-                            destination.update(from: image + (inY * w.inputWidth + inX) * channels, count: channels)
-                        }
-                        destination += channels
-                    }
-                }
+/// destination (columns x rows) = source (rows x columns, dense) transposed, in 16x16 blocks.
+func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, into destination: UnsafeMutablePointer<Float>) {
+    var r0 = 0
+    while r0 < rows {
+        let r1 = min(r0 + 16, rows)
+        var c0 = 0
+        while c0 < columns {
+            let c1 = min(c0 + 16, columns)
+            for r in r0..<r1 {
+                for c in c0..<c1 { destination[c * rows + r] = source[r * columns + c] }
             }
+            c0 = c1
         }
-    }
-
-    /// col2im: adds each patch value back onto the input position it was read from.
-    private func fold(_ patches: UnsafePointer<Float>, into image: UnsafeMutablePointer<Float>) {
-        let w = window, channels = inputChannels
-        var source = patches
-        for outY in 0..<w.outputHeight {
-            for outX in 0..<w.outputWidth {
-                for ky in 0..<w.kernelHeight {
-                    let inY = outY * w.strideHeight - w.padTop + ky * w.dilationHeight
-                    for kx in 0..<w.kernelWidth {
-                        let inX = outX * w.strideWidth - w.padLeft + kx * w.dilationWidth
-                        if inY >= 0 && inY < w.inputHeight && inX >= 0 && inX < w.inputWidth {
-                            let target = image + (inY * w.inputWidth + inX) * channels
-                            for c in 0..<channels { target[c] += source[c] }
-                        }
-                        source += channels
-                    }
-                }
-            }
-        }
+        r0 = r1
     }
 }

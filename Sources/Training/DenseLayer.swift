@@ -1,8 +1,9 @@
 import Keras
+import Kernels
 
 /// Dense on the last axis: Y = X·W + b, then the activation. Every leading position of every
 /// sample is one row, so a slice of the batch is one matrix multiply each way:
-/// dW = Xᵀ·dZ, db = Σ dZ, dX = dZ·Wᵀ.
+/// dW += Xᵀ·dZ, db += Σ dZ, dX = dZ·Wᵀ.
 final class DenseLayer: TrainableLayer {
     let name: String
     let inputShape: [Int]
@@ -14,17 +15,17 @@ final class DenseLayer: TrainableLayer {
     let bias: Parameter?
     let stage: ActivationStage
     let initializers: (kernel: Initializer, bias: Initializer)
-    private let packedKernel = MatrixMultiply.PackedOperand()
-    private let packedTransposed = MatrixMultiply.PackedOperand()
+    let kernels: any KernelSet.Type
+    private var packedKernel: PackedMatrix?
+    private var packedTransposed: PackedMatrix?
     private let accumulators: GradientAccumulators
-    private var scratch: [(transposedInput: FloatBuffer, packedGradient: MatrixMultiply.PackedOperand)] = []
 
     var className: String { "Dense" }
     var parameters: [Parameter] { bias.map { [kernel, $0] } ?? [kernel] }
     var activationStage: ActivationStage? { stage }
 
     init(name: String, inputShape: [Int], units: Int, activation: Activation, kernel: [Float], bias: [Float]?,
-         initializers: (kernel: Initializer, bias: Initializer)) {
+         initializers: (kernel: Initializer, bias: Initializer), kernels: any KernelSet.Type) {
         self.name = name
         self.inputShape = inputShape
         self.units = units
@@ -34,6 +35,7 @@ final class DenseLayer: TrainableLayer {
         self.kernel = Parameter(name: "kernel", shape: [inputUnits, units], values: kernel)
         self.bias = bias.map { Parameter(name: "bias", shape: [units], values: $0) }
         self.initializers = initializers
+        self.kernels = kernels
         stage = ActivationStage(activation, sampleSize: rowsPerSample * units, rowLength: units)
         accumulators = GradientAccumulators([self.kernel] + (self.bias.map { [$0] } ?? []))
     }
@@ -46,22 +48,17 @@ final class DenseLayer: TrainableLayer {
     }
 
     func prepare(batch: Int, pieces: Int, mode: PassMode) {
-        packedKernel.pack(kernel.value.pointer, ldb: units, k: inputUnits, n: units, transposed: false,
-                          bias: bias.map { UnsafePointer($0.value.pointer) })
+        packedKernel = kernels.pack(kernel.value.pointer, rows: inputUnits, columns: units, ldb: units, transposed: false,
+                                    bias: bias.map { UnsafePointer($0.value.pointer) })
         stage.prepare(batch: batch)
         guard mode.training else { return }
-        packedTransposed.pack(kernel.value.pointer, ldb: units, k: units, n: inputUnits, transposed: true)
+        packedTransposed = kernels.pack(kernel.value.pointer, rows: units, columns: inputUnits, ldb: units, transposed: true, bias: nil)
         accumulators.reset(pieces: pieces)
-        let rows = (batch + pieces - 1) / pieces * rowsPerSample
-        while scratch.count < pieces { scratch.append((FloatBuffer(count: 0), MatrixMultiply.PackedOperand())) }
-        for piece in 0..<pieces where scratch[piece].transposedInput.count < rows * inputUnits {
-            scratch[piece].transposedInput = FloatBuffer(count: rows * inputUnits)
-        }
     }
 
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, slice: BatchSlice, mode: PassMode) {
-        MatrixMultiply.multiply(m: slice.count * rowsPerSample, a: input, lda: inputUnits, b: packedKernel, c: output, ldc: units,
-                                accumulate: false)
+        kernels.gemm(rows: slice.count * rowsPerSample, a: input, lda: inputUnits, b: packedKernel!, c: output, ldc: units,
+                     epilogue: stage.fusedEpilogue, accumulate: false)
         stage.forward(output, start: slice.start, count: slice.count, training: mode.training)
     }
 
@@ -69,20 +66,14 @@ final class DenseLayer: TrainableLayer {
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
         stage.backward(outputGradient, output: output, start: slice.start, count: slice.count)
         let rows = slice.count * rowsPerSample
-        let (transposed, packedGradient) = scratch[slice.piece]
-        // dW = Xᵀ · dZ
-        MatrixMultiply.transpose(input, rows: rows, columns: inputUnits, lda: inputUnits, into: transposed.pointer)
-        packedGradient.pack(outputGradient, ldb: units, k: rows, n: units, transposed: false)
-        MatrixMultiply.multiply(m: inputUnits, a: transposed.pointer, lda: rows, b: packedGradient,
-                                c: accumulators.buffer(piece: slice.piece, parameter: 0), ldc: units, accumulate: true)
+        kernels.gemm(m: inputUnits, n: units, k: rows, a: input, lda: inputUnits, transposeA: true, b: outputGradient, ldb: units,
+                     transposeB: false, c: accumulators.buffer(piece: slice.piece, parameter: 0), ldc: units, accumulate: true)
         if bias != nil {
-            let biasGradient = accumulators.buffer(piece: slice.piece, parameter: 1)
-            addColumnSums(outputGradient, rows: rows, columns: units, into: biasGradient)
+            addColumnSums(outputGradient, rows: rows, columns: units, into: accumulators.buffer(piece: slice.piece, parameter: 1))
         }
-        // dX = dZ · Wᵀ
         if let inputGradient {
-            MatrixMultiply.multiply(m: rows, a: outputGradient, lda: units, b: packedTransposed, c: inputGradient,
-                                    ldc: inputUnits, accumulate: false)
+            kernels.gemm(rows: rows, a: outputGradient, lda: units, b: packedTransposed!, c: inputGradient, ldc: inputUnits,
+                         epilogue: .none, accumulate: false)
         }
     }
 

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Keras
+import Kernels
 
 /// Makes the trainable layer for one Keras layer configuration: stored weights when the model
 /// came from a file, otherwise fresh ones from the layer's initialisers and the run's seed.
@@ -11,7 +12,7 @@ enum LayerBuilder {
                                    "Flatten", "Reshape", "Rescaling", "Activation", "Softmax", "ReLU", "LeakyReLU"]
 
     static func make(_ config: LayerConfig, inputShape: [Int], stored: [WeightTensor]?, flavor: KerasFlavor, index: Int,
-                     seed: UInt64) throws -> TrainableLayer {
+                     seed: UInt64, kernels: any KernelSet.Type) throws -> TrainableLayer {
         try refuseRegularizers(config)
         var random = SeededRandom(seed: seed, stream: [0x1A1E, UInt64(index)])
         /// The stored weights in order, or fresh ones of these shapes from these initialisers.
@@ -59,7 +60,8 @@ enum LayerBuilder {
             if useBias { specs.append(("bias", [units], biasInit)) }
             let values = try weights(specs)
             return DenseLayer(name: config.name, inputShape: inputShape, units: units, activation: try activation(),
-                              kernel: values[0], bias: useBias ? values[1] : nil, initializers: (kernelInit, biasInit))
+                              kernel: values[0], bias: useBias ? values[1] : nil, initializers: (kernelInit, biasInit),
+                              kernels: kernels)
         case "Conv2D", "Convolution2D":
             let (height, width, channels) = try image()
             let filters = try config.int("filters")
@@ -77,7 +79,7 @@ enum LayerBuilder {
             let values = try weights(specs)
             return Conv2DLayer(name: config.name, inputShape: inputShape, window: window, padding: padding, filters: filters,
                                activation: try activation(), kernel: values[0], bias: useBias ? values[1] : nil,
-                               initializers: (kernelInit, biasInit))
+                               initializers: (kernelInit, biasInit), kernels: kernels)
         case "MaxPooling2D", "MaxPool2D", "AveragePooling2D", "AvgPool2D":
             let (height, width, _) = try image()
             let pool = try config.pair("pool_size", default: (2, 2))
@@ -85,7 +87,7 @@ enum LayerBuilder {
             let window = try Window2D(input: (height, width), kernel: pool, strides: try config.pair("strides", default: pool),
                                       padding: padding, config: config)
             return Pooling2DLayer(kind: config.className.hasPrefix("Max") ? .max : .average, name: config.name,
-                                  inputShape: inputShape, window: window, padding: padding)
+                                  inputShape: inputShape, window: window, padding: padding, kernels: kernels)
         case "BatchNormalization":
             try requireLastAxis(config, rank: inputShape.count)
             guard let channels = inputShape.last else { throw config.invalid("needs an input") }

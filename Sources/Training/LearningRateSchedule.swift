@@ -46,29 +46,30 @@ public enum LearningRateSchedule: Equatable, Sendable {
     }
 
     /// Checks the schedule can be evaluated, naming the first bad field.
-    public func validate() throws {
+    public func validate(key base: String = "learning_rate") throws {
         func positive(_ value: Int, _ key: String) throws {
-            guard value > 0 else { throw TrainingError.invalidSetting("learning_rate.\(key)", "must be a positive whole number") }
+            guard value > 0 else { throw TrainingError.invalidSetting("\(base).\(key)", "must be a positive whole number") }
         }
         func rate(_ value: Double, _ key: String) throws {
-            guard value.isFinite, value >= 0 else { throw TrainingError.invalidSetting(key, "must be a finite number >= 0, got \(value)") }
+            let name = key.isEmpty ? base : "\(base).\(key)"
+            guard value.isFinite, value >= 0 else { throw TrainingError.invalidSetting(name, "must be a finite number >= 0, got \(value)") }
         }
         switch self {
-        case let .constant(value): try rate(value, "learning_rate")
+        case let .constant(value): try rate(value, "")
         case let .exponentialDecay(initial, steps, decayRate, _), let .inverseTimeDecay(initial, steps, decayRate, _):
-            try rate(initial, "learning_rate.initial_learning_rate")
+            try rate(initial, "initial_learning_rate")
             try positive(steps, "decay_steps")
-            try rate(decayRate, "learning_rate.decay_rate")
+            try rate(decayRate, "decay_rate")
         case let .cosineDecay(initial, steps, alpha, target, warmup):
-            try rate(initial, "learning_rate.initial_learning_rate")
+            try rate(initial, "initial_learning_rate")
             try positive(steps, "decay_steps")
-            try rate(alpha, "learning_rate.alpha")
-            if let target { try rate(target, "learning_rate.warmup_target"); try positive(warmup, "warmup_steps") }
+            try rate(alpha, "alpha")
+            if let target { try rate(target, "warmup_target"); try positive(warmup, "warmup_steps") }
         case let .piecewiseConstant(boundaries, values):
             guard values.count == boundaries.count + 1 else {
-                throw TrainingError.invalidSetting("learning_rate.values", "must have one more entry than boundaries")
+                throw TrainingError.invalidSetting("\(base).values", "must have one more entry than boundaries")
             }
-            for value in values { try rate(value, "learning_rate.values") }
+            for value in values { try rate(value, "values") }
         }
     }
 }

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Keras
+import Kernels
 
 /// A Keras model as a chain of trainable layers, with the buffers a batch runs in: each
 /// layer's output (kept for the backward pass) and two gradient buffers used in turn.
@@ -28,7 +29,8 @@ public final class Network {
     }
 
     /// `weights` by layer name (nil: initialise every layer, seeded by `seed`).
-    public convenience init(configuration: [UInt8], weights: LayerWeights?, kerasVersion: String? = nil, seed: UInt64) throws {
+    public convenience init(configuration: [UInt8], weights: LayerWeights?, kerasVersion: String? = nil, seed: UInt64,
+                            kernels: any KernelSet.Type = Kernels.selected) throws {
         let topology: ModelTopology
         do {
             topology = try ModelTopology.parse(json: configuration, versionHint: kerasVersion)
@@ -50,7 +52,7 @@ public final class Network {
             let stored = weights.map { $0[spec.name] ?? [] }
             do {
                 let layer = try LayerBuilder.make(spec.config, inputShape: shape, stored: stored, flavor: topology.flavor,
-                                                  index: index, seed: seed)
+                                                  index: index, seed: seed, kernels: kernels)
                 layers.append(layer)
                 shape = layer.outputShape
             } catch let error as KerasError {

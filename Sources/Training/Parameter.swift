@@ -1,25 +1,11 @@
 import Keras
+import Kernels
 
-/// Floats at a fixed, 64-byte-aligned address, zeroed, freed with the owner. Layers keep their
-/// weights, gradients and caches in these so the kernels can take raw pointers.
-final class FloatBuffer {
-    let pointer: UnsafeMutablePointer<Float>
-    let count: Int
+/// Layers keep weights, gradients and caches in the kernels' aligned buffers (zeroed, freed
+/// with their owner) so the kernels can take raw pointers.
+typealias FloatBuffer = AlignedBuffer
 
-    init(count: Int) {
-        self.count = max(count, 0)
-        let raw = UnsafeMutableRawPointer.allocate(byteCount: max(self.count, 16) * MemoryLayout<Float>.stride, alignment: 64)
-        pointer = raw.bindMemory(to: Float.self, capacity: max(self.count, 16))
-        pointer.initialize(repeating: 0, count: max(self.count, 16))
-    }
-
-    convenience init(_ values: [Float]) {
-        self.init(count: values.count)
-        values.withUnsafeBufferPointer { if let base = $0.baseAddress { pointer.update(from: base, count: values.count) } }
-    }
-
-    deinit { UnsafeMutableRawPointer(pointer).deallocate() }
-
+extension AlignedBuffer {
     var array: [Float] { Array(UnsafeBufferPointer(start: pointer, count: count)) }
     func zero() { pointer.update(repeating: 0, count: count) }
 }

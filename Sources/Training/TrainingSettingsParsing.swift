@@ -67,7 +67,7 @@ extension LearningRateSchedule {
     public static func parse(_ value: Any, key: String = "learning_rate") throws -> LearningRateSchedule {
         if let number = jsonNumber(value) {
             let schedule = LearningRateSchedule.constant(number)
-            try schedule.validate()
+            try schedule.validate(key: key)
             return schedule
         }
         guard let object = value as? [String: Any], let className = object["class_name"] as? String else {
@@ -106,7 +106,7 @@ extension LearningRateSchedule {
         default:
             throw TrainingError.invalidSetting(key, "schedule '\(className)' is not one the trainer has (ExponentialDecay, InverseTimeDecay, CosineDecay, PiecewiseConstantDecay)")
         }
-        try schedule.validate()
+        try schedule.validate(key: key)
         return schedule
     }
 }

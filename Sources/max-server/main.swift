@@ -13,6 +13,8 @@ let commands: [Command] = [
     H5lsCommand.command,
     ModelSummaryCommand.command,
     BenchCommand.command,
+    CPUCommand.command,
+    TrainCommand.command,
     DatasetCommand.command,
 ]
 

@@ -1,4 +1,5 @@
 import Compression
+import TestSupport
 import XCTest
 
 /// The encoder, checked by decoding its output (here with Inflate; scripts/bench-inflate.sh
@@ -70,18 +71,5 @@ final class DeflateTests: XCTestCase {
         for level in 1...9 {
             XCTAssertLessThanOrEqual(Deflate.raw(random, level: level).count, random.count + 5 * (random.count / 16_384 + 1), "level \(level)")
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -75,7 +75,7 @@ final class DecoderSafetyTests: XCTestCase {
     func testCorruptedPixelBytesNeverTrap() throws {
         // Overwrite bytes all over each file: a clean error or a decoded image are both fine.
         // Seeded, so a failure reproduces.
-        var generator = SplitMix64(seed: 0x5EED)
+        var generator = SeededGenerator(seed: 0x5EED)
         for expectation in try FixtureDecodingTests.manifest() {
             let bytes = try FixtureDecodingTests.bytes(expectation.name)
             for _ in 0..<300 {
@@ -121,18 +121,5 @@ final class DecoderSafetyTests: XCTestCase {
             XCTAssertEqual((error as? ImageDecodingError)?.format, .jpeg)
             XCTAssertEqual((error as? ImageDecodingError)?.kind, .invalid)
         }
-    }
-}
-
-/// A small seeded generator (SplitMix64) for reproducible damage.
-struct SplitMix64: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

@@ -1,6 +1,7 @@
 import Datasets
 import Foundation
 import Keras
+import Kernels
 import XCTest
 @testable import Training
 
@@ -10,7 +11,15 @@ final class GradientTests: XCTestCase {
     /// Compares analytic gradients with (L(w + h) - L(w - h)) / 2h, in double-checked float32.
     func checkGradients(_ configuration: [UInt8], inputShape: [Int], batch: Int, classes: Int, threads: Int = 2,
                         tolerance: Double = 2e-3, step: Float = 1e-2, file: StaticString = #filePath, line: UInt = #line) throws {
-        let network = try Network(configuration: configuration, weights: nil, seed: 3)
+        for cpu in Kernels.runnable {
+            try checkGradients(configuration, inputShape: inputShape, batch: batch, classes: classes, threads: threads,
+                               tolerance: tolerance, step: step, kernels: Kernels.set(for: cpu)!, file: file, line: line)
+        }
+    }
+
+    func checkGradients(_ configuration: [UInt8], inputShape: [Int], batch: Int, classes: Int, threads: Int, tolerance: Double,
+                        step: Float, kernels: any KernelSet.Type, file: StaticString, line: UInt) throws {
+        let network = try Network(configuration: configuration, weights: nil, seed: 3, kernels: kernels)
         var settings = TrainingConfiguration()
         settings.threads = threads
         settings.seed = 11
@@ -33,7 +42,7 @@ final class GradientTests: XCTestCase {
                 let numeric = (plus - minus) / Double(2 * step)
                 let difference = abs(numeric - Double(analytic[index]))
                 XCTAssert(difference <= tolerance * max(1, abs(numeric)) + 1e-4,
-                          "\(layer.name) \(parameter.name)[\(index)]: backward gives \(analytic[index]), finite differences \(numeric)",
+                          "\(kernels.cpu) \(layer.name) \(parameter.name)[\(index)]: backward gives \(analytic[index]), finite differences \(numeric)",
                           file: file, line: line)
                 checked += 1
             }
