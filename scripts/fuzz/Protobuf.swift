@@ -3,7 +3,7 @@
 // the expected outcome for bad input; a trap, crash, leak or unbounded allocation is a bug.
 // Whatever parses must encode to bytes that parse to the same encoding (floats compared by
 // their bits through the encoding, so NaNs do not break equality). Run: scripts/fuzz.sh Protobuf 600
-// fuzz-modules: Compression ImageCodecs Datasets
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs Datasets
 // fuzz-seeds: Tests/DatasetsTests/Fixtures/protobuf
 // fuzz-max-len: 16384
 import Datasets

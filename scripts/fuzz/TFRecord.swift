@@ -5,7 +5,7 @@
 // beyond the limits is a bug. The checksums make random bytes fail early, so the harness also
 // reframes the input: it splits it into records with valid CRCs, which reaches the Example and
 // image stages. Run: scripts/fuzz.sh TFRecord 600
-// fuzz-modules: Compression ImageCodecs Datasets
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs Datasets
 // fuzz-seeds: Tests/DatasetsTests/Fixtures/tfrecord Tests/DatasetsTests/Fixtures/protobuf
 // fuzz-max-len: 65536
 import Datasets
