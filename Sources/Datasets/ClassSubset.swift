@@ -68,3 +68,19 @@ private extension String {
         return String(slice)
     }
 }
+
+extension DatasetSplits {
+    /// Both parts restricted to the named classes (see `LabelledImages.selecting(classes:)`).
+    public func selecting(classes names: [String]) throws -> DatasetSplits {
+        let training = try self.training.selecting(classes: names)
+        var test: LabelledImages?
+        if let part = self.test {
+            do {
+                test = try part.selecting(classes: names)
+            } catch let error as DatasetError {
+                throw DatasetError(error.kind, "the test part: \(error.message)")
+            }
+        }
+        return DatasetSplits(training: training, test: test)
+    }
+}

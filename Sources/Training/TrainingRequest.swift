@@ -28,6 +28,9 @@ public struct TrainingRequest: Sendable {
     public var validationSplit: Double
     public var saveWeights: Bool
     public var deploy: Bool
+    /// `dataset_args.numbers`: train on these digits only (the orchestration engine's
+    /// `numbers`), one output each, in this order; nil: every class of the data.
+    public var classes: [String]? = nil
 
     /// What a request may ask for (HTTP uses tighter bounds than the CLI).
     public struct Limits: Sendable {
@@ -67,10 +70,11 @@ public struct TrainingRequest: Sendable {
             }
         }
         let datasetArguments = try object(body["dataset_args"], key: "dataset_args")
-        if let unknown = datasetArguments.keys.sorted().first(where: { $0 != "image_size" }) {
-            throw TrainingError.invalidSetting("dataset_args.\(unknown)", "is not a dataset setting (image_size)")
+        if let unknown = datasetArguments.keys.sorted().first(where: { $0 != "image_size" && $0 != "numbers" }) {
+            throw TrainingError.invalidSetting("dataset_args.\(unknown)", "is not a dataset setting (image_size, numbers)")
         }
         let shape = try imageSize(datasetArguments["image_size"])
+        let classes = try numbers(datasetArguments["numbers"])
 
         guard let networkValue = body["network"] else {
             throw TrainingError.invalidSetting("network", "is missing (\(NetworkCatalog.names.joined(separator: ", ")) or \"file\")")
@@ -112,9 +116,26 @@ public struct TrainingRequest: Sendable {
         if let raw = train["validation_split"], jsonNumber(raw) == nil || !(0..<1).contains(split) {
             throw TrainingError.invalidSetting("train_args.validation_split", "must be a number at least 0 and below 1")
         }
-        return TrainingRequest(network: network, imageShape: shape, configuration: configuration, validationSplit: split,
-                               saveWeights: try flag(body["save_weights"], key: "save_weights", default: false),
-                               deploy: try flag(body["deploy"], key: "deploy", default: false))
+        var request = TrainingRequest(network: network, imageShape: shape, configuration: configuration, validationSplit: split,
+                                      saveWeights: try flag(body["save_weights"], key: "save_weights", default: false),
+                                      deploy: try flag(body["deploy"], key: "deploy", default: false))
+        request.classes = classes
+        return request
+    }
+
+    /// `dataset_args.numbers`: a non-empty list of distinct digits 0-9 ([0, 1, 7]), as class names.
+    public static func numbers(_ value: Any?, key: String = "dataset_args.numbers") throws -> [String]? {
+        guard let value, !(value is NSNull) else { return nil }
+        guard let list = value as? [Any], !list.isEmpty else { throw TrainingError.invalidSetting(key, "must be a non-empty list of digits 0-9") }
+        var digits: [Int] = []
+        for (index, item) in list.enumerated() {
+            guard let number = jsonNumber(item), number == number.rounded(), (0...9).contains(number) else {
+                throw TrainingError.invalidSetting("\(key)[\(index)]", "must be a digit 0-9, got \(item)")
+            }
+            guard !digits.contains(Int(number)) else { throw TrainingError.invalidSetting("\(key)[\(index)]", "repeats the digit \(Int(number))") }
+            digits.append(Int(number))
+        }
+        return digits.map(String.init)
     }
 
     private static func object(_ value: Any?, key: String) throws -> [String: Any] {

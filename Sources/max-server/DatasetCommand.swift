@@ -158,10 +158,7 @@ enum DatasetCommand {
     static func subset(_ splits: DatasetSplits, of path: String, _ arguments: ParsedArguments) throws -> DatasetSplits {
         guard let text = arguments.value("--numbers") else { return splits }
         let numbers = try failing { try ClassList.parse(text) }
-        var result = splits
-        result.training = try failing(context: path) { try splits.training.selecting(classes: numbers) }
-        if let test = splits.test { result.test = try failing(context: "\(path) (test part)") { try test.selecting(classes: numbers) } }
-        return result
+        return try failing(context: path) { try splits.selecting(classes: numbers) }
     }
 
     /// "28x28" or "32x32x3".
