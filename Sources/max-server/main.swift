@@ -16,6 +16,7 @@ let commands: [Command] = [
     CPUCommand.command,
     TrainCommand.command,
     DatasetCommand.command,
+    EvaluateCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.

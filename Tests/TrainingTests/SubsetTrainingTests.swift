@@ -31,6 +31,21 @@ final class SubsetTrainingTests: XCTestCase {
         let model = try KerasModel.load(bytes: outcome.bytes)
         XCTAssertEqual(model.outputSize, 3)
         XCTAssertGreaterThan(outcome.test?.accuracy ?? 0, 0.9, "measured on the test images of 0, 1 and 7 only")
+        // The engine, scoring the file on all the test images, leaves out the 3s and 5s and
+        // agrees with what the trainer measured.
+        let evaluation = try ModelEvaluation.evaluate(model, classNames: ["0", "1", "7"], on: data.test!)
+        XCTAssertEqual(evaluation.leftOut, 20)
+        XCTAssertEqual(evaluation.images, 60)
+        XCTAssertEqual(evaluation.accuracy, outcome.test!.accuracy, accuracy: 1e-12)
+        XCTAssertEqual(evaluation.loss, outcome.test!.loss, accuracy: 1e-4)
+        XCTAssertEqual(evaluation.confusion.map { $0.reduce(0, +) }, [20, 20, 20])
+        let metrics = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(evaluation.metricsJSON.utf8)) as? [String: Any])
+        XCTAssertEqual(metrics["images"] as? Int, 60)
+        XCTAssertEqual(((metrics["classes"] as? [String: Any])?["7"] as? [String: Any])?["images"] as? Int, 20)
+        XCTAssertThrowsError(try ModelEvaluation.evaluate(model, classNames: ["0", "1"], on: data.test!))
+        XCTAssertThrowsError(try ModelEvaluation.evaluate(model, classNames: ["2", "4", "6"], on: data.test!)) {
+            XCTAssertTrue("\($0)".contains("none of the 80 images"), "\($0)")
+        }
         // Without numbers: every class of the data, ten outputs, named 0-9.
         let all = try TrainingRun(request: try TrainingRequest.parse(json: Array("""
             {"network": "mlp", "dataset_args": {"image_size": [12, 12, 1]}, "train_args": {"epochs": 1}}
