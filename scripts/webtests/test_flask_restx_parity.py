@@ -118,28 +118,19 @@ def restx_answer(data, model, mask):
         return 400, {"message": f"Mask error: {error}"}
 
 
-@pytest.mark.parametrize("mask", MASKS)
-def test_predict_masks_answer_as_flask_restx(server, restx, mask):
+CASES = [("predict", mask) for mask in MASKS] + [("metadata", mask) for mask in METADATA_MASKS]
+
+
+@pytest.mark.parametrize("route,mask", CASES)
+def test_masks_answer_as_flask_restx(server, restx, route, mask):
     _, models = restx
-    status, plain = predict(server)
+    ask = predict if route == "predict" else metadata
+    status, plain = ask(server)
     assert status == 200
-    expected_status, expected = restx_answer(plain, models["predict"], mask)
-    status, ours = predict(server, mask)
+    expected_status, expected = restx_answer(plain, models[route], mask)
+    status, ours = ask(server, mask)
     assert status == expected_status, ours
     if status == 200:
         assert list(ours.items()) == list(expected.items()), f"X-Fields: {mask!r}"
     else:
-        assert ours["message"] == expected["message"] and ours["status"] == "error"
-
-
-@pytest.mark.parametrize("mask", METADATA_MASKS)
-def test_metadata_masks_answer_as_flask_restx(server, restx, mask):
-    _, models = restx
-    _, plain = metadata(server)
-    expected_status, expected = restx_answer(plain, models["metadata"], mask)
-    status, ours = metadata(server, mask)
-    assert status == expected_status, ours
-    if status == 200:
-        assert list(ours.items()) == list(expected.items()), f"X-Fields: {mask!r}"
-    else:
-        assert ours["message"] == expected["message"]
+        assert ours["status"] == "error" and ours["message"] == expected["message"]

@@ -362,22 +362,22 @@
   }
 
   function showNoDigit(message, target) {
-    const result = document.getElementById("result");
-    result.dataset.outcome = "no-digit";
-    result.classList.add("no-digit");
-    result.classList.remove("failed");
-    setAnswer("No digit found", message);
-    drawBars([]);
+    setOutcome("no-digit", "No digit found", message);
     document.getElementById("digits-block").hidden = true;
     if (target.kind === "picture") paintPicture([]);
   }
 
   function showError(message) {
+    setOutcome("error", "Error", message);
+  }
+
+  /// A result without predictions: its kind (styled by class), headline and message; bars empty.
+  function setOutcome(outcome, answer, detail) {
     const result = document.getElementById("result");
-    result.dataset.outcome = "error";
-    result.classList.add("failed");
-    result.classList.remove("no-digit");
-    setAnswer("Error", message);
+    result.dataset.outcome = outcome;
+    result.classList.toggle("no-digit", outcome === "no-digit");
+    result.classList.toggle("failed", outcome === "error");
+    setAnswer(answer, detail);
     drawBars([]);
   }
 
