@@ -23,7 +23,7 @@ from selenium.webdriver.common.actions.action_builder import ActionBuilder
 from selenium.webdriver.common.actions.pointer_input import PointerInput
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = Path(__file__).resolve().parents[2]
 SAMPLES = ROOT / "samples"
@@ -236,6 +236,39 @@ def test_docs_try_it_shows_errors_with_their_status(browser, server):
     assert output.find_element(By.CSS_SELECTOR, ".status-line").get_attribute("class").split()[-1] == "failed"
     # The browser reports the deliberate 4xx as a failed load; nothing else may appear.
     assert console_errors(browser, allowed=[r"model/predict .*status of 4\d\d"]) == []
+
+
+def test_docs_try_it_with_a_json_body(browser, json_server):
+    """A model taking JSON: the form is prefilled with the declared example, sends what is typed
+    as application/json, shows a 422 naming the bad member, and refuses a typo before sending."""
+    open_page(browser, json_server + "/")
+    section = operation_section(browser, "POST /model/predict")
+    chooser = section.find_elements(By.CSS_SELECTOR, "select[id$='content-type']")
+    if chooser:
+        Select(chooser[0]).select_by_value("application/json")
+    body = section.find_element(By.CSS_SELECTOR, "fieldset:not([disabled]) textarea[name='body:text']")
+    assert json.loads(body.get_attribute("value")), "prefilled with the declared example"
+    send = section.find_element(By.CSS_SELECTOR, "button[type=submit]")
+
+    def submit(text):
+        body.clear()
+        body.send_keys(text)
+        send.click()
+        output = section.find_element(By.CSS_SELECTOR, ".try-result")
+        WebDriverWait(browser, WAIT).until(lambda d: output.get_attribute("data-state") in ("done", "failed"))
+        return output
+
+    output = submit('{"hours": 4}')
+    assert output.get_attribute("data-status") == "200"
+    answer = json.loads(output.find_element(By.CSS_SELECTOR, ".response-body").text)
+    assert answer["predictions"][0]["label"] == "pass"
+    assert "Content-Type: application/json" in output.find_element(By.CSS_SELECTOR, ".curl").text
+    output = submit('{"hours": "four"}')
+    assert output.get_attribute("data-status") == "422"
+    assert "body.hours" in json.loads(output.find_element(By.CSS_SELECTOR, ".response-body").text)["message"]
+    output = submit('{"hours": 4')
+    assert output.get_attribute("data-state") == "failed" and "JSON" in output.text
+    assert console_errors(browser, allowed=[r"model/predict .*status of 422"]) == []
 
 
 def focused(driver):
