@@ -1,5 +1,6 @@
 """Shared by the web tests: the server under test (max-server on 127.0.0.1, port 0, the
 repository's config) and where things live. Run through scripts/browser-tests.sh."""
+import json
 import os
 import re
 import subprocess
@@ -57,5 +58,20 @@ def json_server():
     """A model that takes JSON (logistic-regression), for the docs page's JSON bodies."""
     process, base = start_server("--model", str(ROOT / "samples" / "models" / "exam-pass.json"),
                                  environment={"MAX_MODEL_PLUGIN": "logistic-regression"})
+    yield base
+    stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def two_models_server(tmp_path_factory):
+    """Two MNIST models (`digits`, the default, and `digits-b`), for the app's choice of model."""
+    model = str(ROOT / "assets" / "mnist_cnn.h5")
+    config = tmp_path_factory.mktemp("two-models") / "config.json"
+    config.write_text(json.dumps({
+        "api": {"title": "Two models"},
+        "models": [{"id": "digits", "plugin": "mnist", "file": model},
+                   {"id": "digits-b", "plugin": "mnist", "file": model, "metadata": {"name": "Second digit model"}}],
+    }))
+    process, base = start_server("--config", str(config))
     yield base
     stop_server(process)

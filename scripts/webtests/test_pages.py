@@ -518,6 +518,26 @@ def test_app_boxes_every_digit_of_a_picture(browser, server, multi_digit_sheet, 
     assert [item.text.split()[0] for item in items] == [str(d) for d in digits]
 
 
+def test_app_answers_with_the_model_chosen(browser, two_models_server):
+    open_page(browser, two_models_server + "/app")
+    choice = Select(browser.find_element(By.ID, "model-select"))
+    assert [option.text for option in choice.options] == ["MNIST Digit Classifier (digits)", "Second digit model (digits-b)"]
+    choice.select_by_value("/models/digits-b")
+    WebDriverWait(browser, WAIT).until(
+        lambda d: "Second digit model" in d.find_element(By.ID, "metadata").text)
+    requests_made(browser)
+    draw(browser, SEVEN)
+    assert wait_for_answer(browser) == "7"
+    calls = [u for u in requests_made(browser) if "/predict" in u]
+    assert calls and all("/models/digits-b/predict" in u for u in calls), calls
+    assert console_errors(browser) == []
+
+
+def test_app_offers_no_choice_with_one_model(browser, server):
+    open_page(browser, server + "/app")
+    assert not browser.find_element(By.ID, "model-choice").is_displayed()
+
+
 def test_app_shows_the_models_metadata(browser, server):
     open_page(browser, server + "/app")
     with urllib.request.urlopen(server + "/model/metadata") as response:
