@@ -139,6 +139,7 @@
     drawBars([]);
     setAnswer("–", "Draw a digit, or choose a picture.");
     document.getElementById("digits-block").hidden = true;
+    document.getElementById("bars-block").hidden = false;
   }
 
   function point(event) {
@@ -376,13 +377,15 @@
       setAnswer(labelOf(digit.best), probabilityText(digit.best) + (message ? ` ${message}` : ""));
       drawBars(probabilitiesOf(digit));
       block.hidden = true;
+      document.getElementById("bars-block").hidden = false;
     } else {
       setAnswer(digits.map(d => labelOf(d.best)).join(" "), `${digits.length} digits found.${message ? ` ${message}` : ""}`);
       drawBars([]);
+      document.getElementById("bars-block").hidden = true; // one set of bars would not say whose
       for (const digit of digits) {
         const [x, y, w, h] = digit.box || [0, 0, 0, 0];
-        list.append(el("li", {}, el("strong", {text: labelOf(digit.best)}),
-                          ` ${probabilityText(digit.best)} at x ${x}, y ${y}, ${w} × ${h} px`));
+        const probability = typeof digit.best.probability === "number" ? ` (${Page.percent(digit.best.probability)})` : "";
+        list.append(el("li", {}, el("strong", {text: labelOf(digit.best)}), `${probability} at x ${x}, y ${y}, ${w} × ${h} px`));
       }
       block.hidden = false;
     }
@@ -425,6 +428,7 @@
     result.classList.toggle("failed", outcome === "error");
     setAnswer(answer, detail);
     drawBars([]);
+    document.getElementById("bars-block").hidden = false;
   }
 
   function setAnswer(answer, detail) {
