@@ -16,17 +16,22 @@ public struct MAXConfiguration: Sendable {
     public var host = "0.0.0.0"
     public var port = 5000
     public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .text
     public var corsEnabled = false
     /// The demo app at /app (MAX's web apps; off with `DISABLE_WEB_APP=true`).
     public var webAppEnabled = true
     /// Threads running requests; 0 = one per core (at least 2).
     public var workers = 0
+    /// Seconds between SIGTERM (readiness off) and closing the listener, while still serving.
+    public var drainDelay: Double = 0
 
     // limits
     public var maxUploadBytes = 16 * 1024 * 1024
     /// Largest width x height a plugin should decode (passed to plugins in their context).
     public var maxImagePixels = 50_000_000
     public var requestTimeout: Double = 30
+    /// Seconds to send a complete request head (HTTPServerConfiguration.headerTimeout).
+    public var headerTimeout: Double = 10
 
     // models
     /// The served models, the default (what MAX's `/model/*` serves) first: config.json's

@@ -42,6 +42,11 @@ public final class MAXApplication: Sendable {
         router.handle(request)
     }
 
+    /// The declared path of the route a request path reaches (`/models/{id}/predict`), or nil.
+    public func routeTemplate(for path: String) -> String? {
+        router.template(for: path)
+    }
+
     /// The pages for people (`/`, `/app` and the files they load), `/openapi.json` and
     /// `/swagger.json`, generated from the other routes' declarations (and their own).
     private static func documentRoutes(api: APIDescription, describing served: [Route], registry: ModelRegistry,
@@ -107,15 +112,21 @@ public struct RouteProvider: Sendable {
     }
 }
 
-/// What a route provider is given: the served models, the configuration and a logger.
+/// What a route provider is given: the served models, the configuration, a logger, the
+/// service's health (readiness) and its metrics (to register families of its own).
 public struct ServiceContext: Sendable {
     public let registry: ModelRegistry
     public let configuration: MAXConfiguration
     public let logger: Logger
+    public let health: ServiceHealth
+    public let metrics: ServiceMetrics
 
-    public init(registry: ModelRegistry, configuration: MAXConfiguration, logger: Logger) {
+    public init(registry: ModelRegistry, configuration: MAXConfiguration, logger: Logger,
+                health: ServiceHealth = ServiceHealth(), metrics: ServiceMetrics = ServiceMetrics()) {
         self.registry = registry
         self.configuration = configuration
         self.logger = logger
+        self.health = health
+        self.metrics = metrics
     }
 }

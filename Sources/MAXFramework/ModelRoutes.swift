@@ -114,9 +114,8 @@ enum ModelRoutes {
     }
 
     static func predict(_ served: ServedModel, _ request: RouteRequest, logger: Logger) throws -> HTTPResponse {
-        let model = served.model
-        let inputs = try ModelInputExtractor.inputs(from: request.http, spec: model.input)
-        return model.respond(to: inputs, logger: logger).response
+        let inputs = try ModelInputExtractor.inputs(from: request.http, spec: served.model.input)
+        return served.respond(to: inputs, logger: logger).response
     }
 
     // MARK: Documents

@@ -102,6 +102,14 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(flagged.logLevel, .warning, "untouched by flags")
     }
 
+    func testLogFormatFromFileAndEnvironment() throws {
+        XCTAssertEqual(try load(nil).configuration.logFormat, .text)
+        XCTAssertEqual(try load(#"{"server": {"log_format": "json"}}"#).configuration.logFormat, .json)
+        XCTAssertEqual(try load(#"{"server": {"log_format": "json"}}"#, environment: ["MAX_LOG_FORMAT": "TEXT"])
+            .configuration.logFormat, .text)
+        assertError(#"{"server": {"log_format": "xml"}}"#, mentions: ["server.log_format", "text or json", "\"xml\""])
+    }
+
     func testMAXNamesWinOverTheBorrowedNames() throws {
         let configuration = try load(nil, environment: ["APP_PORT": "7001", "MAX_PORT": "7003"]).configuration
         XCTAssertEqual(configuration.port, 7003)
