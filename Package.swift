@@ -58,5 +58,7 @@ let package = Package(
             name: "MNISTTests",
             dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],
             exclude: ["Fixtures"]),
+        // Runs the built max-server binary as a subprocess (the dependency makes SwiftPM build it).
+        .testTarget(name: "CLITests", dependencies: ["max-server", "TestSupport"]),
     ]
 )
