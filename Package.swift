@@ -34,14 +34,18 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["Logging"]),
         // The MAX skeleton: ModelWrapper, routes, OpenAPI, config, assets + MD5.
         .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging"]),
+        // What image plugins share: the image file input and decoding uploads with limits.
+        .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
         // A small real plugin: statistics of an uploaded image.
-        .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageCodecs"]),
+        .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs"]),
+        // The no-code plugin: any Keras image classifier, configured in config.json alone.
+        .target(name: "KerasClassifier", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "Keras"]),
         // The MNIST digit plugin: preprocessing and the Keras model behind MAX's routes.
-        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageCodecs", "Keras"], swiftSettings: vectorSettings),
+        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "Keras"], swiftSettings: vectorSettings),
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "ImageStats", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
+            dependencies: ["MAXFramework", "ImageStats", "KerasClassifier", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
@@ -51,9 +55,10 @@ let package = Package(
         .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(
-            name: "MAXFrameworkTests",
-            dependencies: ["MAXFramework", "ImageStats", "HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MAXFrameworkTests", dependencies: ["MAXFramework", "HTTPServer", "TestSupport"]),
+        .testTarget(name: "KerasClassifierTests", dependencies: ["KerasClassifier", "MAXFramework", "ImageCodecs", "Keras", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
             dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],

@@ -1,4 +1,5 @@
 import ImageStats
+import KerasClassifier
 import MAXFramework
 import MNIST
 
@@ -6,5 +7,10 @@ import MNIST
 /// Add a plugin: write its `ModelWrapper` with a `static let plugin`, list it here.
 let registeredPlugins: [ModelPlugin] = [
     MNISTModel.plugin,
+    KerasClassifierModel.plugin,
     ImageStatsModel.plugin,
 ]
+
+/// Every protocol adapter built into the executable: each adds its routes beside MAX's (or none,
+/// when its configuration leaves it off). Add one: a `RouteProvider` in its module, listed here.
+let registeredRouteProviders: [RouteProvider] = []

@@ -121,7 +121,7 @@ final class MNISTModelTests: XCTestCase {
         let served = try MNISTModel.plugin.make(PluginContext(modelAsset: url, logger: log.logger(.warning)))
         XCTAssertEqual(served.metadata.id, "max-mnist-swift")
         for sample in try MNISTFixtures.labelledSamples() where sample.url.lastPathComponent.contains("_mnist_") {
-            let predictions = try served.run(ModelInput(bytes: [UInt8](try Data(contentsOf: sample.url)), query: [("top_k", "10")]))
+            let predictions = try served.run(ModelInput(bytes: [UInt8](try Data(contentsOf: sample.url)), query: [("top_k", "10")])).predictions
             XCTAssertEqual(predictions.count, 10, sample.url.lastPathComponent)
             let total = predictions.compactMap { $0["probability"]?.doubleValue }.reduce(0, +)
             XCTAssertEqual(total, 1, accuracy: 1e-3, sample.url.lastPathComponent)
@@ -176,6 +176,30 @@ final class MNISTModelTests: XCTestCase {
         XCTAssertThrowsError(try MNISTModel(keras: flatInput), "784 in, 784 out is not ten classes")
         XCTAssertThrowsError(try MNISTModel(path: assetPath("assets/README.md"))) { error in
             XCTAssertTrue("\(error)".contains("cannot load the Keras model"), "\(error)")
+        }
+    }
+}
+
+/// The model compiled into the binary is the shipped asset, and serves without any file.
+final class BuiltInModelTests: XCTestCase {
+    func testBuiltInBytesAreTheAssetListedInMD5Sums() throws {
+        let bytes = MNISTModel.builtInModelBytes()
+        let sums = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("md5sums.txt"), encoding: .utf8)
+        let line = try XCTUnwrap(sums.split(separator: "\n").first { $0.hasSuffix("  assets/mnist_cnn.h5") })
+        XCTAssertEqual(MD5.hex(of: bytes), String(line.prefix(32)),
+                       "Sources/MNIST/BuiltInModel.swift is stale: run scripts/embed-default-model.sh")
+        let asset = [UInt8](try Data(contentsOf: TestPaths.packageRoot.appendingPathComponent("assets/mnist_cnn.h5")))
+        XCTAssertEqual(bytes, asset)
+    }
+
+    func testWithoutAModelFileThePluginServesTheBuiltInModel() throws {
+        let log = LogCapture()
+        let model = try MNISTModel.plugin.make(PluginContext(logger: log.logger()))
+        XCTAssertTrue(log.contains("built in"), "the log says where the model came from")
+        XCTAssertEqual(model.labels?.map(\.name), (0...9).map(String.init))
+        for sample in try MNISTFixtures.labelledSamples().prefix(6) {
+            let answer = try model.run(ModelInput(bytes: [UInt8](try Data(contentsOf: sample.url))))
+            XCTAssertEqual(answer.predictions.first?["prediction"], .int(sample.label), sample.url.lastPathComponent)
         }
     }
 }
