@@ -54,17 +54,17 @@ final class ServerContext: @unchecked Sendable {
             response = errorResponse(error.status, error.message)
             for field in error.headers { response.headers.set(field.name, field.value) }
         } catch {
-            logger.error("handler failed on \(request.method) \(request.target): \(error)")
+            logger.error("handler failed on \(request.method) \(LogEscaping.escape(request.target)): \(error)")
             response = errorResponse(.internalServerError, "internal server error")
         }
         if !(200...999).contains(response.status.code) {
-            logger.error("handler returned status \(response.status.code) for \(request.method) \(request.target); answering 500")
+            logger.error("handler returned status \(response.status.code) for \(request.method) \(LogEscaping.escape(request.target)); answering 500")
             response = errorResponse(.internalServerError, "internal server error")
         }
         let keep = keepAlive && !isDraining
         let headOnly = request.method == "HEAD"
         let bytes = ResponseSerializer.serialize(response, keepAlive: keep, headOnly: headOnly)
-        logAccess(remoteAddress: request.remoteAddress, requestLine: "\(request.method) \(request.target) HTTP/1.\(minorVersion)",
+        logAccess(remoteAddress: request.remoteAddress, requestLine: "\(request.method) \(LogEscaping.escape(request.target)) HTTP/1.\(minorVersion)",
                   status: response.status.code, bytes: headOnly ? 0 : response.body.count, since: receivedAt)
         return (bytes, !keep)
     }
@@ -74,7 +74,8 @@ final class ServerContext: @unchecked Sendable {
         configuration.errorRenderer(status, message)
     }
 
-    /// One line per request at info level: remote address, request line, status, body bytes, duration.
+    /// One line per request at info level: remote address, request line (its target escaped by
+    /// `LogEscaping`, so the quotes delimit it), status, body bytes, duration.
     func logAccess(remoteAddress: String, requestLine: String, status: Int, bytes: Int, since start: Double) {
         guard logger.level <= .info else { return }
         let hundredths = Int(((MonotonicClock.now() - start) * 100_000).rounded())

@@ -61,13 +61,13 @@ public struct KerasClassifierModel: ModelWrapper {
 
     public static let plugin = ModelPlugin(name: "keras-classifier", options: options) { context in
         guard let file = context.modelAsset else {
-            throw ModelConfigurationFailure("keras-classifier needs a model: set the model's \"file\" (or \"asset\")")
+            throw PluginSetupError("keras-classifier needs a model: set the model's \"file\" (or \"asset\")")
         }
         let keras: KerasModel
         do {
             keras = try KerasModel.load(path: file.path)
         } catch {
-            throw ModelConfigurationFailure("cannot load the Keras model '\(file.path)': \(error)")
+            throw PluginSetupError("cannot load the Keras model '\(file.path)': \(error)")
         }
         let model = try KerasClassifierModel(keras: keras, context: context, fileName: file.lastPathComponent)
         context.logger.info("keras-classifier '\(keras.name)': \(model.height)x\(model.width)x\(model.channels) in, "
@@ -90,19 +90,19 @@ public struct KerasClassifierModel: ModelWrapper {
                 topK: Int = 5, threshold: Double = 0, limits: DecodingLimits = .default, fileName: String = "") throws {
         let shape = keras.inputShape
         guard (shape.count == 3 && [1, 3].contains(shape[2])) || shape.count == 2 else {
-            throw ModelConfigurationFailure("the model takes input of shape \(shape); keras-classifier serves images: (height, width, 1 or 3) or (height, width)")
+            throw PluginSetupError("the model takes input of shape \(shape); keras-classifier serves images: (height, width, 1 or 3) or (height, width)")
         }
         guard keras.outputShape.count == 1, keras.outputSize >= 2 else {
-            throw ModelConfigurationFailure("the model gives output of shape \(keras.outputShape); a classifier gives one score per class")
+            throw PluginSetupError("the model gives output of shape \(keras.outputShape); a classifier gives one score per class")
         }
         let names = classNames ?? (0..<keras.outputSize).map(String.init)
         guard names.count == keras.outputSize else {
-            throw ModelConfigurationFailure("\(names.count) labels were given for a model with \(keras.outputSize) classes")
+            throw PluginSetupError("\(names.count) labels were given for a model with \(keras.outputSize) classes")
         }
         for (name, values) in [("mean", preprocessing.mean), ("std", preprocessing.std)] where values.count != 1 {
             let channels = shape.count == 3 ? shape[2] : 1
             guard values.count == channels else {
-                throw ModelConfigurationFailure("\(name) has \(values.count) values for a model with \(channels) channel(s)")
+                throw PluginSetupError("\(name) has \(values.count) values for a model with \(channels) channel(s)")
             }
         }
         self.keras = keras
@@ -140,7 +140,7 @@ public struct KerasClassifierModel: ModelWrapper {
     static func labels(_ context: PluginContext) throws -> [String]? {
         if let inline = context.option("labels")?.arrayValue {
             guard context.option("labels_file") == nil else {
-                throw ModelConfigurationFailure("give either \"labels\" or \"labels_file\", not both")
+                throw PluginSetupError("give either \"labels\" or \"labels_file\", not both")
             }
             return inline.compactMap(\.stringValue)
         }
@@ -150,7 +150,7 @@ public struct KerasClassifierModel: ModelWrapper {
         do {
             text = try String(contentsOf: url, encoding: .utf8)
         } catch {
-            throw ModelConfigurationFailure("cannot read labels_file '\(url.path)': \(error.localizedDescription)")
+            throw PluginSetupError("cannot read labels_file '\(url.path)': \(error.localizedDescription)")
         }
         var lines = text.split(separator: "\n", omittingEmptySubsequences: false).map {
             $0.hasSuffix("\r") ? String($0.dropLast()) : String($0)
@@ -282,10 +282,4 @@ public struct KerasClassifierModel: ModelWrapper {
         }
         return value
     }
-}
-
-/// The model or its options cannot make a classifier (shape, labels, files): start-up stops.
-public struct ModelConfigurationFailure: Error, CustomStringConvertible {
-    public let description: String
-    public init(_ description: String) { self.description = description }
 }

@@ -25,6 +25,8 @@ public struct MAXConfiguration: Sendable {
     /// Largest width x height a plugin should decode (passed to plugins in their context).
     public var maxImagePixels = 50_000_000
     public var requestTimeout: Double = 30
+    /// Seconds to send a complete request head (HTTPServerConfiguration.headerTimeout).
+    public var headerTimeout: Double = 10
 
     // models
     /// The served models, the default (what MAX's `/model/*` serves) first: config.json's

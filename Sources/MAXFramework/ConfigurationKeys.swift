@@ -46,6 +46,10 @@ public enum ConfigurationKeys {
         decimal("limits.request_timeout", ["MAX_REQUEST_TIMEOUT"], "seconds to receive one request (408 beyond)") {
             $0.requestTimeout = $1
         },
+        decimal("limits.header_timeout", ["MAX_HEADER_TIMEOUT"],
+                "seconds a client has to send a request's head after connecting or starting it (408, or close if it sent nothing)") {
+            $0.headerTimeout = $1
+        },
         text("model.id", ["MAX_MODEL_ID"], "the model's id in /models/{id}/...; empty = the plugin's name") {
             $0.models[0].id = $1.isEmpty ? nil : $1
         },

@@ -95,6 +95,7 @@ public enum MAXService {
         server.port = configuration.port
         server.maxBodyBytes = configuration.maxUploadBytes
         server.requestTimeout = configuration.requestTimeout
+        server.headerTimeout = configuration.headerTimeout
         server.workerCount = configuration.workers
         let cors = configuration.corsEnabled
         server.errorRenderer = { status, message in

@@ -102,3 +102,10 @@ public struct ModelPlugin: Sendable {
         problem.hasPrefix(name + ": ") ? String(problem.dropFirst(name.count + 2)) : problem
     }
 }
+
+/// A plugin cannot make its model from what it was given (a missing file, labels that do not
+/// match the model, a shape it cannot serve): start-up stops with this message.
+public struct PluginSetupError: Error, CustomStringConvertible {
+    public let description: String
+    public init(_ description: String) { self.description = description }
+}

@@ -1,5 +1,6 @@
 import ImageStats
 import KerasClassifier
+import LogisticRegression
 import MAXFramework
 import MNIST
 
@@ -9,6 +10,7 @@ let registeredPlugins: [ModelPlugin] = [
     MNISTModel.plugin,
     KerasClassifierModel.plugin,
     ImageStatsModel.plugin,
+    LogisticRegressionModel.plugin,
 ]
 
 /// Every protocol adapter built into the executable: each adds its routes beside MAX's (or none,
