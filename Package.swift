@@ -68,7 +68,5 @@ let package = Package(
             name: "MNISTTests",
             dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],
             exclude: ["Fixtures"]),
-        // Runs the built max-server binary as a subprocess (the dependency makes SwiftPM build it).
-        .testTarget(name: "CLITests", dependencies: ["max-server", "TestSupport"]),
     ]
 )

@@ -34,6 +34,7 @@ final class CommandLineTests: XCTestCase {
     // MARK: - Help and usage errors
 
     func testTopLevelHelpListsEveryCommand() throws {
+        // (`--version` is covered by ServeAnywhereTests.testVersion.)
         for flag in ["--help", "-h", "help"] {
             let result = try MaxServer.run([flag])
             XCTAssertEqual(result.status, 0, flag)
@@ -219,16 +220,17 @@ final class CommandLineTests: XCTestCase {
     // MARK: - serve
 
     func testServeAnswersThenStopsCleanlyOnSIGTERM() throws {
-        let server = try ServingProcess(["serve", "--config", config, "--host", "127.0.0.1", "--port", "0"])
-        let metadata = try HTTPTestClient(port: server.port).send("GET", "/model/metadata")
+        let server = try ServerProcess(arguments: ["serve", "--config", config, "--host", "127.0.0.1", "--port", "0"], in: MaxServer.root)
+        let metadata = try HTTPTestClient(port: try server.waitForPort()).send("GET", "/model/metadata")
         XCTAssertEqual(metadata.status, 200)
         XCTAssertTrue(metadata.text.contains("\"max-mnist-swift\""), metadata.text)
-        XCTAssertEqual(server.stop(), 0, server.stderr)
-        XCTAssertTrue(server.stderr.contains("stopped"), server.stderr)
+        XCTAssertEqual(server.stop(), 0, server.log)
+        XCTAssertTrue(server.log.contains("stopped"), server.log)
         // Options go to serve when no command is named, and the environment is read.
-        let implicit = try ServingProcess(["--config", config], environment: ["APP_HOST": "127.0.0.1", "APP_PORT": "0"])
-        XCTAssertEqual(try HTTPTestClient(port: implicit.port).send("GET", "/model/metadata").status, 200)
-        XCTAssertEqual(implicit.stop(), 0, implicit.stderr)
+        let implicit = try ServerProcess(arguments: ["--config", config], in: MaxServer.root,
+                                         environment: ["APP_HOST": "127.0.0.1", "APP_PORT": "0"])
+        XCTAssertEqual(try HTTPTestClient(port: try implicit.waitForPort()).send("GET", "/model/metadata").status, 200)
+        XCTAssertEqual(implicit.stop(), 0, implicit.log)
     }
 
     func testServeFailsInOneLineForBadSettings() throws {
@@ -239,9 +241,10 @@ final class CommandLineTests: XCTestCase {
         let broken = try folder.write("config.json", "{\"server\": ")
         assertFailure(try MaxServer.run(["serve", "--config", broken.path]), command: "serve", mentions: "config.json")
         // The port is taken: a second server on the first one's port.
-        let first = try ServingProcess(["serve", "--config", config, "--host", "127.0.0.1", "--port", "0"])
-        let second = try MaxServer.run(["serve", "--config", config, "--host", "127.0.0.1", "--port", String(first.port), "--log-level", "error"])
-        assertFailure(second, command: "serve", mentions: String(first.port))
+        let first = try ServerProcess(arguments: ["serve", "--config", config, "--host", "127.0.0.1", "--port", "0"], in: MaxServer.root)
+        let port = try first.waitForPort()
+        let second = try MaxServer.run(["serve", "--config", config, "--host", "127.0.0.1", "--port", String(port), "--log-level", "error"])
+        assertFailure(second, command: "serve", mentions: String(port))
         XCTAssertEqual(first.stop(), 0)
     }
 }

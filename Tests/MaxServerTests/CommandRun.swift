@@ -2,8 +2,9 @@ import Foundation
 import TestSupport
 import XCTest
 
-/// The built `max-server` binary run as a user runs it: arguments, environment and working
-/// directory in; exit status, standard output and standard error out.
+/// A `max-server` command run to completion, as a user runs it: arguments, environment and
+/// working directory in; exit status, standard output and standard error out. (`ServerProcess`
+/// runs `serve` in the background.)
 enum MaxServer {
     struct Result {
         let status: Int32
@@ -18,15 +19,10 @@ enum MaxServer {
 
     struct Failure: Error, CustomStringConvertible { let description: String }
 
-    /// The binary SwiftPM built beside this test bundle.
-    static let binary: URL = {
-        let bundleFolder = URL(fileURLWithPath: "/proc/self/exe").resolvingSymlinksInPath().deletingLastPathComponent()
-        return bundleFolder.appendingPathComponent("max-server")
-    }()
-
     static let root = TestPaths.packageRoot
 
     static func process(_ arguments: [String], environment: [String: String], directory: URL?) throws -> Process {
+        let binary = ServerProcess.binary
         guard FileManager.default.isExecutableFile(atPath: binary.path) else {
             throw Failure(description: "\(binary.path) is not built; run swift build first")
         }
@@ -89,59 +85,5 @@ final class PipeText: @unchecked Sendable {
         let rest = pipe.fileHandleForReading.readDataToEndOfFile()
         lock.lock(); data.append(rest); lock.unlock()
         return text
-    }
-}
-
-/// `max-server serve` running in the background until stopped.
-final class ServingProcess {
-    let process: Process
-    let port: Int
-    private let errors: PipeText
-
-    /// Starts the server and waits for its "serving ... on http://host:PORT/" line.
-    init(_ arguments: [String], environment: [String: String] = [:], timeout: Double = 30) throws {
-        process = try MaxServer.process(arguments, environment: environment, directory: nil)
-        let pipe = Pipe()
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = pipe
-        process.standardInput = FileHandle.nullDevice
-        errors = PipeText(pipe)
-        try process.run()
-        let deadline = Date().addingTimeInterval(timeout)
-        var found: Int?
-        while found == nil && Date() < deadline && process.isRunning {
-            found = Self.port(in: errors.text)
-            if found == nil { usleep(20_000) }
-        }
-        guard let found else {
-            if process.isRunning { process.terminate() }
-            process.waitUntilExit()
-            throw MaxServer.Failure(description: "max-server did not report serving; stderr: \(errors.finish())")
-        }
-        port = found
-    }
-
-    var stderr: String { errors.text }
-
-    private static func port(in text: String) -> Int? {
-        guard let range = text.range(of: #"serving '[^']*' on http://[^ ]+:(\d+)/"#, options: .regularExpression) else { return nil }
-        let match = String(text[range])
-        guard let colon = match.lastIndex(of: ":") else { return nil }
-        return Int(match[match.index(after: colon)...].dropLast())
-    }
-
-    /// Sends SIGTERM and waits for the exit status.
-    func stop(timeout: Double = 20) -> Int32 {
-        process.terminate()
-        let deadline = Date().addingTimeInterval(timeout)
-        while process.isRunning && Date() < deadline { usleep(10_000) }
-        if process.isRunning { kill(process.processIdentifier, SIGKILL) }
-        process.waitUntilExit()
-        _ = errors.finish()
-        return process.terminationStatus
-    }
-
-    deinit {
-        if process.isRunning { kill(process.processIdentifier, SIGKILL); process.waitUntilExit() }
     }
 }
