@@ -30,10 +30,19 @@ let package = Package(
         .target(name: "Keras", dependencies: ["HDF5", "Compression"], swiftSettings: vectorSettings),
         // Leveled, thread-safe logging shared by the server and the framework.
         .target(name: "Logging"),
+        // Prometheus metrics: counters, gauges, histograms, the text format, process figures.
+        .target(name: "Metrics"),
         // HTTP/1.1 on POSIX sockets. Knows nothing of models.
         .target(name: "HTTPServer", dependencies: ["Logging"]),
+        // The pages for people (docs page, demo app): our own HTML, CSS and JavaScript under
+        // Sources/WebPages/web, compiled into the binary. Knows nothing of HTTP.
+        .target(name: "WebPages", resources: [
+            .embedInCode("web/docs.html"), .embedInCode("web/app.html"), .embedInCode("web/style.css"),
+            .embedInCode("web/common.js"), .embedInCode("web/docs.js"), .embedInCode("web/app.js"),
+            .embedInCode("web/icon.svg"),
+        ]),
         // The MAX skeleton: ModelWrapper, routes, OpenAPI, config, assets + MD5.
-        .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging"]),
+        .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging", "Metrics", "WebPages"]),
         // What image plugins share: the image file input and decoding uploads with limits.
         .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
         // A plugin that takes JSON, not images: logistic regression over named features.
@@ -56,6 +65,7 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MAXFrameworkTests", dependencies: ["MAXFramework", "HTTPServer", "TestSupport"]),
         .testTarget(name: "KerasClassifierTests", dependencies: ["KerasClassifier", "MAXFramework", "ImageCodecs", "Keras", "TestSupport"],

@@ -450,12 +450,11 @@ final class EventLoop: @unchecked Sendable {
 
     /// Answers a request the server itself refuses (400, 408, 413, ...) and closes after it.
     private func answerWithError(_ connection: Connection, status: HTTPStatus, message: String) {
-        let response = context.errorResponse(status, message)
+        let response = context.refusal(status, message, remoteAddress: connection.remoteAddress,
+                                       since: connection.requestStartedAt ?? MonotonicClock.now())
         connection.queue(ResponseSerializer.serialize(response, keepAlive: false, headOnly: false))
         connection.closeAfterOutput = true
         connection.refusedRequest = true
-        context.logAccess(remoteAddress: connection.remoteAddress, requestLine: "-", status: status.code,
-                          bytes: response.body.count, since: connection.requestStartedAt ?? MonotonicClock.now())
         context.logger.debug("\(connection.remoteAddress): \(status.code) \(message)")
     }
 

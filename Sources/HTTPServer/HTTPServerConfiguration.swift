@@ -35,6 +35,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// Renders every error answer, the server's own (400, 408, 413, 503, ...) and those a handler
     /// throws as `HTTPResponseError`, so one body format serves them all.
     public var errorRenderer: HTTPErrorRenderer = HTTPResponse.plainTextError
+    /// Called once per answered request, the server's own refusals included, on the thread that
+    /// answered it (so it must be quick and thread-safe): metrics count requests here.
+    public var requestObserver: (@Sendable (HTTPRequestRecord) -> Void)? = nil
 
     public init() {}
 

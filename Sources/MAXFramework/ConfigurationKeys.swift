@@ -17,6 +17,16 @@ public struct ConfigurationSetting: Sendable {
     /// One line for README.md and `--help`.
     public let summary: String
     let apply: @Sendable (inout MAXConfiguration, SettingInput, String) throws -> Void
+    /// Environment variables meaning the opposite of a boolean key (MAX's `DISABLE_WEB_APP=true`
+    /// is `server.web_app: false`); weaker than `environment`.
+    public private(set) var negatedEnvironment: [String] = []
+
+    /// This setting, also set (inverted) by the boolean variables `names`.
+    func negated(by names: [String]) -> ConfigurationSetting {
+        var copy = self
+        copy.negatedEnvironment = names
+        return copy
+    }
 }
 
 /// The table of every scalar key, plus the structured ones (model.metadata, model.options,
@@ -31,12 +41,19 @@ public enum ConfigurationKeys {
         },
         integer("server.port", ["APP_PORT", "MAX_PORT"], 0...65535, "TCP port; 0 picks a free one") { $0.port = $1 },
         level("server.log_level", ["APP_LOG", "MAX_LOG_LEVEL"], "debug, info, warning or error") { $0.logLevel = $1 },
+        choice("server.log_format", ["MAX_LOG_FORMAT"], "`text` (as MAX prints) or `json` (one object per line)",
+               expected: "text or json", { LogFormat(name: $0) }) { $0.logFormat = $1 },
         boolean("server.cors", ["CORS_ENABLE", "MAX_CORS"], "send CORS headers (Access-Control-Allow-Origin: *)") {
             $0.corsEnabled = $1
         },
+        boolean("server.web_app", ["MAX_WEB_APP"], "serve the demo app at /app (`DISABLE_WEB_APP=true` turns it off, as in MAX)") {
+            $0.webAppEnabled = $1
+        }.negated(by: ["DISABLE_WEB_APP"]),
         integer("server.workers", ["MAX_WORKERS"], 0...1024, "request threads; 0 = one per core, at least 2") {
             $0.workers = $1
         },
+        decimal("server.drain_delay", ["MAX_DRAIN_DELAY"], "seconds between SIGTERM (readiness off) and closing the listener",
+                allowsZero: true) { $0.drainDelay = $1 },
         integer("limits.max_upload_bytes", ["MAX_UPLOAD_BYTES"], 1...(1 << 34), "largest request body accepted (413 beyond)") {
             $0.maxUploadBytes = $1
         },
@@ -126,10 +143,24 @@ public enum ConfigurationKeys {
 
     static func applyEnvironment(_ environment: [String: String], to configuration: inout MAXConfiguration) throws {
         for setting in all {
+            for name in setting.negatedEnvironment {
+                guard let value = environment[name] else { continue }
+                try setting.apply(&configuration, .text(invertedBoolean(value)), "\(setting.key) (environment \(name))")
+            }
             for name in setting.environment {
                 guard let value = environment[name] else { continue }
                 try setting.apply(&configuration, .text(value), "\(setting.key) (environment \(name))")
             }
+        }
+    }
+
+    /// `true` for a false word and `false` for a true one; anything else unchanged, so the
+    /// boolean key refuses it with its usual message.
+    static func invertedBoolean(_ text: String) -> String {
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "1", "yes", "on": return "false"
+        case "false", "0", "no", "off", "": return "true"
+        default: return text
         }
     }
 
@@ -301,7 +332,7 @@ public enum ConfigurationKeys {
         }
     }
 
-    static func decimal(_ key: String, _ environment: [String], _ summary: String,
+    static func decimal(_ key: String, _ environment: [String], _ summary: String, allowsZero: Bool = false,
                         _ set: @escaping @Sendable (inout MAXConfiguration, Double) -> Void) -> ConfigurationSetting {
         ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
             let number: Double?
@@ -309,8 +340,9 @@ public enum ConfigurationKeys {
             case .text(let value): number = Double(value.trimmingCharacters(in: .whitespaces))
             case .json(let value): number = value.doubleValue
             }
-            guard let number, number.isFinite, number > 0 else {
-                throw ConfigurationError(key: place, message: "expected a positive number of seconds, got \(input.shown)")
+            guard let number, number.isFinite, number > 0 || (allowsZero && number == 0) else {
+                let expected = allowsZero ? "0 or a positive number of seconds" : "a positive number of seconds"
+                throw ConfigurationError(key: place, message: "expected \(expected), got \(input.shown)")
             }
             set(&configuration, number)
         }
@@ -338,16 +370,23 @@ public enum ConfigurationKeys {
 
     static func level(_ key: String, _ environment: [String], _ summary: String,
                       _ set: @escaping @Sendable (inout MAXConfiguration, LogLevel) -> Void) -> ConfigurationSetting {
+        choice(key, environment, summary, expected: "debug, info, warning or error", { LogLevel(name: $0) }, set)
+    }
+
+    /// A setting that takes one of a few names (`parse` returns nil for others).
+    static func choice<Value>(_ key: String, _ environment: [String], _ summary: String, expected: String,
+                              _ parse: @escaping @Sendable (String) -> Value?,
+                              _ set: @escaping @Sendable (inout MAXConfiguration, Value) -> Void) -> ConfigurationSetting {
         ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
             let name: String?
             switch input {
             case .text(let value): name = value
             case .json(let value): name = value.stringValue
             }
-            guard let name, let level = LogLevel(name: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ConfigurationError(key: place, message: "expected debug, info, warning or error, got \(input.shown)")
+            guard let name, let value = parse(name.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(key: place, message: "expected \(expected), got \(input.shown)")
             }
-            set(&configuration, level)
+            set(&configuration, value)
         }
     }
 }

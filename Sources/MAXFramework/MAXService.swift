@@ -73,19 +73,23 @@ public enum MAXService {
         }
     }
 
-    /// The application serving `registry`, with the routes of every provider.
+    /// The application serving `registry`, with the operations routes (`/metrics`, `/health/*`)
+    /// and the routes of every provider.
     public static func makeApplication(_ configuration: MAXConfiguration, registry: ModelRegistry,
-                                       providers: [RouteProvider] = [], logger: Logger) throws -> MAXApplication {
+                                       providers: [RouteProvider] = [], health: ServiceHealth = ServiceHealth(),
+                                       metrics: ServiceMetrics = ServiceMetrics(), logger: Logger) throws -> MAXApplication {
         let appLogger = logger.child(label: "app")
-        var extraRoutes: [Route] = []
+        var extraRoutes = OperationsRoutes.routes(health: health, metrics: metrics)
         for provider in providers {
-            let context = ServiceContext(registry: registry, configuration: configuration, logger: appLogger.child(label: provider.name))
+            let context = ServiceContext(registry: registry, configuration: configuration, logger: appLogger.child(label: provider.name),
+                                         health: health, metrics: metrics)
             extraRoutes += try provider.make(context)
         }
         return MAXApplication(registry: registry,
                               api: APIDescription(title: configuration.apiTitle, description: configuration.apiDescription,
                                                   version: configuration.apiVersion),
-                              corsEnabled: configuration.corsEnabled, extraRoutes: extraRoutes, logger: appLogger)
+                              corsEnabled: configuration.corsEnabled, extraRoutes: extraRoutes,
+                              webApp: configuration.webAppEnabled, logger: appLogger)
     }
 
     /// The HTTP server's settings from the configuration.
@@ -110,13 +114,24 @@ public enum MAXService {
     /// `waitForShutdownSignal()`).
     public static func start(_ configuration: MAXConfiguration, plugins: [ModelPlugin], providers: [RouteProvider] = [],
                              logger: Logger) throws -> RunningService {
+        let health = ServiceHealth()
+        let metrics = ServiceMetrics()
+        metrics.track(health)
         let registry = try loadModels(configuration, plugins: plugins, logger: logger)
-        let application = try makeApplication(configuration, registry: registry, providers: providers, logger: logger)
-        let server = HTTPServer(configuration: serverConfiguration(configuration), logger: logger.child(label: "http"),
-                                handler: { request in application.handle(request) })
+        metrics.track(registry)
+        let application = try makeApplication(configuration, registry: registry, providers: providers, health: health,
+                                              metrics: metrics, logger: logger)
+        var serverConfiguration = serverConfiguration(configuration)
+        serverConfiguration.requestObserver = { record in
+            metrics.record(record, route: record.method == "-" ? nil : application.routeTemplate(for: record.path))
+        }
+        let server = HTTPServer(configuration: serverConfiguration, logger: logger.child(label: "http"),
+                                handler: { request in metrics.measureInFlight { application.handle(request) } })
         try server.start()
+        health.markReady()
         logger.info("serving '\(configuration.apiTitle)' on http://\(hostForURL(configuration.host)):\(server.localPort)/ (models: \(registry.models.map(\.id).joined(separator: ", ")))")
-        return RunningService(server: server)
+        return RunningService(server: server, registry: registry, health: health, metrics: metrics,
+                              drainDelay: configuration.drainDelay)
     }
 
     static func hostForURL(_ host: String) -> String {
@@ -127,11 +142,41 @@ public enum MAXService {
 /// A started service, so callers need not import HTTPServer.
 public final class RunningService: Sendable {
     let server: HTTPServer
-    init(server: HTTPServer) { self.server = server }
+    /// The served models (a training job replaces one here).
+    public let registry: ModelRegistry
+    public let health: ServiceHealth
+    public let metrics: ServiceMetrics
+    /// Seconds between SIGTERM (readiness off) and the listener closing (`server.drain_delay`).
+    public let drainDelay: Double
+
+    init(server: HTTPServer, registry: ModelRegistry, health: ServiceHealth, metrics: ServiceMetrics, drainDelay: Double) {
+        self.server = server
+        self.registry = registry
+        self.health = health
+        self.metrics = metrics
+        self.drainDelay = drainDelay
+    }
 
     /// The bound port (useful when configured as 0).
     public var port: Int { server.localPort }
-    /// Blocks until SIGINT or SIGTERM, then shuts down gracefully.
-    public func waitForShutdownSignal() { server.waitForShutdownSignal() }
-    public func shutdown() { server.shutdown() }
+
+    /// Blocks until SIGINT or SIGTERM. Readiness goes off at once; after SIGTERM the service
+    /// keeps answering for `drainDelay` seconds (a second signal cuts that short), then shuts
+    /// down gracefully.
+    public func waitForShutdownSignal() {
+        server.waitForShutdownSignal(drainDelay: drainDelay) { [health] _ in health.beginDraining() }
+    }
+
+    /// What SIGTERM does, for callers that stop the service themselves: readiness off, `delay`
+    /// seconds still serving, then the graceful shutdown.
+    public func drain(delay: Double) {
+        health.beginDraining()
+        if delay > 0 { Thread.sleep(forTimeInterval: delay) }
+        server.shutdown()
+    }
+
+    public func shutdown() {
+        health.beginDraining()
+        server.shutdown()
+    }
 }

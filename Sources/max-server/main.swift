@@ -8,6 +8,7 @@ let commands: [Command] = [
     MetadataCommand.command,
     PredictCommand.command,
     VerifyAssetsCommand.command,
+    HealthcheckCommand.command,
     DecodeCommand.command,
     H5lsCommand.command,
     ModelSummaryCommand.command,

@@ -103,9 +103,27 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(flagged.logLevel, .warning, "untouched by flags")
     }
 
+    func testLogFormatFromFileAndEnvironment() throws {
+        XCTAssertEqual(try load(nil).configuration.logFormat, .text)
+        XCTAssertEqual(try load(#"{"server": {"log_format": "json"}}"#).configuration.logFormat, .json)
+        XCTAssertEqual(try load(#"{"server": {"log_format": "json"}}"#, environment: ["MAX_LOG_FORMAT": "TEXT"])
+            .configuration.logFormat, .text)
+        assertError(#"{"server": {"log_format": "xml"}}"#, mentions: ["server.log_format", "text or json", "\"xml\""])
+    }
+
     func testMAXNamesWinOverTheBorrowedNames() throws {
         let configuration = try load(nil, environment: ["APP_PORT": "7001", "MAX_PORT": "7003"]).configuration
         XCTAssertEqual(configuration.port, 7003)
+    }
+
+    func testWebAppIsOnUnlessTurnedOffAsMAXDoes() throws {
+        XCTAssertTrue(try load(nil).configuration.webAppEnabled)
+        XCTAssertFalse(try load(#"{"server": {"web_app": false}}"#).configuration.webAppEnabled)
+        XCTAssertFalse(try load(nil, environment: ["DISABLE_WEB_APP": "true"]).configuration.webAppEnabled)
+        XCTAssertTrue(try load(#"{"server": {"web_app": false}}"#, environment: ["DISABLE_WEB_APP": "false"]).configuration.webAppEnabled)
+        XCTAssertTrue(try load(nil, environment: ["DISABLE_WEB_APP": "true", "MAX_WEB_APP": "on"]).configuration.webAppEnabled,
+                      "the MAX_ name wins")
+        assertError(nil, environment: ["DISABLE_WEB_APP": "maybe"], mentions: ["server.web_app", "DISABLE_WEB_APP", "'maybe'"])
     }
 
     func testEveryScalarKeyHasAMAXEnvironmentName() {

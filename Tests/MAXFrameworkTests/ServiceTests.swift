@@ -49,7 +49,8 @@ final class ServiceTests: XCTestCase {
 
         let docs = try client.send("GET", "/")
         XCTAssertEqual(docs.status, 200)
-        XCTAssertTrue(docs.text.contains("swagger-ui"))
+        XCTAssertTrue(docs.text.contains(#"data-spec="openapi.json""#))
+        XCTAssertEqual(try client.send("GET", "/static/docs.js").status, 200)
 
         let head = try client.send("HEAD", "/model/metadata")
         XCTAssertEqual(head.status, 200)
