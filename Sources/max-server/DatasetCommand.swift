@@ -21,7 +21,8 @@ enum DatasetCommand {
         any of them .gz; a directory for IDX) or --to. IN's test part (npz, IDX directory) goes into
         OUT when the format holds one (npz, IDX), else beside OUT as NAME-test.EXT.
           --to FORMAT            csv, idx, npz or tfrecord
-          --numbers LIST         keep only these digits, e.g. 0,1,7 (labels stay the digits)
+          --numbers LIST         keep only these digits, e.g. 0,1,7 or --numbers 0 --numbers 1 ...
+                                 (labels stay the digits)
           --split FRACTION       hold out the last FRACTION (0-1) of the training images as a
                                  validation part, written beside OUT as NAME-validation.EXT
           --seed N               shuffle with seed N before splitting
@@ -39,7 +40,7 @@ enum DatasetCommand {
         """,
         spec: ArgumentSpec(valued: ["--to", "--numbers", "--split", "--seed", "--test-out", "--validation-out", "--shards",
                                     "--image-format", "--shape"],
-                           flags: ["--no-test", "--gzip"], maxPositionals: 3, minPositionals: 1),
+                           flags: ["--no-test", "--gzip"], maxPositionals: 3, minPositionals: 1, lists: ["--numbers"]),
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
@@ -141,7 +142,7 @@ enum DatasetCommand {
             let path = arguments.value("--validation-out") ?? sibling(of: output, part: "validation")
             written += try failing { try DatasetWriter.write(DatasetSplits(training: validation), to: path, options: writeOptions) }
         }
-        for file in written { print("wrote \(file.path): \(file.images) images") }
+        for file in written { print("wrote \(file.path): \(file.images) image\(file.images == 1 ? "" : "s")") }
         return 0
     }
 

@@ -22,7 +22,8 @@ enum EvaluateCommand {
           --numbers LIST       score only the images of these digits (e.g. 0,1,7)
           --class-names LIST   the model's classes, in output order, for a file that records none
         """,
-        spec: ArgumentSpec(valued: ["--data", "--metrics", "--numbers", "--class-names"], maxPositionals: 1, minPositionals: 1),
+        spec: ArgumentSpec(valued: ["--data", "--metrics", "--numbers", "--class-names"], maxPositionals: 1, minPositionals: 1,
+                           lists: ["--numbers", "--class-names"]),
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {

@@ -47,7 +47,7 @@ enum TrainCommand {
         """,
         spec: ArgumentSpec(valued: ["--data", "--test-data", "--out", "--epochs", "--batch-size", "--seed", "--numbers", "--threads",
                                     "--progress", "--history"], flags: ["--model-json"],
-                           maxPositionals: 1, minPositionals: 1),
+                           maxPositionals: 1, minPositionals: 1, lists: ["--numbers"]),
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
