@@ -73,10 +73,11 @@ public enum DatasetWriter {
                 guard let images else { continue }
                 let (imageFile, labelFile) = MNISTIDX.encode(try labelsAsStored(images))
                 let suffix = gzip ? ".gz" : ""
-                let folder = URL(fileURLWithPath: path)
-                let imagesPath = folder.appendingPathComponent("\(prefix)-images-idx\(images.shape.channels == 1 ? 3 : 4)-ubyte\(suffix)").path
+                // Paths as the caller wrote them (relative stays relative in what is printed).
+                let folder = path.hasSuffix("/") ? path : path + "/"
+                let imagesPath = folder + "\(prefix)-images-idx\(images.shape.channels == 1 ? 3 : 4)-ubyte\(suffix)"
                 try save(imageFile, to: imagesPath, gzip: gzip)
-                try save(labelFile, to: folder.appendingPathComponent("\(prefix)-labels-idx1-ubyte\(suffix)").path, gzip: gzip)
+                try save(labelFile, to: folder + "\(prefix)-labels-idx1-ubyte\(suffix)", gzip: gzip)
                 written.append(WrittenFile(path: imagesPath, images: images.count))
             }
             return written

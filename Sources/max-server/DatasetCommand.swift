@@ -174,20 +174,19 @@ enum DatasetCommand {
     /// `data/train.tfrecord` -> `data/train-test.tfrecord`; `out.csv.gz` -> `out-test.csv.gz`;
     /// a directory `idx/` -> `idx-test/`.
     static func sibling(of path: String, part: String) -> String {
-        var trimmed = path
+        var trimmed = Substring(path)
+        let isDirectory = trimmed.hasSuffix("/")
         while trimmed.count > 1 && trimmed.hasSuffix("/") { trimmed.removeLast() }
-        let url = URL(fileURLWithPath: trimmed)
-        let name = url.lastPathComponent
-        var stem = name
+        let slash = trimmed.lastIndex(of: "/")
+        let folder = slash.map { String(trimmed[...$0]) } ?? ""
+        var stem = slash.map { String(trimmed[trimmed.index(after: $0)...]) } ?? String(trimmed)
         var extensions = ""
         if stem.hasSuffix(".gz") { stem.removeLast(3); extensions = ".gz" }
         if let dot = stem.lastIndex(of: "."), dot != stem.startIndex {
             extensions = String(stem[dot...]) + extensions
             stem = String(stem[..<dot])
         }
-        let siblingName = "\(stem)-\(part)\(extensions)" + (path.hasSuffix("/") ? "/" : "")
-        let folder = trimmed.contains("/") ? url.deletingLastPathComponent().path + "/" : ""
-        return folder + siblingName
+        return folder + stem + "-" + part + extensions + (isDirectory ? "/" : "")
     }
 
     /// "4000 images of 28x28x1 (bytes), labels 0 x 395, 1 x 462, ..."

@@ -39,6 +39,10 @@ final class DatasetCommandTests: XCTestCase {
         let info = try MaxServer.run(["dataset", "info", output("digits.tfrecord")])
         XCTAssertEqual(info.stdout, "\(output("digits.tfrecord")): 4 images: 1 x 2, 5 x 1, 9 x 1 (28x28x1 8-bit pixels)\n", info.stderr)
 
+        // Relative paths stay relative, the test part beside OUT.
+        let relative = try MaxServer.run(["dataset", "convert", fixture("mnist.npz"), "sub/rel.tfrecord"], directory: folder.url)
+        XCTAssertTrue(relative.stdout.hasSuffix("wrote sub/rel.tfrecord: 12 images\nwrote sub/rel-test.tfrecord: 4 images\n"), relative.stdout)
+
         // npz -> IDX directory (train + t10k) -> CSV, each read back by the next.
         XCTAssertEqual(try MaxServer.run(["dataset", "convert", fixture("mnist.npz"), output("idx") + "/"]).status, 0)
         XCTAssertTrue(FileManager.default.fileExists(atPath: output("idx/t10k-labels-idx1-ubyte")))
