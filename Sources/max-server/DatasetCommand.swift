@@ -114,7 +114,7 @@ enum DatasetCommand {
         if arguments.has("--no-test") { splits.test = nil }
         if arguments.value("--numbers") != nil {
             splits = try subset(splits, of: input, arguments)
-            print("kept digits \(splits.training.classNames.joined(separator: ", ")): \(splits.training.count) images"
+            print("kept digits \(splits.training.classNames.joined(separator: ", ")): \(splits.training.count) image\(splits.training.count == 1 ? "" : "s")"
                   + (splits.test.map { ", test part \($0.count)" } ?? ""))
         }
 
