@@ -38,6 +38,8 @@ let package = Package(
         .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging", "Metrics"]),
         // What image plugins share: the image file input and decoding uploads with limits.
         .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
+        // The Open Inference Protocol (KServe v2, Triton) for every served model.
+        .target(name: "KServe", dependencies: ["MAXFramework"]),
         // A small real plugin: statistics of an uploaded image.
         .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs"]),
         // The MNIST digit plugin: preprocessing and the Keras model behind MAX's routes.
@@ -45,7 +47,7 @@ let package = Package(
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "ImageStats", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
+            dependencies: ["MAXFramework", "KServe", "ImageStats", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
@@ -55,6 +57,7 @@ let package = Package(
         .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "KServeTests", dependencies: ["KServe", "MAXFramework", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MAXFrameworkTests", dependencies: ["MAXFramework", "HTTPServer", "TestSupport"]),
         .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),

@@ -1,4 +1,5 @@
 import ImageStats
+import KServe
 import MAXFramework
 import MNIST
 
@@ -11,4 +12,6 @@ let registeredPlugins: [ModelPlugin] = [
 
 /// Every protocol adapter built into the executable: each adds its routes beside MAX's (or none,
 /// when its configuration leaves it off). Add one: a `RouteProvider` in its module, listed here.
-let registeredRouteProviders: [RouteProvider] = []
+let registeredRouteProviders: [RouteProvider] = [
+    KServe.provider,
+]
