@@ -29,6 +29,9 @@ COPY config.json md5sums.txt ./
 COPY samples ./samples
 # Writable by the service user: missing or wrong assets are downloaded here at start-up.
 COPY --chown=10001:10001 assets ./assets
+# Drop-in profiles (profiles/max-mnist: the upstream MAX-MNIST service), writable for their downloads:
+# docker run -p 5000:5000 -e MAX_CONFIG=/app/profiles/max-mnist/config.json max-swift
+COPY --chown=10001:10001 profiles ./profiles
 USER 10001:10001
 EXPOSE 5000
 # Ready = assets verified and the model loaded; the port follows APP_PORT / MAX_PORT.

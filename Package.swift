@@ -40,14 +40,19 @@ let package = Package(
         .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
         // The Open Inference Protocol (KServe v2, Triton) for every served model.
         .target(name: "KServe", dependencies: ["MAXFramework"]),
+        // A plugin that takes JSON, not images: logistic regression over named features.
+        .target(name: "LogisticRegression", dependencies: ["MAXFramework"]),
         // A small real plugin: statistics of an uploaded image.
         .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs"]),
+        // The no-code plugin: any Keras image classifier, configured in config.json alone.
+        .target(name: "KerasClassifier", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "Keras"]),
         // The MNIST digit plugin: preprocessing and the Keras model behind MAX's routes.
         .target(name: "MNIST", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "Keras"], swiftSettings: vectorSettings),
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "KServe", "ImageStats", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
+            dependencies: ["MAXFramework", "KServe", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs",
+                           "HDF5", "Keras", "Logging"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
@@ -60,6 +65,11 @@ let package = Package(
         .testTarget(name: "KServeTests", dependencies: ["KServe", "MAXFramework", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MAXFrameworkTests", dependencies: ["MAXFramework", "HTTPServer", "TestSupport"]),
+        .testTarget(name: "KerasClassifierTests", dependencies: ["KerasClassifier", "MAXFramework", "ImageCodecs", "Keras", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        // The built max-server binary run as a child process (it must be built: `swift build`).
+        .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "TestSupport"]),
+        .testTarget(name: "LogisticRegressionTests", dependencies: ["LogisticRegression", "MAXFramework", "TestSupport"]),
         .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",

@@ -13,11 +13,18 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxBodyBytes: Int = 16 * 1024 * 1024
     /// Seconds to receive one whole request once its first byte arrived; then 408 and close.
     public var requestTimeout: Double = 30
+    /// Seconds a client has to send a complete request head: from the moment it connects, or
+    /// from the first byte of a later request on a kept-alive connection. A connection that sent
+    /// nothing is then closed, one that sent part of a head gets 408. Bodies are bounded by
+    /// `requestTimeout` alone, so a slow upload is not cut by this deadline.
+    public var headerTimeout: Double = 10
     /// Seconds a keep-alive connection may sit idle (or stall reading our response) before it is closed.
     public var idleTimeout: Double = 60
     /// Threads running handlers; 0 = one per core, at least 2.
     public var workerCount: Int = 0
-    /// Open connections beyond this are accepted, answered 503 and closed.
+    /// Connections open at once. At the cap, the connection idle the longest (kept alive
+    /// between requests, or connected without sending anything) is closed to make room; when
+    /// every connection is busy, a new one is answered 503 and closed.
     public var maxConnections: Int = 1024
     /// Seconds in-flight requests get to finish on shutdown before connections are cut.
     public var shutdownGracePeriod: Double = 10

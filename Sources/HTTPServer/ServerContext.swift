@@ -56,11 +56,11 @@ final class ServerContext: @unchecked Sendable {
             response = errorResponse(error.status, error.message)
             for field in error.headers { response.headers.set(field.name, field.value) }
         } catch {
-            logger.error("handler failed on \(request.method) \(request.target): \(error)")
+            logger.error("handler failed on \(request.method) \(LogEscaping.escape(request.target)): \(error)")
             response = errorResponse(.internalServerError, "internal server error")
         }
         if !(200...999).contains(response.status.code) {
-            logger.error("handler returned status \(response.status.code) for \(request.method) \(request.target); answering 500")
+            logger.error("handler returned status \(response.status.code) for \(request.method) \(LogEscaping.escape(request.target)); answering 500")
             response = errorResponse(.internalServerError, "internal server error")
         }
         response.headers.set(RequestID.headerName, request.requestID)
@@ -97,14 +97,15 @@ final class ServerContext: @unchecked Sendable {
         logAccess(record)
     }
 
-    /// One line per request at info level: remote address, request line, status, body bytes,
-    /// duration; JSON lines carry each as a field, with the request id.
+    /// One line per request at info level: remote address, request line (its target escaped by
+    /// `LogEscaping`, so the quotes delimit it), status, body bytes, duration; JSON lines carry
+    /// each as a field (escaped as JSON), with the request id.
     func logAccess(_ record: HTTPRequestRecord) {
         guard logger.level <= .info else { return }
         let hundredths = Int((record.duration * 100_000).rounded())
         let fraction = hundredths % 100
         let duration = "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-        let requestLine = record.minorVersion.map { "\(record.method) \(record.target) HTTP/1.\($0)" } ?? "-"
+        let requestLine = record.minorVersion.map { "\(record.method) \(LogEscaping.escape(record.target)) HTTP/1.\($0)" } ?? "-"
         let line = "\(record.remoteAddress) \"\(requestLine)\" \(record.status) \(record.bodyBytes) \(duration)ms"
         guard logger.format == .json else { return logger.info(line) }
         logger.info(line, fields: [

@@ -50,12 +50,19 @@ public enum ConfigurationKeys {
         decimal("limits.request_timeout", ["MAX_REQUEST_TIMEOUT"], "seconds to receive one request (408 beyond)") {
             $0.requestTimeout = $1
         },
+        decimal("limits.header_timeout", ["MAX_HEADER_TIMEOUT"],
+                "seconds a client has to send a request's head after connecting or starting it (408, or close if it sent nothing)") {
+            $0.headerTimeout = $1
+        },
+        text("model.id", ["MAX_MODEL_ID"], "the model's id in /models/{id}/...; empty = the plugin's name") {
+            $0.models[0].id = $1.isEmpty ? nil : $1
+        },
         text("model.plugin", ["MAX_MODEL_PLUGIN"], "registered plugin to serve") { $0.modelPlugin = $1 },
         text("model.asset", ["MAX_MODEL_ASSET"], "path (listed in assets.files) of the file the plugin loads; empty = none") {
             $0.modelAsset = $1.isEmpty ? nil : $1
         },
-        text("model.file", ["MAX_MODEL_FILE"], "a model file loaded instead of model.asset, as is (no MD5 check); empty = none") {
-            $0.modelFile = $1.isEmpty ? nil : $1
+        path("model.file", ["MAX_MODEL_FILE"], "a model file loaded instead of model.asset, as is (no MD5 check); empty = none") {
+            $0.modelFile = $1
         },
         text("assets.checksums", ["MAX_ASSETS_CHECKSUMS"], "md5sum-format file with the assets' digests") {
             $0.checksumFile = $1
@@ -67,6 +74,10 @@ public enum ConfigurationKeys {
 
     /// Keys set only in config.json (structured values).
     static let structuredKeys: Set<String> = ["model.metadata", "model.options", "assets.files"]
+    /// Top-level keys whose value is not a section of scalar keys.
+    static let topLevelLists: Set<String> = ["models"]
+    /// The members of one entry of `models`.
+    static let modelEntryKeys = ["id", "plugin", "asset", "file", "metadata", "options"]
     static let metadataFields: Set<String> = ["id", "name", "description", "type", "source", "license"]
 
     // MARK: Applying layers
@@ -77,8 +88,16 @@ public enum ConfigurationKeys {
             throw ConfigurationError(key: source, message: "the top level must be an object, got \(document.kindDescription)")
         }
         let knownKeys = Set(all.map(\.key)).union(structuredKeys)
-        let sectionNames = Set(knownKeys.compactMap { $0.split(separator: ".").first.map(String.init) })
+        let sectionNames = Set(knownKeys.compactMap { $0.split(separator: ".").first.map(String.init) }).union(topLevelLists)
+        if sections.contains(where: { $0.key == "model" }) && sections.contains(where: { $0.key == "models" }) {
+            throw ConfigurationError(key: "\(source): models",
+                                     message: "both \"model\" and \"models\" are set; list every model under \"models\" (the first is the default)")
+        }
         for (sectionName, sectionValue) in sections {
+            if sectionName == "models" {
+                configuration.models = try modelList(sectionValue, place: "\(source): models", warnings: &warnings)
+                continue
+            }
             guard sectionNames.contains(sectionName) else {
                 warnings.append(unknownKeyWarning(sectionName, source: source, known: sectionNames))
                 continue
@@ -87,6 +106,7 @@ public enum ConfigurationKeys {
                 throw ConfigurationError(key: "\(source): \(sectionName)",
                                          message: "expected an object, got \(sectionValue.kindDescription)")
             }
+            if sectionName == "model" { configuration.models[0].place = "\(source): model" }
             for (name, value) in members {
                 let key = "\(sectionName).\(name)"
                 let place = "\(source): \(key)"
@@ -135,6 +155,48 @@ public enum ConfigurationKeys {
         return overrides
     }
 
+    /// `models`: `[{"id", "plugin", "asset", "file", "metadata", "options"}, ...]`, at least one.
+    static func modelList(_ value: JSONValue, place: String, warnings: inout [String]) throws -> [ModelConfiguration] {
+        guard let items = value.arrayValue, !items.isEmpty else {
+            throw ConfigurationError(key: place, message: "expected a non-empty array of model objects, got \(value.kindDescription)")
+        }
+        return try items.enumerated().map { index, item in
+            let itemPlace = "\(place)[\(index)]"
+            guard let members = item.objectMembers else {
+                throw ConfigurationError(key: itemPlace, message: "expected an object with \"plugin\" and optional \"id\", \"asset\", \"file\", \"metadata\", \"options\"")
+            }
+            var model = ModelConfiguration()
+            model.place = "\(itemPlace)"
+            func text(_ name: String) throws -> String? {
+                guard let member = item[name], member != .null else { return nil }
+                guard let string = member.stringValue else {
+                    throw ConfigurationError(key: "\(itemPlace).\(name)", message: "expected a string, got \(member.kindDescription)")
+                }
+                return string.isEmpty ? nil : string
+            }
+            guard let plugin = try text("plugin") else {
+                throw ConfigurationError(key: "\(itemPlace).plugin", message: "every model names the plugin that serves it")
+            }
+            model.plugin = plugin
+            model.id = try text("id")
+            model.asset = try text("asset")
+            model.file = try text("file")
+            if let metadata = item["metadata"] {
+                model.metadata = try metadataOverrides(metadata, place: "\(itemPlace).metadata", warnings: &warnings)
+            }
+            if let options = item["options"] {
+                guard options.objectMembers != nil else {
+                    throw ConfigurationError(key: "\(itemPlace).options", message: "expected an object, got \(options.kindDescription)")
+                }
+                model.options = options
+            }
+            for (name, _) in members where !modelEntryKeys.contains(name) {
+                warnings.append(unknownKeyWarning("\(itemPlace).\(name)", source: nil, known: Set(modelEntryKeys.map { "\(itemPlace).\($0)" })))
+            }
+            return model
+        }
+    }
+
     static func assetList(_ value: JSONValue, place: String, warnings: inout [String]) throws -> [AssetSpec] {
         guard let items = value.arrayValue else {
             throw ConfigurationError(key: place, message: "expected an array of {\"path\", \"url\"} objects, got \(value.kindDescription)")
@@ -169,7 +231,7 @@ public enum ConfigurationKeys {
         let prefix = source.map { "\($0): " } ?? ""
         var warning = "\(prefix)unknown key '\(key)' ignored"
         let leaf = key.split(separator: ".").last.map(String.init) ?? key
-        if let guess = known.min(by: { editDistance($0, key) < editDistance($1, key) }),
+        if let guess = known.sorted().min(by: { editDistance($0, key) < editDistance($1, key) }),
            editDistance(guess, key) <= 3 || editDistance(String(guess.split(separator: ".").last ?? ""), leaf) <= 2 {
             warning += " (did you mean '\(guess)'?)"
         }
@@ -204,6 +266,26 @@ public enum ConfigurationKeys {
                     throw ConfigurationError(key: place, message: "expected a string, got \(value.kindDescription)")
                 }
                 set(&configuration, text)
+            }
+        }
+    }
+
+    /// A file path: relative paths from config.json stay relative (resolved beside the file
+    /// later); from the environment or a flag they are made absolute against the working directory.
+    static func path(_ key: String, _ environment: [String], _ summary: String,
+                     _ set: @escaping @Sendable (inout MAXConfiguration, String?) -> Void) -> ConfigurationSetting {
+        ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
+            switch input {
+            case .text(let value):
+                guard !value.isEmpty else { return set(&configuration, nil) }
+                let absolute = value.hasPrefix("/") ? value
+                    : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(value).path
+                set(&configuration, absolute)
+            case .json(let value):
+                guard let text = value.stringValue else {
+                    throw ConfigurationError(key: place, message: "expected a string, got \(value.kindDescription)")
+                }
+                set(&configuration, text.isEmpty ? nil : text)
             }
         }
     }

@@ -56,14 +56,13 @@ public final class MAXApplication: Sendable {
             Route("GET", "/", doc: docsDoc) { _ in HTTPResponse() },
             Route("GET", "/swagger.json", doc: swaggerDoc) { _ in HTTPResponse() },
         ]
-        let tags: [(name: String, description: String)] = [
-            ("model", registry.defaultModel.model.metadata.name),
-            ("models", "Every served model by id"),
-            ("docs", "API documentation"),
-        ] + served.compactMap(\.doc).flatMap(\.tags).filter { !["model", "models", "docs"].contains($0) }
-            .reduce(into: [(name: String, description: String)]()) { list, tag in
-                if !list.contains(where: { $0.name == tag }) { list.append((tag, tag)) }
-            }
+        // MAX's tags first, described; an adapter's tags are listed under their own names.
+        var tags: [(name: String, description: String)] = [
+            ("model", registry.defaultModel.model.metadata.name), ("models", "Every served model by id"), ("docs", "API documentation"),
+        ]
+        for tag in served.compactMap(\.doc).flatMap(\.tags) where !tags.contains(where: { $0.name == tag }) {
+            tags.append((tag, tag))
+        }
         let swagger = Array(SwaggerDocument.build(api: api, routes: placeholders + served, tags: tags).serialized.utf8)
         let docs = Array(DocsPage.html(title: api.title).utf8)
         return [

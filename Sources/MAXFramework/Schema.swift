@@ -137,10 +137,10 @@ extension Schema {
         case .integer, .number:
             guard let number = value.doubleValue else { return "\(path): expected a number, got \(value.kindDescription)" }
             if case .integer = kind, value.intValue == nil {
-                return "\(path): expected a whole number, got \(JSONValue.format(number))"
+                return "\(path): expected a whole number, got \(value.serialized)"
             }
-            if let minimum, number < minimum { return "\(path): \(JSONValue.format(number)) is below the minimum \(Schema.shown(minimum))" }
-            if let maximum, number > maximum { return "\(path): \(JSONValue.format(number)) is above the maximum \(Schema.shown(maximum))" }
+            if let minimum, number < minimum { return "\(path): \(value.serialized) is below the minimum \(Schema.shown(minimum))" }
+            if let maximum, number > maximum { return "\(path): \(value.serialized) is above the maximum \(Schema.shown(maximum))" }
             return nil
         case .array(let element):
             guard let items = value.arrayValue else { return "\(path): expected an array, got \(value.kindDescription)" }

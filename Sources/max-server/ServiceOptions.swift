@@ -35,7 +35,11 @@ enum ServiceOptions {
         }
         let logger = Logger(label: "max-server", level: loaded.configuration.logLevel, format: loaded.configuration.logFormat)
         for warning in loaded.warnings { logger.warning(warning) }
-        if let source = loaded.source { logger.debug("configuration read from \(source.path)") }
+        if let source = loaded.source {
+            logger.debug("configuration read from \(source.path)")
+        } else {
+            logger.info("no config file (no --config, MAX_CONFIG unset, no ./config.json): running on built-in defaults")
+        }
         return (loaded.configuration, logger)
     }
 

@@ -33,14 +33,14 @@ final class HTTPServerErrorTests: XCTestCase {
         try assertError("GET / HTTP/1.1\r\nNo colon here\r\n\r\n", status: 400)
         try assertError("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", status: 400)
         try assertError("GET / HTTP/1.1\r\nHost: a\r\n folded: continuation\r\n\r\n", status: 400)
-        try assertError("POST / HTTP/1.1\r\nContent-Length: 12abc\r\n\r\n", status: 400)
-        try assertError("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", status: 400)
-        try assertError("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400)
+        try assertError("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 12abc\r\n\r\n", status: 400)
+        try assertError("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", status: 400)
+        try assertError("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400)
     }
 
     func testMalformedChunkIs400() throws {
-        try assertError("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", status: 400)
-        try assertError("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", status: 400)
+        try assertError("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", status: 400)
+        try assertError("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", status: 400)
     }
 
     func testUnsupportedVersionIs505() throws {
@@ -48,11 +48,11 @@ final class HTTPServerErrorTests: XCTestCase {
     }
 
     func testUnsupportedTransferCodingIs501() throws {
-        try assertError("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", status: 501)
+        try assertError("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", status: 501)
     }
 
     func testUnsupportedExpectationIs417() throws {
-        try assertError("POST / HTTP/1.1\r\nContent-Length: 1\r\nExpect: teapot\r\n\r\nx", status: 417)
+        try assertError("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nExpect: teapot\r\n\r\nx", status: 417)
     }
 
     func testPostWithoutLengthIs411() throws {
@@ -60,8 +60,8 @@ final class HTTPServerErrorTests: XCTestCase {
     }
 
     func testDeclaredBodyOverLimitIs413BeforeTheBodyIsSent() throws {
-        try assertError("POST /echo HTTP/1.1\r\nContent-Length: 2048\r\n\r\n", status: 413) { $0.maxBodyBytes = 1024 }
-        try assertError("POST /echo HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", status: 413)
+        try assertError("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2048\r\n\r\n", status: 413) { $0.maxBodyBytes = 1024 }
+        try assertError("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\n", status: 413)
     }
 
     func testOversizedBodyBeingSentGets413() throws {
@@ -78,7 +78,7 @@ final class HTTPServerErrorTests: XCTestCase {
 
     func testChunkedBodyOverLimitIs413() throws {
         let chunk = String(repeating: "a", count: 600)
-        let chunked = "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let chunked = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n"
         try assertError(chunked, status: 413) { $0.maxBodyBytes = 1000 }
     }

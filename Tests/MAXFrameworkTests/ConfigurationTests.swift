@@ -40,7 +40,8 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(loaded.configuration.host, defaults.host)
         XCTAssertEqual(loaded.configuration.logLevel, .info)
         XCTAssertFalse(loaded.configuration.corsEnabled)
-        XCTAssertEqual(loaded.configuration.modelPlugin, "image-stats")
+        XCTAssertEqual(loaded.configuration.modelPlugin, "mnist", "the MNIST model is served by default")
+        XCTAssertEqual(loaded.configuration.models.count, 1)
         XCTAssertTrue(loaded.warnings.isEmpty)
         XCTAssertEqual(loaded.configuration.baseDirectory.standardizedFileURL.path, folder.url.standardizedFileURL.path)
     }
@@ -150,7 +151,7 @@ final class ConfigurationTests: XCTestCase {
         let loaded = try load(#"{"server": {"prot": 1}, "modle": {}, "model": {"metadata": {"author": "x"}}}"#)
         XCTAssertEqual(loaded.warnings.count, 3, "\(loaded.warnings)")
         XCTAssertTrue(loaded.warnings.contains { $0.contains("'server.prot'") && $0.contains("did you mean 'server.port'") })
-        XCTAssertTrue(loaded.warnings.contains { $0.contains("'modle'") && $0.contains("'model'") })
+        XCTAssertTrue(loaded.warnings.contains { $0.contains("'modle'") && $0.contains("'model'") }, "\(loaded.warnings)")
         XCTAssertTrue(loaded.warnings.contains { $0.contains("author") })
     }
 

@@ -86,7 +86,7 @@ final class MAXApplicationTests: XCTestCase {
         let cases: [(HTTPRequest, Int, String)] = [
             (post(noFile.finished(), contentType: noFile.contentType), 400, "no file uploaded"),
             (post(emptyFile.finished(), contentType: emptyFile.contentType), 400, "empty"),
-            (post([], contentType: nil), 400, "no input: send multipart/form-data with the field 'file' (or 'image')"),
+            (post([], contentType: nil), 400, "no input: send multipart/form-data with a file of type image/png, application/octet-stream in the field 'file' (or 'image'), or the file as the raw body"),
             (post([], contentType: "image/png"), 400, "the uploaded file is empty"),
             (post(Array("{}".utf8), contentType: "application/json"), 415, "application/json"),
             (post(Array("x".utf8), contentType: nil), 415, "a body without Content-Type"),

@@ -177,3 +177,27 @@ final class MNISTModelTests: XCTestCase {
         }
     }
 }
+
+/// The model compiled into the binary is the shipped asset, and serves without any file.
+final class BuiltInModelTests: XCTestCase {
+    func testBuiltInBytesAreTheAssetListedInMD5Sums() throws {
+        let bytes = MNISTModel.builtInModelBytes()
+        let sums = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("md5sums.txt"), encoding: .utf8)
+        let line = try XCTUnwrap(sums.split(separator: "\n").first { $0.hasSuffix("  assets/mnist_cnn.h5") })
+        XCTAssertEqual(MD5.hex(of: bytes), String(line.prefix(32)),
+                       "Sources/MNIST/BuiltInModel.swift is stale: run scripts/embed-default-model.sh")
+        let asset = [UInt8](try Data(contentsOf: TestPaths.packageRoot.appendingPathComponent("assets/mnist_cnn.h5")))
+        XCTAssertEqual(bytes, asset)
+    }
+
+    func testWithoutAModelFileThePluginServesTheBuiltInModel() throws {
+        let log = LogCapture()
+        let model = try MNISTModel.plugin.make(PluginContext(logger: log.logger()))
+        XCTAssertTrue(log.contains("built in"), "the log says where the model came from")
+        XCTAssertEqual(model.labels?.map(\.name), (0...9).map(String.init))
+        for sample in try MNISTFixtures.labelledSamples().prefix(6) {
+            let answer = try model.run(ModelInput(bytes: [UInt8](try Data(contentsOf: sample.url))))
+            XCTAssertEqual(answer.predictions.first?["prediction"], .int(sample.label), sample.url.lastPathComponent)
+        }
+    }
+}
