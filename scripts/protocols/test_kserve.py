@@ -15,7 +15,7 @@ from tritonclient.utils import InferenceServerException
 
 from conftest import kaggle_rows, sample_digits
 
-MODEL = "max-mnist-swift"
+MODEL = "mnist"
 
 
 @pytest.fixture(scope="module")
