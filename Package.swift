@@ -40,6 +40,8 @@ let package = Package(
         .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
         // The Open Inference Protocol (KServe v2, Triton) for every served model.
         .target(name: "KServe", dependencies: ["MAXFramework"]),
+        // The contracts of the digit services users come from: Kaggle rows and CSV, the engine's /compute.
+        .target(name: "DigitServices", dependencies: ["MAXFramework", "Logging"]),
         // A plugin that takes JSON, not images: logistic regression over named features.
         .target(name: "LogisticRegression", dependencies: ["MAXFramework"]),
         // A small real plugin: statistics of an uploaded image.
@@ -51,7 +53,7 @@ let package = Package(
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "KServe", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs",
+            dependencies: ["MAXFramework", "KServe", "DigitServices", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs",
                            "HDF5", "Keras", "Logging"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
@@ -63,6 +65,7 @@ let package = Package(
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "KServeTests", dependencies: ["KServe", "MAXFramework", "TestSupport"]),
+        .testTarget(name: "DigitServicesTests", dependencies: ["DigitServices", "MAXFramework", "HTTPServer", "Logging", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MAXFrameworkTests", dependencies: ["MAXFramework", "HTTPServer", "TestSupport"]),
         .testTarget(name: "KerasClassifierTests", dependencies: ["KerasClassifier", "MAXFramework", "ImageCodecs", "Keras", "TestSupport"],

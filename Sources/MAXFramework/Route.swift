@@ -10,14 +10,19 @@ public struct Route: Sendable {
     public let path: String
     /// How the documents describe it; nil keeps the route out of them (static assets, aliases).
     public let doc: OperationDoc?
+    /// Set, the route answers only requests whose Content-Type is one of these media types, and
+    /// takes them ahead of a route of the same method and path without this set (an adapter
+    /// answering `text/csv` on `/model/predict`). Nil: any request.
+    public let contentTypes: [String]?
     public let handler: @Sendable (RouteRequest) throws -> HTTPResponse
     let pattern: PathPattern
 
-    public init(_ method: String, _ path: String, doc: OperationDoc?,
+    public init(_ method: String, _ path: String, doc: OperationDoc?, contentTypes: [String]? = nil,
                 handler: @escaping @Sendable (RouteRequest) throws -> HTTPResponse) {
         self.method = method
         self.path = path
         self.doc = doc
+        self.contentTypes = contentTypes.map { $0.map { $0.lowercased() } }
         self.handler = handler
         pattern = PathPattern(path)
     }

@@ -1,3 +1,4 @@
+import DigitServices
 import ImageStats
 import KServe
 import KerasClassifier
@@ -18,4 +19,6 @@ let registeredPlugins: [ModelPlugin] = [
 /// when its configuration leaves it off). Add one: a `RouteProvider` in its module, listed here.
 let registeredRouteProviders: [RouteProvider] = [
     KServe.provider,
+    DigitServices.kaggle,
+    DigitServices.engine,
 ]

@@ -1,0 +1,52 @@
+import Foundation
+import MAXFramework
+
+/// A CSV of numbers with a header line, as Kaggle's digit-recognizer files are
+/// (`pixel0,...,pixel783` for test.csv, with a leading `label` column in train.csv). Each row
+/// becomes a JSON object keyed by the header, the form a JSON-input model takes.
+struct KaggleCSV {
+    let header: [String]
+    /// Rows as documents, with the line each came from (1 is the header).
+    let rows: [(line: Int, document: JSONValue)]
+
+    static func parse(_ bytes: [UInt8]) throws -> KaggleCSV {
+        var text = String(decoding: bytes, as: UTF8.self)
+        if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
+        // By scalar: a "\r\n" pair is one Character to Swift, so splitting Characters on "\n" misses it.
+        var lines = text.unicodeScalars.split(separator: "\n", omittingEmptySubsequences: false).enumerated()
+            .map { (number: $0.offset + 1, text: Substring(String(String.UnicodeScalarView($0.element.last == "\r" ? $0.element.dropLast() : $0.element)))) }
+        lines.removeAll { $0.text.allSatisfy { $0 == " " || $0 == "\t" } }
+        guard let first = lines.first else { throw ModelError.unprocessable("the CSV is empty: send a header line and rows") }
+        let header = first.text.split(separator: ",", omittingEmptySubsequences: false)
+            .map { $0.trimmingCharacters(in: .whitespaces).trimmingCharacters(in: CharacterSet(charactersIn: "\"")) }
+        if let index = header.firstIndex(where: { $0.isEmpty || Double($0) != nil }) {
+            throw ModelError.unprocessable("line \(first.number), column \(index + 1): the first line must be a header of names (pixel0,...,pixel783), got '\(header[index])'")
+        }
+        if let duplicate = header.enumerated().first(where: { header[..<$0.offset].contains($0.element) }) {
+            throw ModelError.unprocessable("line \(first.number): the column '\(duplicate.element)' appears twice")
+        }
+        guard lines.count > 1 else { throw ModelError.unprocessable("the CSV has a header but no rows") }
+        var rows: [(line: Int, document: JSONValue)] = []
+        rows.reserveCapacity(lines.count - 1)
+        for line in lines.dropFirst() {
+            let cells = line.text.split(separator: ",", omittingEmptySubsequences: false)
+            guard cells.count == header.count else {
+                throw ModelError.unprocessable("line \(line.number): \(cells.count) values; the header has \(header.count) columns")
+            }
+            var members: [(key: String, value: JSONValue)] = []
+            members.reserveCapacity(cells.count)
+            for (name, cell) in zip(header, cells) {
+                let trimmed = cell.trimmingCharacters(in: .whitespaces)
+                if let whole = Int(trimmed) {
+                    members.append((name, .int(whole)))
+                } else if let number = Double(trimmed), number.isFinite {
+                    members.append((name, .number(number)))
+                } else {
+                    throw ModelError.unprocessable("line \(line.number), \(name): '\(trimmed.prefix(40))' is not a number")
+                }
+            }
+            rows.append((line.number, .object(members)))
+        }
+        return KaggleCSV(header: header, rows: rows)
+    }
+}
