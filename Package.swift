@@ -34,8 +34,15 @@ let package = Package(
         .target(name: "Metrics"),
         // HTTP/1.1 on POSIX sockets. Knows nothing of models.
         .target(name: "HTTPServer", dependencies: ["Logging"]),
+        // The pages for people (docs page, demo app): our own HTML, CSS and JavaScript under
+        // Sources/WebPages/web, compiled into the binary. Knows nothing of HTTP.
+        .target(name: "WebPages", resources: [
+            .embedInCode("web/docs.html"), .embedInCode("web/app.html"), .embedInCode("web/style.css"),
+            .embedInCode("web/common.js"), .embedInCode("web/docs.js"), .embedInCode("web/app.js"),
+            .embedInCode("web/icon.svg"),
+        ]),
         // The MAX skeleton: ModelWrapper, routes, OpenAPI, config, assets + MD5.
-        .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging", "Metrics"]),
+        .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging", "Metrics", "WebPages"]),
         // What image plugins share: the image file input and decoding uploads with limits.
         .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
         // The Open Inference Protocol (KServe v2, Triton) for every served model.

@@ -18,6 +18,8 @@ public struct MAXConfiguration: Sendable {
     public var logLevel: LogLevel = .info
     public var logFormat: LogFormat = .text
     public var corsEnabled = false
+    /// The demo app at /app (MAX's web apps; off with `DISABLE_WEB_APP=true`).
+    public var webAppEnabled = true
     /// Threads running requests; 0 = one per core (at least 2).
     public var workers = 0
     /// Seconds between SIGTERM (readiness off) and closing the listener, while still serving.

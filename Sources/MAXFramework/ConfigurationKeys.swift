@@ -17,6 +17,16 @@ public struct ConfigurationSetting: Sendable {
     /// One line for README.md and `--help`.
     public let summary: String
     let apply: @Sendable (inout MAXConfiguration, SettingInput, String) throws -> Void
+    /// Environment variables meaning the opposite of a boolean key (MAX's `DISABLE_WEB_APP=true`
+    /// is `server.web_app: false`); weaker than `environment`.
+    public private(set) var negatedEnvironment: [String] = []
+
+    /// This setting, also set (inverted) by the boolean variables `names`.
+    func negated(by names: [String]) -> ConfigurationSetting {
+        var copy = self
+        copy.negatedEnvironment = names
+        return copy
+    }
 }
 
 /// The table of every scalar key, plus the structured ones (model.metadata, model.options,
@@ -36,6 +46,9 @@ public enum ConfigurationKeys {
         boolean("server.cors", ["CORS_ENABLE", "MAX_CORS"], "send CORS headers (Access-Control-Allow-Origin: *)") {
             $0.corsEnabled = $1
         },
+        boolean("server.web_app", ["MAX_WEB_APP"], "serve the demo app at /app (`DISABLE_WEB_APP=true` turns it off, as in MAX)") {
+            $0.webAppEnabled = $1
+        }.negated(by: ["DISABLE_WEB_APP"]),
         integer("server.workers", ["MAX_WORKERS"], 0...1024, "request threads; 0 = one per core, at least 2") {
             $0.workers = $1
         },
@@ -139,10 +152,24 @@ public enum ConfigurationKeys {
 
     static func applyEnvironment(_ environment: [String: String], to configuration: inout MAXConfiguration) throws {
         for setting in all {
+            for name in setting.negatedEnvironment {
+                guard let value = environment[name] else { continue }
+                try setting.apply(&configuration, .text(invertedBoolean(value)), "\(setting.key) (environment \(name))")
+            }
             for name in setting.environment {
                 guard let value = environment[name] else { continue }
                 try setting.apply(&configuration, .text(value), "\(setting.key) (environment \(name))")
             }
+        }
+    }
+
+    /// `true` for a false word and `false` for a true one; anything else unchanged, so the
+    /// boolean key refuses it with its usual message.
+    static func invertedBoolean(_ text: String) -> String {
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "1", "yes", "on": return "false"
+        case "false", "0", "no", "off", "": return "true"
+        default: return text
         }
     }
 

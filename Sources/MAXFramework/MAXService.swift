@@ -88,7 +88,8 @@ public enum MAXService {
         return MAXApplication(registry: registry,
                               api: APIDescription(title: configuration.apiTitle, description: configuration.apiDescription,
                                                   version: configuration.apiVersion),
-                              corsEnabled: configuration.corsEnabled, extraRoutes: extraRoutes, logger: appLogger)
+                              corsEnabled: configuration.corsEnabled, extraRoutes: extraRoutes,
+                              webApp: configuration.webAppEnabled, logger: appLogger)
     }
 
     /// The HTTP server's settings from the configuration.

@@ -28,6 +28,24 @@ public struct Route: Sendable {
     }
 }
 
+extension Route {
+    /// The routes with each undocumented media-type route (`contentTypes` set, `doc` nil) listed
+    /// in the request body of the documented route of its method and path, so the documents say
+    /// that `POST /model/predict` also takes `text/csv` when an adapter answers it.
+    static func documentingContentTypes(_ routes: [Route]) -> [Route] {
+        routes.map { route in
+            guard var doc = route.doc, route.contentTypes == nil else { return route }
+            let extra = routes.filter { $0.doc == nil && $0.method == route.method && $0.path == route.path }
+                .compactMap(\.contentTypes).flatMap { $0 }
+            guard !extra.isEmpty else { return route }
+            var body = doc.requestBody ?? RequestBodyDoc()
+            body.rawContentTypes += extra.filter { !body.rawContentTypes.contains($0) }
+            doc.requestBody = body
+            return Route(route.method, route.path, doc: doc, contentTypes: nil, handler: route.handler)
+        }
+    }
+}
+
 /// A request as a route handler sees it: the HTTP request and the captured path parameters.
 public struct RouteRequest: Sendable {
     public let http: HTTPRequest

@@ -29,6 +29,8 @@ public struct Schema: Sendable {
     public var allowedValues: [String]?
     /// Set, the documents list the schema once under this name and refer to it.
     public var name: String?
+    /// A hint for the documents (`binary`, `mask`); values are not checked against it.
+    public var format: String?
 
     public init(_ kind: Kind, description: String? = nil, example: JSONValue? = nil) {
         self.kind = kind
@@ -71,6 +73,13 @@ public struct Schema: Sendable {
     }
 
     /// This schema listed once in the documents under `name`.
+    /// This schema with a documented `format` (`Schema.string.formatted("mask")`).
+    public func formatted(_ format: String) -> Schema {
+        var copy = self
+        copy.format = format
+        return copy
+    }
+
     public func named(_ name: String) -> Schema {
         var copy = self
         copy.name = name

@@ -43,6 +43,8 @@ enum SwaggerDocument {
         for name in route.pattern.parameterNames where !doc.parameters.contains(where: { $0.name == name && $0.location == .path }) {
             parameters.append(.object([("name", .string(name)), ("in", .string("path")), ("required", .bool(true)), ("type", .string("string"))]))
         }
+        // Header parameters (X-Fields) come after the body, where flask-restx lists them.
+        var headerParameters: [JSONValue] = []
         for parameter in doc.parameters {
             var fields: [(key: String, value: JSONValue)] = [
                 ("name", .string(parameter.name)), ("in", .string(parameter.location.rawValue)),
@@ -50,7 +52,7 @@ enum SwaggerDocument {
             ]
             fields += inlineTypeMembers(parameter.schema)
             if let defaultValue = parameter.defaultValue { fields.append(("default", defaultValue)) }
-            parameters.append(.object(fields))
+            if parameter.location == .header { headerParameters.append(.object(fields)) } else { parameters.append(.object(fields)) }
         }
 
         var consumes: [String] = []
@@ -87,6 +89,7 @@ enum SwaggerDocument {
                 ]))
             }
         }
+        parameters += headerParameters
         if !consumes.isEmpty { members.append(("consumes", .array(unique(consumes).map { .string($0) }))) }
         members.append(("produces", .array(unique(doc.responses.map(\.contentType)).map { .string($0) })))
         if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
@@ -170,6 +173,7 @@ struct SchemaDefinitions {
                 result += members(of: first, dialect: dialect)
             }
         }
+        if let format = schema.format { result.append(("format", .string(format))) }
         if let values = schema.allowedValues { result.append(("enum", .array(values.map { .string($0) }))) }
         if let minimum = schema.minimum { result.append(("minimum", .number(minimum))) }
         if let maximum = schema.maximum { result.append(("maximum", .number(maximum))) }

@@ -115,6 +115,16 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(configuration.port, 7003)
     }
 
+    func testWebAppIsOnUnlessTurnedOffAsMAXDoes() throws {
+        XCTAssertTrue(try load(nil).configuration.webAppEnabled)
+        XCTAssertFalse(try load(#"{"server": {"web_app": false}}"#).configuration.webAppEnabled)
+        XCTAssertFalse(try load(nil, environment: ["DISABLE_WEB_APP": "true"]).configuration.webAppEnabled)
+        XCTAssertTrue(try load(#"{"server": {"web_app": false}}"#, environment: ["DISABLE_WEB_APP": "false"]).configuration.webAppEnabled)
+        XCTAssertTrue(try load(nil, environment: ["DISABLE_WEB_APP": "true", "MAX_WEB_APP": "on"]).configuration.webAppEnabled,
+                      "the MAX_ name wins")
+        assertError(nil, environment: ["DISABLE_WEB_APP": "maybe"], mentions: ["server.web_app", "DISABLE_WEB_APP", "'maybe'"])
+    }
+
     func testEveryScalarKeyHasAMAXEnvironmentName() {
         for setting in ConfigurationKeys.all {
             XCTAssertTrue(setting.environment.contains { $0.hasPrefix("MAX_") }, setting.key)
