@@ -33,7 +33,9 @@ enum InferenceResponse {
                 members.append(("parameters", .object([("binary_data_size", .int(bytes.count))])))
             } else {
                 switch tensor.values {
-                case .numbers(let values): members.append(("data", .array(values.map { .number(Double($0)) })))
+                // Each FP32 value as its shortest decimal (0.9999999, not 0.9999998807907104): it
+                // reads back as the same Float.
+                case .numbers(let values): members.append(("data", .array(values.map { .number(Double("\($0)") ?? Double($0)) })))
                 case .bytes(let values): members.append(("data", .array(values.map { .string(String(decoding: $0, as: UTF8.self)) })))
                 }
             }
