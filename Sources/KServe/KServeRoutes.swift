@@ -1,3 +1,4 @@
+import Foundation
 import MAXFramework
 
 /// The Open Inference Protocol (KServe v2, as Triton, KServe, MLServer and OpenVINO serve it)
@@ -60,6 +61,10 @@ struct KServeRoutes {
                 Route("POST", base + "/infer", doc: inferDoc(operationId: "post_v2_model_infer" + suffix)) { request in
                     answer {
                         let served = try model(request)
+                        if let encoding = request.headers["Content-Encoding"]?.trimmingCharacters(in: .whitespaces).lowercased(),
+                           !encoding.isEmpty, encoding != "identity" {
+                            throw KServeError(.unsupportedMediaType, "Content-Encoding '\(encoding)' is not supported; send the request uncompressed")
+                        }
                         let parsed = try InferenceRequest.parse(body: request.body,
                                                                 headerLength: request.headers["Inference-Header-Content-Length"])
                         let outputs = try InferenceRunner.run(parsed, on: served)

@@ -24,7 +24,8 @@ enum TensorCoding {
     /// `data` as `count` values of `datatype`; nested arrays are flattened in row-major order.
     static func decodeJSON(_ data: JSONValue, datatype: TensorDataType, count: Int, input: String) throws -> TensorValues {
         var leaves: [JSONValue] = []
-        leaves.reserveCapacity(count)
+        // The shape is the client's word, not the data's: reserve for what a body can hold at most.
+        leaves.reserveCapacity(min(count, 1 << 16))
         try flatten(data, into: &leaves, limit: count, input: input)
         guard leaves.count == count else {
             throw KServeError("input '\(input)': its shape holds \(count) element(s) but 'data' has \(leaves.count)")

@@ -170,6 +170,9 @@ final class KServeTests: XCTestCase {
             XCTAssertTrue((try json(answer)["error"]?.stringValue ?? "").contains(message), answer.text)
         }
         let header = #"{"inputs": [{"name": "pair", "shape": [1, 2], "datatype": "FP32", "parameters": {"binary_data_size": 8}}]}"#
+        let compressed = try client.send("POST", "/v2/models/pair/infer", headers: [("Content-Encoding", "gzip")], body: [0x1f, 0x8b])
+        XCTAssertEqual(compressed.status, 415)
+        XCTAssertEqual(try json(compressed)["error"], .string("Content-Encoding 'gzip' is not supported; send the request uncompressed"))
         let leftover = try client.send("POST", "/v2/models/pair/infer", headers: [("Inference-Header-Content-Length", String(header.utf8.count))],
                                        body: Array(header.utf8) + [UInt8](repeating: 0, count: 12))
         XCTAssertEqual(try json(leftover)["error"], .string("4 byte(s) of binary data follow the inputs' binary_data_size"))
