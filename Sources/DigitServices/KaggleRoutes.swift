@@ -57,8 +57,8 @@ enum KaggleRoutes {
         var output = "ImageId,Label\n"
         var imageID = 1
         var start = 0
-        while start < csv.rows.count {
-            let chunk = csv.rows[start..<min(start + batchSize, csv.rows.count)]
+        while start < csv.lines.count {
+            let chunk = try csv.documents(start..<min(start + batchSize, csv.lines.count))
             let results = served.run(chunk.map { ModelInput(.json($0.document), query: request.http.query) })
             for (row, result) in zip(chunk, results) {
                 let answer: ModelAnswer
