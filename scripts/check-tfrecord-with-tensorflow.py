@@ -15,10 +15,11 @@
 Exits 1 on any difference. Needs tensorflow (tensorflow-cpu) and numpy.
 Run: python3 scripts/check-tfrecord-with-tensorflow.py   (MAX_SERVER_BIN: the binary; default .build/debug/max-server)
 """
-import csv, gzip, json, os, re, struct, subprocess, sys, tempfile
+import csv, gzip, json, os, re, subprocess, sys, tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import numpy as np
 import tensorflow as tf
+from tfrecord_framing import claim_length, record_offsets
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 BINARY = os.environ.get("MAX_SERVER_BIN", os.path.join(ROOT, ".build", "debug", "max-server"))
@@ -158,17 +159,6 @@ def tensorflow_to_ours(name, x, y, work):
                       f"them all: pixels ({got.dtype}) and labels identical")
 
 
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
-
-
-def masked(crc):
-    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
 
 
 def damaged_files(x, y, work):
@@ -178,17 +168,13 @@ def damaged_files(x, y, work):
         for image, digit in zip(x, y):
             writer.write(example({"image_raw": one_bytes(image.tobytes()), "label": int64([digit])}))
     data = bytearray(open(path, "rb").read())
-    offsets, offset = [], 0
-    while offset < len(data):
-        offsets.append(offset)
-        offset += 12 + struct.unpack_from("<Q", data, offset)[0] + 4
+    offsets = record_offsets(data)
     k = min(7, len(offsets) - 1)
     cases = []
     bad = bytearray(data); bad[offsets[k] + 12 + 50] ^= 0x20; cases.append(("data CRC", bad))
     bad = bytearray(data); bad[offsets[k] + 2] ^= 0x01; cases.append(("length CRC", bad))
     cases.append(("truncated", data[:offsets[k] + 12 + 10]))
-    header = struct.pack("<Q", 1 << 32)
-    bad = bytearray(data); bad[offsets[k]:offsets[k] + 12] = header + struct.pack("<I", masked(crc32c(header))); cases.append(("claims 4 GiB", bad))
+    cases.append(("claims 4 GiB", claim_length(data, offsets[k], 1 << 32)))
     for label, content in cases:
         damaged = os.path.join(work, f"damaged-{label.replace(' ', '_')}.tfrecord")
         open(damaged, "wb").write(content)

@@ -23,22 +23,12 @@ import json, os, struct
 import numpy as np
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import tensorflow as tf
+from tfrecord_framing import claim_length, record_offsets
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "DatasetsTests", "Fixtures")
 OUT = os.path.join(FIXTURES, "tfrecord")
 
 
-def crc32c(data):
-    crc = 0xFFFFFFFF
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = (crc >> 1) ^ (0x82F63B78 if crc & 1 else 0)
-    return crc ^ 0xFFFFFFFF
-
-
-def masked(crc):
-    return ((((crc >> 15) | (crc << 17)) & 0xFFFFFFFF) + 0xA282EAD8) & 0xFFFFFFFF
 
 
 def int64(values):
@@ -55,13 +45,6 @@ def write(name, examples, options=None):
             writer.write(example.SerializeToString(deterministic=True))  # map keys sorted: the same bytes each run
 
 
-def record_offsets(data):
-    offsets, offset = [], 0
-    while offset < len(data):
-        offsets.append(offset)
-        (length,) = struct.unpack_from("<Q", data, offset)
-        offset += 12 + length + 4
-    return offsets
 
 
 def main():
@@ -105,10 +88,7 @@ def main():
     bad = bytearray(data); bad[offsets[5] + 1] ^= 0x04
     open(os.path.join(OUT, "bad_length_crc.tfrecord"), "wb").write(bad)
     open(os.path.join(OUT, "truncated.tfrecord"), "wb").write(data[:offsets[11] + 12 + 300])
-    bad = bytearray(data)
-    header = struct.pack("<Q", 1 << 32)
-    bad[offsets[2]:offsets[2] + 12] = header + struct.pack("<I", masked(crc32c(header)))
-    open(os.path.join(OUT, "claims_4gb.tfrecord"), "wb").write(bad)
+    open(os.path.join(OUT, "claims_4gb.tfrecord"), "wb").write(claim_length(data, offsets[2], 1 << 32))
 
 
 if __name__ == "__main__":

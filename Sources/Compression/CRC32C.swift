@@ -9,12 +9,8 @@ public enum CRC32C {
     }
 
     /// Continues a CRC-32C: `update(checksum(a), b) == checksum(a + b)`. Start from 0.
+    /// (Arrays and slices take the slicing-by-8 path over their contiguous storage.)
     public static func update<C: Collection>(_ crc: UInt32, _ bytes: C) -> UInt32 where C.Element == UInt8 {
-        engine.update(crc, bytes)
-    }
-
-    /// Fast path over raw memory.
-    public static func update(_ crc: UInt32, _ bytes: UnsafeRawBufferPointer) -> UInt32 {
         engine.update(crc, bytes)
     }
 

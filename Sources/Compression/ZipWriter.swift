@@ -43,38 +43,31 @@ public struct ZipWriter {
         names.insert(name)
         let crc = CRC32.checksum(data)
         let dosTime: UInt16 = 0, dosDate: UInt16 = 0x21  // 1980-01-01
-        // Local file header.
-        append32(0x0403_4B50, to: &output)
-        append16(20, to: &output)             // version needed: 2.0 (deflate)
-        append16(0, to: &output)              // flags
-        append16(methodCode, to: &output)
-        append16(dosTime, to: &output)
-        append16(dosDate, to: &output)
-        append32(crc, to: &output)
-        append32(UInt32(stored.count), to: &output)
-        append32(UInt32(data.count), to: &output)
-        append16(UInt16(nameBytes.count), to: &output)
-        append16(0, to: &output)              // extra field length
+        // The fields the local header and the central directory record share, in that order.
+        func appendEntryFields(to bytes: inout [UInt8]) {
+            Self.append16(20, to: &bytes)             // version needed: 2.0 (deflate)
+            Self.append16(0, to: &bytes)              // flags
+            Self.append16(methodCode, to: &bytes)
+            Self.append16(dosTime, to: &bytes)
+            Self.append16(dosDate, to: &bytes)
+            Self.append32(crc, to: &bytes)
+            Self.append32(UInt32(stored.count), to: &bytes)
+            Self.append32(UInt32(data.count), to: &bytes)
+            Self.append16(UInt16(nameBytes.count), to: &bytes)
+            Self.append16(0, to: &bytes)              // extra field length
+        }
+        Self.append32(0x0403_4B50, to: &output)       // local file header
+        appendEntryFields(to: &output)
         output += nameBytes
         output += stored
-        // Its central directory record.
-        append32(0x0201_4B50, to: &centralDirectory)
-        append16(0x0314, to: &centralDirectory)  // made by: Unix, 2.0
-        append16(20, to: &centralDirectory)
-        append16(0, to: &centralDirectory)
-        append16(methodCode, to: &centralDirectory)
-        append16(dosTime, to: &centralDirectory)
-        append16(dosDate, to: &centralDirectory)
-        append32(crc, to: &centralDirectory)
-        append32(UInt32(stored.count), to: &centralDirectory)
-        append32(UInt32(data.count), to: &centralDirectory)
-        append16(UInt16(nameBytes.count), to: &centralDirectory)
-        append16(0, to: &centralDirectory)       // extra
-        append16(0, to: &centralDirectory)       // comment
-        append16(0, to: &centralDirectory)       // disk number
-        append16(0, to: &centralDirectory)       // internal attributes
-        append32(0o100644 << 16, to: &centralDirectory)  // external: a regular file, rw-r--r--
-        append32(UInt32(offset), to: &centralDirectory)
+        Self.append32(0x0201_4B50, to: &centralDirectory)
+        Self.append16(0x0314, to: &centralDirectory)  // made by: Unix, 2.0
+        appendEntryFields(to: &centralDirectory)
+        Self.append16(0, to: &centralDirectory)       // comment
+        Self.append16(0, to: &centralDirectory)       // disk number
+        Self.append16(0, to: &centralDirectory)       // internal attributes
+        Self.append32(0o100644 << 16, to: &centralDirectory)  // external: a regular file, rw-r--r--
+        Self.append32(UInt32(offset), to: &centralDirectory)
         centralDirectory += nameBytes
         entryCount += 1
     }
@@ -87,22 +80,22 @@ public struct ZipWriter {
             throw CompressionError.unsupportedZipFeature("archives over 4 GiB need ZIP64, which this writer does not write")
         }
         archive += centralDirectory
-        append32(0x0605_4B50, to: &archive)
-        append16(0, to: &archive)                           // this disk
-        append16(0, to: &archive)                           // disk of the central directory
-        append16(UInt16(entryCount), to: &archive)
-        append16(UInt16(entryCount), to: &archive)
-        append32(UInt32(centralDirectory.count), to: &archive)
-        append32(UInt32(directoryOffset), to: &archive)
-        append16(0, to: &archive)                           // comment length
+        Self.append32(0x0605_4B50, to: &archive)
+        Self.append16(0, to: &archive)                           // this disk
+        Self.append16(0, to: &archive)                           // disk of the central directory
+        Self.append16(UInt16(entryCount), to: &archive)
+        Self.append16(UInt16(entryCount), to: &archive)
+        Self.append32(UInt32(centralDirectory.count), to: &archive)
+        Self.append32(UInt32(directoryOffset), to: &archive)
+        Self.append16(0, to: &archive)                           // comment length
         return archive
     }
 
-    private func append16(_ value: UInt16, to bytes: inout [UInt8]) {
+    private static func append16(_ value: UInt16, to bytes: inout [UInt8]) {
         bytes += [UInt8(value & 0xFF), UInt8(value >> 8)]
     }
 
-    private func append32(_ value: UInt32, to bytes: inout [UInt8]) {
+    private static func append32(_ value: UInt32, to bytes: inout [UInt8]) {
         bytes += [UInt8(value & 0xFF), UInt8((value >> 8) & 0xFF), UInt8((value >> 16) & 0xFF), UInt8(value >> 24)]
     }
 }

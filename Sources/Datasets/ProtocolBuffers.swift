@@ -65,19 +65,18 @@ public struct ProtobufReader {
         }
     }
 
-    public mutating func readFixed32() throws -> UInt32 {
-        guard end - position >= 4 else { throw ProtobufError("a 4-byte value (at byte \(position)) runs past the end of the message") }
-        var value: UInt32 = 0
-        for offset in 0..<4 { value |= UInt32(bytes[position + offset]) << (8 * UInt32(offset)) }
-        position += 4
-        return value
-    }
+    public mutating func readFixed32() throws -> UInt32 { UInt32(try readLittleEndian(4)) }
 
-    public mutating func readFixed64() throws -> UInt64 {
-        guard end - position >= 8 else { throw ProtobufError("an 8-byte value (at byte \(position)) runs past the end of the message") }
+    public mutating func readFixed64() throws -> UInt64 { try readLittleEndian(8) }
+
+    /// A fixed-width little-endian value of `width` bytes.
+    private mutating func readLittleEndian(_ width: Int) throws -> UInt64 {
+        guard end - position >= width else {
+            throw ProtobufError("a \(width)-byte value (at byte \(position)) runs past the end of the message")
+        }
         var value: UInt64 = 0
-        for offset in 0..<8 { value |= UInt64(bytes[position + offset]) << (8 * UInt64(offset)) }
-        position += 8
+        for offset in 0..<width { value |= UInt64(bytes[position + offset]) << (8 * UInt64(offset)) }
+        position += width
         return value
     }
 

@@ -68,7 +68,7 @@ public enum TFRecord {
             let start = offset + headerSize
             let range = start..<(start + Int(length))
             let storedDataCRC = readUInt32(bytes, at: range.upperBound)
-            let dataCRC = CRC32C.masked(bytes.withUnsafeBytes { CRC32C.update(0, UnsafeRawBufferPointer(rebasing: $0[range])) })
+            let dataCRC = CRC32C.masked(CRC32C.checksum(bytes[range]))
             guard storedDataCRC == dataCRC else {
                 throw DatasetError.invalid("record \(index) (at byte \(offset)): the data's checksum does not match (stored 0x\(hex(storedDataCRC)), computed 0x\(hex(dataCRC))); the record is damaged")
             }
