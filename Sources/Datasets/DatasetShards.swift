@@ -12,12 +12,13 @@ public enum DatasetShards {
     /// The files `path` stands for when it is a pattern or a shard prefix, in order; nil when
     /// it names one file (or nothing at all, which the caller reports).
     public static func paths(for path: String) throws -> [String]? {
+        // A file that exists is itself, even if its name holds a pattern character.
+        if FileManager.default.fileExists(atPath: path) { return nil }
         if path.contains("*") || path.contains("?") || path.contains("[") {
             let matches = files(matching: path)
             guard !matches.isEmpty else { throw DatasetError(.io, "\(path): no file matches the pattern") }
             return matches
         }
-        if FileManager.default.fileExists(atPath: path) { return nil }
         let url = URL(fileURLWithPath: path)
         let prefix = url.lastPathComponent + "-"
         let folder = url.deletingLastPathComponent()

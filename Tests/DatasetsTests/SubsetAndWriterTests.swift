@@ -73,6 +73,10 @@ final class SubsetAndWriterTests: XCTestCase {
         XCTAssertThrowsError(try DatasetFile.load(path: folder.appendingPathComponent("none-*").path)) {
             XCTAssertTrue("\($0)".contains("no file matches"))
         }
+        // A file whose name looks like a pattern is read as itself.
+        let literal = folder.appendingPathComponent("odd[1]*.csv").path
+        try DatasetWriter.write(DatasetSplits(training: training), to: literal, options: .init(format: .csv))
+        XCTAssertEqual(try DatasetFile.load(path: literal).training.labels, training.labels)
         XCTAssertThrowsError(try DatasetWriter.write(DatasetSplits(training: training), to: folder.path + "/idx/",
                                                      options: .init(format: .idx, shards: 2)))
     }
