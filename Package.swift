@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "KerasClassifierTests", dependencies: ["KerasClassifier", "MAXFramework", "ImageCodecs", "Keras", "TestSupport"],
                     exclude: ["Fixtures"]),
         // The built max-server binary run as a child process (it must be built: `swift build`).
-        .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "TestSupport"]),
+        .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "Keras", "TestSupport"]),
         .testTarget(name: "LogisticRegressionTests", dependencies: ["LogisticRegression", "MAXFramework", "TestSupport"]),
         .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(

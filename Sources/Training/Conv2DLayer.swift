@@ -95,6 +95,7 @@ final class Conv2DLayer: TrainableLayer {
     }
 
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, slice: BatchSlice, mode: PassMode) {
+        guard slice.count > 0 else { return }
         kernels.convolve(input, batch: slice.count, plan: plan, weights: packedKernel!, output: output, epilogue: stage.fusedEpilogue,
                          scratch: scratch[slice.piece].convolution.pointer)
         stage.forward(output, start: slice.start, count: slice.count, training: mode.training)
@@ -102,6 +103,7 @@ final class Conv2DLayer: TrainableLayer {
 
     func backward(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
+        guard slice.count > 0 else { return }
         stage.backward(outputGradient, output: output, start: slice.start, count: slice.count)
         let work = scratch[slice.piece]
         if bias != nil {
