@@ -1,5 +1,8 @@
 import Datasets
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Keras
 
 /// How a model is trained: Keras's `fit` arguments and the optimizer, plus what makes a run
@@ -54,8 +57,17 @@ public struct EpochReport: Sendable, Equatable {
     public let epoch: Int
     public let loss: Double, accuracy: Double
     public let validationLoss: Double?, validationAccuracy: Double?
+    /// Wall-clock seconds, and CPU seconds of the whole process (every thread) in the epoch.
     public let seconds: Double
+    public let cpuSeconds: Double
     public let learningRate: Double
+}
+
+/// CPU time the process has used, all threads together.
+func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 /// Lets another thread stop a run between two batches.
@@ -125,6 +137,7 @@ public final class Trainer {
         let runStart = DispatchTime.now().uptimeNanoseconds
         for epoch in 1...configuration.epochs {
             let epochStart = DispatchTime.now().uptimeNanoseconds
+            let epochCPU = processCPUSeconds()
             var order = Array(0..<sampleCount)
             if configuration.shuffle {
                 var random = SeededRandom(seed: configuration.seed, stream: [0x5AFF1E, UInt64(epoch)])
@@ -152,7 +165,8 @@ public final class Trainer {
             let validationResult = validation.map { evaluate($0) }
             let report = EpochReport(epoch: epoch, loss: totals.meanLoss, accuracy: totals.accuracy,
                                      validationLoss: validationResult?.loss, validationAccuracy: validationResult?.accuracy,
-                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9, learningRate: learningRate)
+                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9,
+                                     cpuSeconds: processCPUSeconds() - epochCPU, learningRate: learningRate)
             reports.append(report)
             progress(.epoch(report))
         }

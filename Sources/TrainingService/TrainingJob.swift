@@ -89,6 +89,7 @@ public final class TrainingJob: @unchecked Sendable {
             ("batch", .int(_batch)), ("batches", .int(_batches)),
             ("history", .array(_history.map(TrainingResponses.epoch))),
         ]
+        if cancellation.isCancelled && _finished == nil { members.append(("cancel_requested", .bool(true))) }
         if let outcome = _outcome { members.append(("result", TrainingResponses.result(outcome)["message"] ?? .null)) }
         if let message = _message { members.append(("message", .string(message))) }
         if let asset = _asset {

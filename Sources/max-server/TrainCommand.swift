@@ -198,7 +198,7 @@ final class ProgressPrinter {
             if let loss = report.validationLoss, let accuracy = report.validationAccuracy {
                 line += String(format: " val_loss %.4f val_accuracy %.4f", loss, accuracy)
             }
-            line += String(format: " (%.1f s, learning rate %.3g)", report.seconds, report.learningRate)
+            line += String(format: " (%.1f s, %.1f s CPU, learning rate %.3g)", report.seconds, report.cpuSeconds, report.learningRate)
             write(line + "\n")
         default:
             break
