@@ -23,11 +23,19 @@ final class Conv2DLayer: TrainableLayer {
     let kernels: any KernelSet.Type
     private var packedKernel: PackedMatrix?
     private var packedTransposed: PackedMatrix?
+    /// For stride 1, dX is itself a convolution: of dZ, padded by the window's reach minus its
+    /// padding, with the kernel rotated 180 degrees and its channels swapped ("transposed
+    /// convolution"). That runs on the kernels' implicit GEMM with the long inner dimension
+    /// kh·kw·out, instead of a multiply whose inner dimension is just the output channels.
+    private let gradientPlan: ConvolutionPlan?
+    private var packedRotated: PackedMatrix?
+    private var rotated: [Float] = []
     private let accumulators: GradientAccumulators
-    /// Per piece: forward scratch and unfolded patches.
+    /// Per piece: forward scratch, unfolded patches, and the transposed convolution's scratch.
     private struct Scratch {
         var convolution = FloatBuffer(count: 0)
         var patches = FloatBuffer(count: 0)
+        var gradientConvolution = FloatBuffer(count: 0)
     }
     private var scratch: [Scratch] = []
 
@@ -56,6 +64,18 @@ final class Conv2DLayer: TrainableLayer {
         self.kernels = kernels
         stage = ActivationStage(activation, sampleSize: window.outputPixels * filters, rowLength: filters)
         accumulators = GradientAccumulators([self.kernel] + (self.bias.map { [$0] } ?? []))
+        if window.strideHeight == 1 && window.strideWidth == 1 {
+            let reachHeight = (window.kernelHeight - 1) * window.dilationHeight
+            let reachWidth = (window.kernelWidth - 1) * window.dilationWidth
+            let transposedWindow = Window2D(
+                inputHeight: window.outputHeight, inputWidth: window.outputWidth, kernelHeight: window.kernelHeight,
+                kernelWidth: window.kernelWidth, dilationHeight: window.dilationHeight, dilationWidth: window.dilationWidth,
+                padTop: reachHeight - window.padTop, padLeft: reachWidth - window.padLeft,
+                outputHeight: window.inputHeight, outputWidth: window.inputWidth)
+            gradientPlan = ConvolutionPlan(window: transposedWindow, inputChannels: filters, outputChannels: inputShape[2])
+        } else {
+            gradientPlan = nil
+        }
     }
 
     var kerasConfig: [String: Any] {
@@ -78,7 +98,27 @@ final class Conv2DLayer: TrainableLayer {
             scratch[piece].convolution = FloatBuffer(count: convolutionFloats)
         }
         guard mode.training else { return }
-        packedTransposed = kernels.pack(kernel.value.pointer, rows: filters, columns: patchLength, ldb: filters, transposed: true, bias: nil)
+        if let gradientPlan {
+            // rotated[ky'][kx'][out][in] = kernel[kh-1-ky'][kw-1-kx'][in][out]
+            let kh = window.kernelHeight, kw = window.kernelWidth, channels = inputChannels
+            if rotated.count != kernel.count { rotated = [Float](repeating: 0, count: kernel.count) }
+            let source = kernel.value.pointer
+            for ky in 0..<kh {
+                for kx in 0..<kw {
+                    let from = ((kh - 1 - ky) * kw + (kw - 1 - kx)) * channels * filters
+                    let to = (ky * kw + kx) * filters * channels
+                    for c in 0..<channels { for f in 0..<filters { rotated[to + f * channels + c] = source[from + c * filters + f] } }
+                }
+            }
+            packedRotated = rotated.withUnsafeBufferPointer {
+                kernels.pack($0.baseAddress!, rows: kh * kw * filters, columns: channels, ldb: channels, transposed: false, bias: nil)
+            }
+            for piece in 0..<pieces where scratch[piece].gradientConvolution.count < kernels.convolutionScratchCount(gradientPlan) {
+                scratch[piece].gradientConvolution = FloatBuffer(count: kernels.convolutionScratchCount(gradientPlan))
+            }
+        } else {
+            packedTransposed = kernels.pack(kernel.value.pointer, rows: filters, columns: patchLength, ldb: filters, transposed: true, bias: nil)
+        }
         accumulators.reset(pieces: pieces)
         let rows = min(groupSize, batch) * window.outputPixels
         for piece in 0..<pieces {
@@ -103,7 +143,12 @@ final class Conv2DLayer: TrainableLayer {
             addColumnSums(outputGradient, rows: slice.count * window.outputPixels, columns: filters,
                           into: accumulators.buffer(piece: slice.piece, parameter: 1))
         }
-        inputGradient?.update(repeating: 0, count: slice.count * inputSize)
+        if let inputGradient, let gradientPlan {
+            kernels.convolve(UnsafePointer(outputGradient), batch: slice.count, plan: gradientPlan, weights: packedRotated!,
+                             output: inputGradient, epilogue: .none, scratch: work.gradientConvolution.pointer)
+        }
+        let foldGradient = gradientPlan == nil ? inputGradient : nil
+        foldGradient?.update(repeating: 0, count: slice.count * inputSize)
         var image = 0
         while image < slice.count {
             let count = min(groupSize, slice.count - image)
@@ -113,8 +158,8 @@ final class Conv2DLayer: TrainableLayer {
             // dW (patch x filters) += patchesᵀ · dZ
             kernels.gemm(m: patchLength, n: filters, k: rows, a: work.patches.pointer, lda: patchLength, transposeA: true,
                          b: gradient, ldb: filters, transposeB: false, c: kernelGradient, ldc: filters, accumulate: true)
-            // dX += col2im(dZ · Wᵀ)
-            if let inputGradient {
+            // dX += col2im(dZ · Wᵀ) (strided convolutions)
+            if let inputGradient = foldGradient {
                 kernels.gemm(rows: rows, a: gradient, lda: filters, b: packedTransposed!, c: work.patches.pointer,
                              ldc: patchLength, epilogue: .none, accumulate: false)
                 kernels.col2imAccumulate(work.patches.pointer, batch: count, plan: plan, image: inputGradient + image * inputSize)
