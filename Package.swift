@@ -51,7 +51,7 @@ let package = Package(
         // Training Keras models: backward passes, losses, optimizers, the loop. Knows nothing of HTTP.
         .target(name: "Training", dependencies: ["Keras", "Kernels", "HDF5", "Datasets"], swiftSettings: vectorSettings),
         // Training behind HTTP and the CLI: Imagia's train routes, jobs, responses.
-        .target(name: "TrainingService", dependencies: ["MAXFramework", "Training", "Datasets", "Keras"]),
+        .target(name: "TrainingService", dependencies: ["MAXFramework", "HTTPServer", "Logging", "Metrics", "Training", "Datasets", "Keras"]),
         // Leveled, thread-safe logging shared by the server and the framework.
         .target(name: "Logging"),
         // Prometheus metrics: counters, gauges, histograms, the text format, process figures.
@@ -105,7 +105,8 @@ let package = Package(
         .testTarget(name: "KerasClassifierTests", dependencies: ["KerasClassifier", "MAXFramework", "ImageCodecs", "Keras", "TestSupport"],
                     exclude: ["Fixtures"]),
         // The built max-server binary run as a child process (it must be built: `swift build`).
-        .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "Datasets", "Compression", "TestSupport"]),
+        .testTarget(name: "TrainingServiceTests", dependencies: ["TrainingService", "MNIST", "MAXFramework", "HTTPServer", "TestSupport"]),
+        .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "Keras", "Datasets", "Compression", "TestSupport"]),
         .testTarget(name: "LogisticRegressionTests", dependencies: ["LogisticRegression", "MAXFramework", "TestSupport"]),
         .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(

@@ -11,7 +11,9 @@ CPU time and peak RSS come from wait4(). Medians over --repeat runs are printed,
 
     python3 scripts/bench-training.py [--models mlp,lenet5,mnist_cnn] [--epochs 3] [--repeat 2]
 
-Time per epoch excludes the first epoch (warm-up: TensorFlow traces its graph then).
+Time per epoch excludes the first epoch (warm-up: TensorFlow traces its graph then). CPU per
+epoch is the process's CPU time (all threads) over the epoch: on a shared machine it moves far
+less than wall time, which depends on what else runs.
 Needs tensorflow-cpu and tf-keras, and a release build (swift build -c release).
 """
 import argparse, gzip, json, os, statistics, subprocess, sys, tempfile, time
@@ -93,22 +95,25 @@ def main():
                                            "--seed", str(attempt)])
                 epochs = json.load(open(history))
                 result = json.loads(out.splitlines()[0])["message"]
-                ours.append({"epoch": statistics.median(e["seconds"] for e in epochs[1:] or epochs), "cpu": cpu, "wall": wall,
+                ours.append({"epoch": statistics.median(e["seconds"] for e in epochs[1:] or epochs),
+                             "epoch_cpu": statistics.median(e["cpu_seconds"] for e in epochs[1:] or epochs), "cpu": cpu, "wall": wall,
                              "rss": rss, "accuracy": result["test"]["accuracy"]})
                 out, wall, cpu, rss = run([sys.executable, "-c", KERAS_SIDE, model_json, config["train_args"]["optimizer"],
                                            str(config["train_args"]["batch_size"]), str(args.epochs), str(attempt), train, test])
                 result = json.loads(out.strip().splitlines()[-1])
                 theirs.append({"epoch": statistics.median(t[0] for t in result["epochs"][1:] or result["epochs"]),
+                               "epoch_cpu": statistics.median(t[1] for t in result["epochs"][1:] or result["epochs"]),
                                "cpu": cpu, "wall": wall, "rss": rss, "accuracy": result["test_accuracy"]})
             rows.append((name, ours, theirs))
     print(f"{args.epochs} epochs per run, {args.repeat} runs each, medians; CPU is the whole process (load + train + test)")
-    print(f"{'model':10} {'side':8} {'s/epoch':>8} {'run wall s':>10} {'run CPU s':>9} {'peak MiB':>8} {'test acc':>8}")
+    print(f"{'model':10} {'side':8} {'s/epoch':>8} {'CPU s/epoch':>11} {'run wall s':>10} {'run CPU s':>9} {'peak MiB':>8} {'test acc':>8}")
     for name, ours, theirs in rows:
         for side, runs in (("swift", ours), ("tf-keras", theirs)):
             m = lambda key: statistics.median(r[key] for r in runs)
-            print(f"{name:10} {side:8} {m('epoch'):8.2f} {m('wall'):10.1f} {m('cpu'):9.1f} {m('rss'):8.0f} {m('accuracy'):8.4f}")
+            print(f"{name:10} {side:8} {m('epoch'):8.2f} {m('epoch_cpu'):11.2f} {m('wall'):10.1f} {m('cpu'):9.1f} {m('rss'):8.0f} {m('accuracy'):8.4f}")
         ratio = statistics.median(r["epoch"] for r in ours) / statistics.median(r["epoch"] for r in theirs)
-        print(f"{name:10} ratio    {ratio:8.2f}  (swift / tf-keras time per epoch)")
+        cpu_ratio = statistics.median(r["epoch_cpu"] for r in ours) / statistics.median(r["epoch_cpu"] for r in theirs)
+        print(f"{name:10} ratio    {ratio:8.2f} {cpu_ratio:11.2f}  (swift / tf-keras, wall and CPU per epoch)")
     print("uptime:", subprocess.run(["uptime"], capture_output=True, text=True).stdout.strip())
 
 

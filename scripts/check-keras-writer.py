@@ -7,10 +7,12 @@ the engine does, within 1e-5.
 2. Loads each written file with tf_keras.models.load_model, lists it with h5py, and compares
    its predictions on the fixture's inputs with the outputs recorded in the fixture (which the
    Swift test also matched within 1e-5).
-3. With --trained FILE [FILE...], also loads files written by `max-server train` and compares
-   their predictions with `max-server`'s on the digits given by --data (first 200 rows).
-Exits 1 on any difference. Needs tensorflow-cpu, tf-keras, h5py.
-Run: python3 scripts/check-keras-writer.py [--trained model.h5 --data ../shared/data/mnist_test.csv.gz]
+3. Trains each catalog network (mlp, lenet5, mnist_cnn: Dense, Conv2D, pooling,
+   BatchNormalization, Dropout) for one epoch with `max-server train` on a few hundred digits
+   (../shared/data, or synthetic digits when it is absent), loads each written file in tf-keras
+   and compares its predictions on the test digits with the engine's (`--predictions`).
+Exits 1 on any difference. Needs tensorflow-cpu, tf-keras, h5py, and a built max-server.
+Run: python3 scripts/check-keras-writer.py [--server .build/debug/max-server]
 """
 import argparse, glob, json, os, subprocess, sys, tempfile
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -36,11 +38,29 @@ def check(path, inputs, expected, label):
           f"largest difference {worst:.2e}")
 
 
+def digits_csv(path, count, seed):
+    """Kaggle CSV rows: the shared digits when present, else synthetic strokes."""
+    shared = os.path.join(ROOT, "..", "shared", "data", "mnist_train.csv.gz")
+    if os.path.exists(shared):
+        import gzip
+        lines = gzip.open(shared, "rt").read().splitlines()
+        rows = [lines[0]] + lines[1 + seed * count:1 + (seed + 1) * count]
+    else:
+        rng = np.random.default_rng(seed)
+        rows = ["label," + ",".join(f"pixel{i}" for i in range(784))]
+        for index in range(count):
+            image = np.zeros((28, 28), dtype=int)
+            image[4 + 2 * (index % 10), 4:24] = 200
+            image += rng.integers(0, 30, (28, 28))
+            rows.append(f"{index % 10}," + ",".join(str(v) for v in image.ravel()))
+    open(path, "w").write("\n".join(rows) + "\n")
+    data = np.array([[float(v) for v in row.split(",")] for row in rows[1:]], dtype="float32")
+    return data[:, 1:].reshape(-1, 28, 28, 1)
+
+
 def main():
     parser = argparse.ArgumentParser()
-    parser.add_argument("--trained", nargs="*", default=[])
-    parser.add_argument("--data", default=os.path.join(ROOT, "..", "shared", "data", "mnist_test.csv.gz"))
-    parser.add_argument("--server", default=None, help="max-server binary (default: swift build's)")
+    parser.add_argument("--server", default=os.path.join(ROOT, ".build", "debug", "max-server"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         env = dict(os.environ, KERAS_WRITER_DUMP=folder)
@@ -53,19 +73,19 @@ def main():
             name = os.path.basename(path)[:-3]
             fixture = json.load(open(os.path.join(FIXTURES, name + ".json")))
             check(path, np.array(fixture["inputs"], dtype="float32"), np.array(fixture["outputs"], dtype="float32"), name)
-    if args.trained:
-        import gzip
-        rows = np.loadtxt(gzip.open(args.data, "rt") if args.data.endswith(".gz") else open(args.data),
-                          delimiter=",", skiprows=1, max_rows=200, dtype=np.float32)
-        pixels = rows[:, 1:].reshape(-1, 28, 28, 1)
-        server = args.server or os.path.join(ROOT, ".build", "release", "max-server")
-        print(f"check-keras-writer: {len(args.trained)} trained files, {len(pixels)} digits")
-        for path in args.trained:
-            with tempfile.NamedTemporaryFile(suffix=".json") as out:
-                subprocess.run([server, "train-predict", "--model", path, "--data", args.data, "--limit", str(len(pixels)),
-                                "--out", out.name], check=True)
-                ours = np.array(json.load(open(out.name))["outputs"], dtype="float32")
-            check(path, pixels, ours, os.path.basename(path))
+    with tempfile.TemporaryDirectory() as folder:
+        train, test = os.path.join(folder, "train.csv"), os.path.join(folder, "test.csv")
+        digits_csv(train, 300, 0)
+        test_pixels = digits_csv(test, 100, 1)
+        print(f"check-keras-writer: files from max-server train ({args.server})")
+        for network in ["mlp", "lenet5", "mnist_cnn"]:
+            model = os.path.join(folder, network + ".h5")
+            predictions = os.path.join(folder, network + ".json")
+            subprocess.run([args.server, "train", json.dumps({"network": network, "train_args": {"epochs": 1, "batch_size": 30}}),
+                            "--data", train, "--test-data", test, "--out", model, "--predictions", predictions,
+                            "--progress", "none"], check=True, stdout=subprocess.DEVNULL)
+            ours = np.array(json.load(open(predictions))["outputs"], dtype="float32")
+            check(model, test_pixels, ours, f"trained {network}")
     print("check-keras-writer: all files load in tf-keras and match")
 
 

@@ -10,12 +10,16 @@ module reads, as the reference tools write them, plus expected.json with the ima
   mnist_stored.npz    numpy.savez (entries stored): x_train, y_train (uint8), x_test, y_test
   mnist.npz           numpy.savez_compressed (deflated), labels as int64, as Keras's mnist.npz
   floats.npy          a float32 array, big-endian, shape (2, 3)
+  augment.json        a 28x28 image distorted by scipy.ndimage as scripts/train_mnist.py does it
+                      (affine_transform order 1 mode constant, grey_dilation/erosion 2x2), per
+                      parameter set, for the augmentation test
 
 The images are synthetic (seeded), not MNIST digits, so the fixtures carry no data licence.
-Run: python3 scripts/make-dataset-fixtures.py  (needs numpy)
+Run: python3 scripts/make-dataset-fixtures.py  (needs numpy and scipy)
 """
 import gzip, io, json, os, struct
 import numpy as np
+import scipy.ndimage as ndimage
 
 OUT = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "Tests", "DatasetsTests", "Fixtures")
 
@@ -53,6 +57,28 @@ def main():
     np.savez_compressed(os.path.join(OUT, "mnist.npz"), x_train=x, y_train=y.astype(np.int64),
                         x_test=xt, y_test=yt.astype(np.int64))
     np.save(os.path.join(OUT, "floats.npy"), np.array([[1.5, -2, 3], [0, 1e-3, 65504]], dtype=">f4"))
+
+    image = np.zeros((28, 28), dtype=np.float32)
+    image[6:22, 12:16] = 255
+    image[6:9, 9:19] = 200
+    image[20:23, 8:20] = np.linspace(60, 255, 12)
+    cases = []
+    for angle, zoom, shear, shift, stroke in [(0, 1, 0, (0, 0), None), (10, 0.9, 0.1, (1.5, -2.0), None),
+                                              (-12, 1.12, -0.15, (-2.5, 2.5), "dilate"), (5, 1.05, 0.05, (0.3, 0.7), "erode"),
+                                              (90, 1, 0, (0, 0), None)]:
+        centre = np.array([13.5, 13.5])
+        theta = np.deg2rad(angle)
+        rotation = np.array([[np.cos(theta), -np.sin(theta)], [np.sin(theta), np.cos(theta)]])
+        matrix = rotation @ np.array([[1.0, shear], [0.0, 1.0]]) / zoom
+        offset = centre - matrix @ (centre + np.array(shift))
+        warped = ndimage.affine_transform(image.astype(np.float64), matrix, offset=offset, order=1, mode="constant", cval=0.0)
+        if stroke == "dilate":
+            warped = ndimage.grey_dilation(warped, size=(2, 2))
+        elif stroke == "erode":
+            warped = ndimage.grey_erosion(warped, size=(2, 2))
+        cases.append({"angle": angle, "zoom": zoom, "shear": shear, "shift": list(shift), "stroke": stroke,
+                      "output": np.clip(warped, 0, 255).ravel().tolist()})
+    json.dump({"image": image.ravel().tolist(), "cases": cases}, open(os.path.join(OUT, "augment.json"), "w"), separators=(",", ":"))
 
     expected = {"train": {"labels": y.tolist(), "pixels": x.ravel().tolist()},
                 "test": {"labels": yt.tolist(), "pixels": xt.ravel().tolist()},

@@ -88,9 +88,10 @@ final class ActivationStage {
         case .linear:
             return
         case .relu:
-            for i in 0..<total where !(output[i] > 0) { gradient[i] = 0 }
+            // Selects, not branches: the loop vectorises.
+            for i in 0..<total { gradient[i] = output[i] > 0 ? gradient[i] : 0 }
         case .relu6:
-            for i in 0..<total where !(output[i] > 0 && output[i] < 6) { gradient[i] = 0 }
+            for i in 0..<total { gradient[i] = output[i] > 0 && output[i] < 6 ? gradient[i] : 0 }
         case .sigmoid:
             for i in 0..<total { gradient[i] *= output[i] * (1 - output[i]) }
         case .hardSigmoidKeras2:

@@ -18,13 +18,17 @@ final class BatchNormalizationLayer: TrainableLayer {
     let beta: Parameter?
     let movingMean: Parameter
     let movingVariance: Parameter
-    // Statistics of the current batch, for the backward pass.
-    private var mean: [Float]
-    private var inverseDeviation: [Float]
-    private var count = 0
-    // Per-piece partial sums (piece x channels), combined in piece order.
+    // Statistics of the current batch for the backward pass: every piece keeps its own copy
+    // (the same values, combined in the same order), so no piece waits on another's write.
+    private var batchStatistics = UnsafeMutablePointer<Float>.allocate(capacity: 1)
+    private var statisticsCapacity = 1
+    // Per-piece partial sums (piece x channels), combined in piece order: two for the forward
+    // pass (Σx, Σ(x - mean)²) and two for the backward (Σdy, Σdy·x̂), so that a piece already in
+    // the backward pass never overwrites sums another piece is still reading in the forward.
     private var partial = UnsafeMutablePointer<Double>.allocate(capacity: 1)
     private var partialSecond = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+    private var backwardPartial = UnsafeMutablePointer<Double>.allocate(capacity: 1)
+    private var backwardPartialSecond = UnsafeMutablePointer<Double>.allocate(capacity: 1)
     private var partialCapacity = 1
 
     var className: String { "BatchNormalization" }
@@ -41,13 +45,11 @@ final class BatchNormalizationLayer: TrainableLayer {
         self.beta = beta.map { Parameter(name: "beta", shape: [inputShape.last ?? 1], values: $0) }
         self.movingMean = Parameter(name: "moving_mean", shape: [inputShape.last ?? 1], trainable: false, values: movingMean)
         self.movingVariance = Parameter(name: "moving_variance", shape: [inputShape.last ?? 1], trainable: false, values: movingVariance)
-        mean = [Float](repeating: 0, count: inputShape.last ?? 1)
-        inverseDeviation = mean
     }
 
     deinit {
-        partial.deallocate()
-        partialSecond.deallocate()
+        for buffer in [partial, partialSecond, backwardPartial, backwardPartialSecond] { buffer.deallocate() }
+        batchStatistics.deallocate()
     }
 
     var kerasConfig: [String: Any] {
@@ -59,12 +61,18 @@ final class BatchNormalizationLayer: TrainableLayer {
     }
 
     func prepare(batch: Int, pieces: Int, mode: PassMode) {
+        if statisticsCapacity < 2 * pieces * channels {
+            batchStatistics.deallocate()
+            statisticsCapacity = 2 * pieces * channels
+            batchStatistics = .allocate(capacity: statisticsCapacity)
+        }
         guard partialCapacity < pieces * channels else { return }
-        partial.deallocate()
-        partialSecond.deallocate()
+        for buffer in [partial, partialSecond, backwardPartial, backwardPartialSecond] { buffer.deallocate() }
         partialCapacity = pieces * channels
         partial = .allocate(capacity: partialCapacity)
         partialSecond = .allocate(capacity: partialCapacity)
+        backwardPartial = .allocate(capacity: partialCapacity)
+        backwardPartialSecond = .allocate(capacity: partialCapacity)
     }
 
     /// Σ over pieces of a per-piece, per-channel sum, in piece order.
@@ -76,9 +84,43 @@ final class BatchNormalizationLayer: TrainableLayer {
     private func rows(_ samples: Int) -> Int { samples * (inputSampleSize / channels) }
 
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, slice: BatchSlice, mode: PassMode) {
-        // Inference: the stored statistics.
-        normalize(input, output, rows: rows(slice.count), mean: movingMean.values,
-                  inverse: movingVariance.values.map { 1 / ($0 + epsilon).squareRoot() })
+        guard mode.training else {
+            // Inference: the stored statistics.
+            normalize(input, output, rows: rows(slice.count), mean: movingMean.values,
+                      inverse: movingVariance.values.map { 1 / ($0 + epsilon).squareRoot() })
+            return
+        }
+        let channels = self.channels, pieces = slice.pieces, piece = slice.piece
+        // Pass 1: mean. Pass 2: variance about it (two passes keep float32 inputs exact enough).
+        // Every piece sums its rows, meets the others, then combines all pieces' sums in order.
+        let sums = partial + piece * channels, squares = partialSecond + piece * channels
+        sums.update(repeating: 0, count: channels)
+        for row in 0..<rows(slice.count) { for c in 0..<channels { sums[c] += Double(input[row * channels + c]) } }
+        slice.barrier.wait()
+        let n = Double(rows(slice.batch))
+        let batchMean = combine(partial, pieces: pieces).map { $0 / n }
+        squares.update(repeating: 0, count: channels)
+        for row in 0..<rows(slice.count) {
+            for c in 0..<channels { let d = Double(input[row * channels + c]) - batchMean[c]; squares[c] += d * d }
+        }
+        slice.barrier.wait()
+        let batchVariance = combine(partialSecond, pieces: pieces).map { $0 / n }
+        let mean = batchMean.map { Float($0) }
+        let inverse = batchVariance.map { 1 / (Float($0) + epsilon).squareRoot() }
+        normalize(input, output, rows: rows(slice.count), mean: mean, inverse: inverse)
+        let kept = batchStatistics + 2 * piece * channels
+        for c in 0..<channels {
+            kept[c] = mean[c]
+            kept[channels + c] = inverse[c]
+        }
+        // Piece 0 moves the stored statistics (only inference reads them).
+        guard piece == 0 else { return }
+        let correction = inputShape.count == 3 && n > 1 ? n / (n - 1) : 1
+        let stored = movingMean.value.pointer, storedVariance = movingVariance.value.pointer
+        for c in 0..<channels {
+            stored[c] = stored[c] * momentum + Float(batchMean[c]) * (1 - momentum)
+            storedVariance[c] = storedVariance[c] * momentum + Float(batchVariance[c] * correction) * (1 - momentum)
+        }
     }
 
     private func normalize(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, rows: Int, mean: [Float], inverse: [Float]) {
@@ -92,95 +134,39 @@ final class BatchNormalizationLayer: TrainableLayer {
         }
     }
 
-    func forwardBatch(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, gang: WorkerGang, mode: PassMode) {
-        guard mode.training else {
-            gang.run(gang.threadCount) { piece in
-                let slice = splitBatch(batch, pieces: gang.threadCount, piece: piece)
-                guard slice.count > 0 else { return }
-                forward(input + slice.start * inputSampleSize, output + slice.start * inputSampleSize, slice: slice, mode: mode)
-            }
-            return
-        }
-        let pieces = gang.threadCount
-        let size = inputSampleSize, channels = self.channels
-        // Pass 1: mean. Pass 2: variance about it (two passes keep float32 inputs exact enough).
-        let partial = self.partial, partialSecond = self.partialSecond
-        gang.run(pieces) { piece in
-            let slice = splitBatch(batch, pieces: pieces, piece: piece)
-            let sums = partial + piece * channels
-            sums.update(repeating: 0, count: channels)
-            let x = input + slice.start * size
-            for row in 0..<rows(slice.count) { for c in 0..<channels { sums[c] += Double(x[row * channels + c]) } }
-        }
-        count = rows(batch)
-        let n = Double(count)
-        let batchMean = combine(partial, pieces: pieces).map { $0 / n }
-        gang.run(pieces) { piece in
-            let slice = splitBatch(batch, pieces: pieces, piece: piece)
-            let sums = partialSecond + piece * channels
-            sums.update(repeating: 0, count: channels)
-            let x = input + slice.start * size
-            for row in 0..<rows(slice.count) {
-                for c in 0..<channels { let d = Double(x[row * channels + c]) - batchMean[c]; sums[c] += d * d }
-            }
-        }
-        let batchVariance = combine(partialSecond, pieces: pieces).map { $0 / n }
-        mean = batchMean.map { Float($0) }
-        inverseDeviation = batchVariance.map { 1 / (Float($0) + epsilon).squareRoot() }
-        gang.run(pieces) { piece in
-            let slice = splitBatch(batch, pieces: pieces, piece: piece)
-            normalize(input + slice.start * size, output + slice.start * size, rows: rows(slice.count), mean: mean, inverse: inverseDeviation)
-        }
-        // Moving statistics.
-        let correction = inputShape.count == 3 && count > 1 ? n / (n - 1) : 1
-        let stored = movingMean.value.pointer, storedVariance = movingVariance.value.pointer
-        for c in 0..<channels {
-            stored[c] = stored[c] * momentum + Float(batchMean[c]) * (1 - momentum)
-            storedVariance[c] = storedVariance[c] * momentum + Float(batchVariance[c] * correction) * (1 - momentum)
-        }
-    }
-
     func backward(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
-                  inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {}
-
-    func backwardBatch(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
-                       inputGradient: UnsafeMutablePointer<Float>?, batch: Int, gang: WorkerGang, mode: PassMode) {
-        let pieces = gang.threadCount
-        let size = inputSampleSize, channels = self.channels
-        let mean = self.mean, inverse = inverseDeviation
-        // Pass 1: Σ dy and Σ dy·x̂ per channel (dβ and dγ).
-        let partial = self.partial, partialSecond = self.partialSecond
-        gang.run(pieces) { piece in
-            let slice = splitBatch(batch, pieces: pieces, piece: piece)
-            let sumGradient = partial + piece * channels, sumProduct = partialSecond + piece * channels
-            sumGradient.update(repeating: 0, count: channels)
-            sumProduct.update(repeating: 0, count: channels)
-            let x = input + slice.start * size, dy = outputGradient + slice.start * size
-            for row in 0..<rows(slice.count) {
-                for c in 0..<channels {
-                    let g = Double(dy[row * channels + c])
-                    sumGradient[c] += g
-                    sumProduct[c] += g * Double((x[row * channels + c] - mean[c]) * inverse[c])
-                }
+                  inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
+        let channels = self.channels, pieces = slice.pieces, piece = slice.piece
+        // This piece's copy of the batch statistics from the forward pass.
+        let kept = batchStatistics + 2 * piece * channels
+        let mean = (0..<channels).map { kept[$0] }, inverse = (0..<channels).map { kept[channels + $0] }
+        // Pass 1: Σ dy and Σ dy·x̂ per channel (dβ and dγ), combined across pieces.
+        let sumGradientPiece = backwardPartial + piece * channels, sumProductPiece = backwardPartialSecond + piece * channels
+        sumGradientPiece.update(repeating: 0, count: channels)
+        sumProductPiece.update(repeating: 0, count: channels)
+        for row in 0..<rows(slice.count) {
+            for c in 0..<channels {
+                let g = Double(outputGradient[row * channels + c])
+                sumGradientPiece[c] += g
+                sumProductPiece[c] += g * Double((input[row * channels + c] - mean[c]) * inverse[c])
             }
         }
-        let sumGradient = combine(partial, pieces: pieces), sumProduct = combine(partialSecond, pieces: pieces)
-        if let gamma { for c in 0..<channels { gamma.gradient.pointer[c] = Float(sumProduct[c]) } }
-        if let beta { for c in 0..<channels { beta.gradient.pointer[c] = Float(sumGradient[c]) } }
+        slice.barrier.wait()
+        let sumGradient = combine(backwardPartial, pieces: pieces), sumProduct = combine(backwardPartialSecond, pieces: pieces)
+        if piece == 0 {
+            if let gamma { for c in 0..<channels { gamma.gradient.pointer[c] = Float(sumProduct[c]) } }
+            if let beta { for c in 0..<channels { beta.gradient.pointer[c] = Float(sumGradient[c]) } }
+        }
         guard let inputGradient else { return }
         // Pass 2: dx = γ/σ · (dy - mean(dy) - x̂ · mean(dy·x̂)).
-        let n = Float(count)
+        let n = Float(rows(slice.batch))
         let gammaValues = gamma?.values ?? [Float](repeating: 1, count: channels)
         let meanGradient = sumGradient.map { Float($0) / n }, meanProduct = sumProduct.map { Float($0) / n }
-        gang.run(pieces) { piece in
-            let slice = splitBatch(batch, pieces: pieces, piece: piece)
-            let x = input + slice.start * size, dy = outputGradient + slice.start * size, dx = inputGradient + slice.start * size
-            for row in 0..<rows(slice.count) {
-                for c in 0..<channels {
-                    let i = row * channels + c
-                    let normalized = (x[i] - mean[c]) * inverse[c]
-                    dx[i] = gammaValues[c] * inverse[c] * (dy[i] - meanGradient[c] - normalized * meanProduct[c])
-                }
+        for row in 0..<rows(slice.count) {
+            for c in 0..<channels {
+                let i = row * channels + c
+                let normalized = (input[i] - mean[c]) * inverse[c]
+                inputGradient[i] = gammaValues[c] * inverse[c] * (outputGradient[i] - meanGradient[c] - normalized * meanProduct[c])
             }
         }
     }

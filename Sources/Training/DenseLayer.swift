@@ -57,6 +57,7 @@ final class DenseLayer: TrainableLayer {
     }
 
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, slice: BatchSlice, mode: PassMode) {
+        guard slice.count > 0 else { return }
         kernels.gemm(rows: slice.count * rowsPerSample, a: input, lda: inputUnits, b: packedKernel!, c: output, ldc: units,
                      epilogue: stage.fusedEpilogue, accumulate: false)
         stage.forward(output, start: slice.start, count: slice.count, training: mode.training)
@@ -64,6 +65,7 @@ final class DenseLayer: TrainableLayer {
 
     func backward(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
+        guard slice.count > 0 else { return }
         stage.backward(outputGradient, output: output, start: slice.start, count: slice.count)
         let rows = slice.count * rowsPerSample
         kernels.gemm(m: inputUnits, n: units, k: rows, a: input, lda: inputUnits, transposeA: true, b: outputGradient, ldb: units,

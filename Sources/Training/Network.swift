@@ -17,6 +17,9 @@ public final class Network {
     private var outputs: [FloatBuffer] = []
     private var gradients = (FloatBuffer(count: 0), FloatBuffer(count: 0))
     private var capacity = 0
+    /// The largest sample (input or output) of any layer: each piece's rows of the gradient
+    /// buffers start at slice.start times this, so pieces at different layers never overlap.
+    private var gradientStride = 0
 
     public var inputSize: Int { inputShape.reduce(1, *) }
     public var outputSize: Int { outputShape.reduce(1, *) }
@@ -74,39 +77,51 @@ public final class Network {
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
     public var trainableParameterCount: Int { trainableParameters.reduce(0) { $0 + $1.count } }
 
-    private func reserve(batch: Int) {
-        guard batch > capacity else { return }
-        capacity = batch
-        outputs = layers.map { FloatBuffer(count: batch * $0.outputSampleSize) }
-        let largest = layers.map { max($0.inputSampleSize, $0.outputSampleSize) }.max() ?? 1
-        gradients = (FloatBuffer(count: batch * largest), FloatBuffer(count: batch * largest))
+    /// Sizes the buffers and prepares every layer for a batch of `batch` samples in `pieces`.
+    func prepare(batch: Int, pieces: Int, mode: PassMode) {
+        if batch > capacity {
+            capacity = batch
+            outputs = layers.map { FloatBuffer(count: batch * $0.outputSampleSize) }
+            gradientStride = layers.map { max($0.inputSampleSize, $0.outputSampleSize) }.max() ?? 1
+            gradients = (FloatBuffer(count: batch * gradientStride), FloatBuffer(count: batch * gradientStride))
+        }
+        for layer in layers { layer.prepare(batch: batch, pieces: pieces, mode: mode) }
     }
 
-    /// Runs `batch` samples; returns the last layer's output (valid until the next call).
-    func forward(_ input: UnsafePointer<Float>, batch: Int, mode: PassMode, gang: WorkerGang) -> UnsafeMutablePointer<Float> {
-        reserve(batch: batch)
-        var current = input
+    /// Runs one piece of the batch through every layer (after `prepare`); `input` is the whole
+    /// batch. Returns the last layer's output for the whole batch (this piece's rows are done).
+    @discardableResult
+    func forward(_ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) -> UnsafeMutablePointer<Float> {
+        var current = input + slice.start * inputSize
         for (index, layer) in layers.enumerated() {
-            layer.prepare(batch: batch, pieces: gang.threadCount, mode: mode)
-            layer.forwardBatch(current, outputs[index].pointer, batch: batch, gang: gang, mode: mode)
-            current = UnsafePointer(outputs[index].pointer)
+            let output = outputs[index].pointer + slice.start * layer.outputSampleSize
+            layer.forward(current, output, slice: slice, mode: mode)
+            current = UnsafePointer(output)
         }
         return outputs[layers.count - 1].pointer
     }
 
-    /// Where the loss writes the gradient w.r.t. the output before `backward`.
-    var outputGradient: UnsafeMutablePointer<Float> { gradients.0.pointer }
+    /// Where the loss writes the gradient w.r.t. the output for this piece's rows before `backward`.
+    func outputGradient(_ slice: BatchSlice) -> UnsafeMutablePointer<Float> { gradients.0.pointer + slice.start * gradientStride }
 
-    /// Back-propagates the gradient in `outputGradient` through every layer, filling each
-    /// trainable parameter's gradient. Runs after `forward` on the same input.
-    func backward(_ input: UnsafePointer<Float>, batch: Int, mode: PassMode, gang: WorkerGang) {
+    /// Back-propagates this piece's rows of `outputGradient` through every layer, into the
+    /// layers' per-piece accumulators. `finishBackward` sums them once every piece is done.
+    func backward(_ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) {
         var current = gradients.0, other = gradients.1
         for index in stride(from: layers.count - 1, through: 0, by: -1) {
-            let layerInput = index == 0 ? input : UnsafePointer(outputs[index - 1].pointer)
-            layers[index].backwardBatch(layerInput, UnsafePointer(outputs[index].pointer), outputGradient: current.pointer,
-                                        inputGradient: index == 0 ? nil : other.pointer, batch: batch, gang: gang, mode: mode)
+            let layer = layers[index]
+            let layerInput = index == 0 ? input + slice.start * inputSize
+                : UnsafePointer(outputs[index - 1].pointer + slice.start * layer.inputSampleSize)
+            let layerOutput = UnsafePointer(outputs[index].pointer + slice.start * layer.outputSampleSize)
+            layer.backward(layerInput, layerOutput, outputGradient: current.pointer + slice.start * gradientStride,
+                           inputGradient: index == 0 ? nil : other.pointer + slice.start * gradientStride,
+                           slice: slice, mode: mode)
             swap(&current, &other)
         }
+    }
+
+    func finishBackward(pieces: Int) {
+        for layer in layers { layer.finishBackward(pieces: pieces) }
     }
 
     /// The model configuration Keras 2 writes for this network (`model.to_json()`).

@@ -34,11 +34,13 @@ final class Pooling2DLayer: TrainableLayer {
     }
 
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, slice: BatchSlice, mode: PassMode) {
+        guard slice.count > 0 else { return }
         kernels.pool(kind, input, batch: slice.count, window: window, channels: channels, output: output)
     }
 
     func backward(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
+        guard slice.count > 0 else { return }
         guard let inputGradient else { return }
         inputGradient.update(repeating: 0, count: slice.count * inputSampleSize)
         kernels.poolGradient(kind, input: input, outputGradient: outputGradient, batch: slice.count, window: window,

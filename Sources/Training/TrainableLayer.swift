@@ -1,4 +1,5 @@
 import Datasets
+import Foundation
 import Keras
 
 /// Where a pass stands: training or inference, and what keys the random choices of this step
@@ -9,20 +10,48 @@ struct PassMode {
     var step: Int
 }
 
-/// The samples one piece of a batch covers.
+/// The samples one piece of a batch covers. A step runs every layer on every piece in
+/// parallel, one piece per thread; layers that need statistics of the whole batch
+/// (BatchNormalization) meet the other pieces at `barrier`.
 struct BatchSlice {
     let start: Int
     let count: Int
     let piece: Int
+    let pieces: Int
+    let batch: Int
+    let barrier: PieceBarrier
+}
+
+/// Makes the pieces of one pass wait for each other (a reusable barrier).
+final class PieceBarrier: @unchecked Sendable {
+    let count: Int
+    private var arrived = 0
+    private var generation = 0
+    private let condition = NSCondition()
+
+    init(count: Int) { self.count = count }
+
+    /// Returns once all `count` pieces have called it (the same number of times).
+    func wait() {
+        guard count > 1 else { return }
+        condition.lock()
+        let current = generation
+        arrived += 1
+        if arrived == count {
+            arrived = 0
+            generation &+= 1
+            condition.broadcast()
+        } else {
+            while generation == current { condition.wait() }
+        }
+        condition.unlock()
+    }
 }
 
 /// A layer the trainer can run forwards and backwards. Buffers hold samples one after
-/// another; a layer never keeps pointers to them between calls.
-///
-/// The network calls `forwardBatch` / `backwardBatch`; most layers implement the per-slice
-/// `forward` / `backward` and let the default split the batch over the gang, one slice per
-/// thread. Layers needing statistics of the whole batch (BatchNormalization) override the
-/// batch methods.
+/// another; pointers passed in point at the slice's first sample; a layer never keeps them
+/// between calls. Every piece calls every layer, even with an empty slice (a batch smaller
+/// than the thread count), so that barriers are met.
 protocol TrainableLayer: AnyObject {
     /// The Keras layer's name and class.
     var name: String { get }
@@ -37,7 +66,8 @@ protocol TrainableLayer: AnyObject {
     /// The layer's Keras 2 configuration (the `config` object of its entry in model_config).
     var kerasConfig: [String: Any] { get }
 
-    /// Called before a batch of up to `batch` samples split in `pieces`: size caches, pack weights.
+    /// Called (on one thread) before a batch of up to `batch` samples split in `pieces`: size
+    /// caches, pack weights, clear gradient accumulators.
     func prepare(batch: Int, pieces: Int, mode: PassMode)
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, slice: BatchSlice, mode: PassMode)
     /// From the gradient of the loss w.r.t. this layer's output (`outputGradient`, which the layer
@@ -45,12 +75,8 @@ protocol TrainableLayer: AnyObject {
     /// writes the gradient w.r.t. the input. `input` and `output` are the forward pass's.
     func backward(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode)
-    /// After the backward pieces: sum the per-piece accumulators into each parameter's gradient.
+    /// After every piece's backward pass: sum the per-piece accumulators into each parameter's gradient.
     func finishBackward(pieces: Int)
-
-    func forwardBatch(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, gang: WorkerGang, mode: PassMode)
-    func backwardBatch(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
-                       inputGradient: UnsafeMutablePointer<Float>?, batch: Int, gang: WorkerGang, mode: PassMode)
 }
 
 extension TrainableLayer {
@@ -61,37 +87,14 @@ extension TrainableLayer {
 
     var inputSampleSize: Int { inputShape.reduce(1, *) }
     var outputSampleSize: Int { outputShape.reduce(1, *) }
-
-    func forwardBatch(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, batch: Int, gang: WorkerGang, mode: PassMode) {
-        let inputStride = inputSampleSize
-        let outputStride = outputSampleSize
-        gang.run(gang.threadCount) { piece in
-            let slice = splitBatch(batch, pieces: gang.threadCount, piece: piece)
-            guard slice.count > 0 else { return }
-            forward(input + slice.start * inputStride, output + slice.start * outputStride, slice: slice, mode: mode)
-        }
-    }
-
-    func backwardBatch(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
-                       inputGradient: UnsafeMutablePointer<Float>?, batch: Int, gang: WorkerGang, mode: PassMode) {
-        let inputStride = inputSampleSize
-        let outputStride = outputSampleSize
-        gang.run(gang.threadCount) { piece in
-            let slice = splitBatch(batch, pieces: gang.threadCount, piece: piece)
-            guard slice.count > 0 else { return }
-            backward(input + slice.start * inputStride, output + slice.start * outputStride,
-                     outputGradient: outputGradient + slice.start * outputStride,
-                     inputGradient: inputGradient.map { $0 + slice.start * inputStride }, slice: slice, mode: mode)
-        }
-        finishBackward(pieces: gang.threadCount)
-    }
 }
 
 /// Piece `piece` of `pieces` nearly equal consecutive slices of `batch` samples.
-func splitBatch(_ batch: Int, pieces: Int, piece: Int) -> BatchSlice {
+func splitBatch(_ batch: Int, pieces: Int, piece: Int, barrier: PieceBarrier) -> BatchSlice {
     let base = batch / pieces, extra = batch % pieces
     let start = piece * base + min(piece, extra)
-    return BatchSlice(start: start, count: base + (piece < extra ? 1 : 0), piece: piece)
+    return BatchSlice(start: start, count: base + (piece < extra ? 1 : 0), piece: piece, pieces: pieces, batch: batch,
+                      barrier: barrier)
 }
 
 /// Per-piece gradient accumulators for a layer's trainable parameters, summed at the end of
@@ -102,16 +105,12 @@ final class GradientAccumulators {
 
     init(_ parameters: [Parameter]) { self.parameters = parameters.filter(\.trainable) }
 
-    func ensure(pieces: Int) {
-        while buffers.count < pieces { buffers.append(parameters.map { FloatBuffer(count: $0.count) }) }
-    }
-
     /// The accumulator of parameter `index` (among the trainable ones) for `piece`, zeroed at
     /// the start of every backward pass by `reset`.
     func buffer(piece: Int, parameter index: Int) -> UnsafeMutablePointer<Float> { buffers[piece][index].pointer }
 
     func reset(pieces: Int) {
-        ensure(pieces: pieces)
+        while buffers.count < pieces { buffers.append(parameters.map { FloatBuffer(count: $0.count) }) }
         for piece in 0..<pieces { for buffer in buffers[piece] { buffer.zero() } }
     }
 

@@ -1,5 +1,8 @@
 import Datasets
 import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 import Keras
 
 /// How a model is trained: Keras's `fit` arguments and the optimizer, plus what makes a run
@@ -54,8 +57,17 @@ public struct EpochReport: Sendable, Equatable {
     public let epoch: Int
     public let loss: Double, accuracy: Double
     public let validationLoss: Double?, validationAccuracy: Double?
+    /// Wall-clock seconds, and CPU seconds of the whole process (every thread) in the epoch.
     public let seconds: Double
+    public let cpuSeconds: Double
     public let learningRate: Double
+}
+
+/// CPU time the process has used, all threads together.
+func processCPUSeconds() -> Double {
+    var time = timespec()
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &time)
+    return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
 }
 
 /// Lets another thread stop a run between two batches.
@@ -125,6 +137,7 @@ public final class Trainer {
         let runStart = DispatchTime.now().uptimeNanoseconds
         for epoch in 1...configuration.epochs {
             let epochStart = DispatchTime.now().uptimeNanoseconds
+            let epochCPU = processCPUSeconds()
             var order = Array(0..<sampleCount)
             if configuration.shuffle {
                 var random = SeededRandom(seed: configuration.seed, stream: [0x5AFF1E, UInt64(epoch)])
@@ -136,8 +149,9 @@ public final class Trainer {
                 if cancellation?.isCancelled == true { throw TrainingError.cancelled }
                 let indices = Array(order[(batch * batchSize)..<min((batch + 1) * batchSize, sampleCount)])
                 let labels = indices.map { $0 < training.count ? training.labels[$0] : CrossEntropyLoss.outlier }
-                gather(indices, training: training, outliers: outliers, into: input.pointer, epoch: epoch)
-                let result = trainStep(input.pointer, labels: labels)
+                let result = trainStep(input.pointer, labels: labels) { slice in
+                    gather(indices, slice: slice, training: training, outliers: outliers, into: input.pointer, epoch: epoch)
+                }
                 guard result.lossSum.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: batch + 1) }
                 totals.add(result)
                 let elapsed = Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9
@@ -151,55 +165,71 @@ public final class Trainer {
             let validationResult = validation.map { evaluate($0) }
             let report = EpochReport(epoch: epoch, loss: totals.meanLoss, accuracy: totals.accuracy,
                                      validationLoss: validationResult?.loss, validationAccuracy: validationResult?.accuracy,
-                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9, learningRate: learningRate)
+                                     seconds: Double(DispatchTime.now().uptimeNanoseconds - epochStart) / 1e9,
+                                     cpuSeconds: processCPUSeconds() - epochCPU, learningRate: learningRate)
             reports.append(report)
             progress(.epoch(report))
         }
         return reports
     }
 
-    /// One optimizer update from one batch (already in `input`); returns its loss and accuracy.
-    func trainStep(_ input: UnsafePointer<Float>, labels: [Int]) -> CrossEntropyLoss.Result {
-        let result = lossAndGradients(input, labels: labels)
+    /// One optimizer update from one batch; `fill` puts each piece's images into `input` first.
+    /// Returns the batch's loss and accuracy.
+    func trainStep(_ input: UnsafeMutablePointer<Float>, labels: [Int], fill: (BatchSlice) -> Void = { _ in }) -> CrossEntropyLoss.Result {
+        let result = lossAndGradients(input, labels: labels, fill: fill)
         optimizer.step()
         step += 1
         return result
     }
 
-    /// Forward in training mode, the loss, and backward: every trainable parameter's gradient
-    /// holds d(loss)/d(parameter) for this batch afterwards. Nothing is updated.
-    func lossAndGradients(_ input: UnsafePointer<Float>, labels: [Int]) -> CrossEntropyLoss.Result {
+    /// Forward in training mode, the loss, and backward, every piece of the batch on its own
+    /// thread from start to end (they meet only where BatchNormalization needs the whole batch):
+    /// afterwards every trainable parameter's gradient holds d(loss)/d(parameter). Nothing is updated.
+    func lossAndGradients(_ input: UnsafeMutablePointer<Float>, labels: [Int], fill: (BatchSlice) -> Void = { _ in })
+        -> CrossEntropyLoss.Result {
         let mode = PassMode(training: true, seed: configuration.seed, step: step)
-        let output = network.forward(input, batch: labels.count, mode: mode, gang: gang)
-        let result = loss.evaluate(logits: finalStage.logits(start: 0), probabilities: output, labels: labels[...], batch: labels.count,
-                                   gradient: network.outputGradient, normalizer: labels.count)
-        network.backward(input, batch: labels.count, mode: mode, gang: gang)
-        return result
+        let pieces = gang.threadCount
+        let batch = labels.count
+        network.prepare(batch: batch, pieces: pieces, mode: mode)
+        let barrier = PieceBarrier(count: pieces)
+        let results = UnsafeMutablePointer<CrossEntropyLoss.Result>.allocate(capacity: pieces)
+        results.initialize(repeating: CrossEntropyLoss.Result(), count: pieces)
+        defer { results.deallocate() }
+        let classes = network.outputSize
+        gang.run(pieces) { piece in
+            let slice = splitBatch(batch, pieces: pieces, piece: piece, barrier: barrier)
+            fill(slice)
+            let output = network.forward(UnsafePointer(input), slice: slice, mode: mode)
+            results[piece] = loss.evaluate(logits: finalStage.logits(start: slice.start),
+                                           probabilities: output + slice.start * classes,
+                                           labels: labels[slice.start..<(slice.start + slice.count)], batch: slice.count,
+                                           gradient: network.outputGradient(slice), normalizer: batch)
+            network.backward(UnsafePointer(input), slice: slice, mode: mode)
+        }
+        network.finishBackward(pieces: pieces)
+        var total = CrossEntropyLoss.Result()
+        for piece in 0..<pieces { total.add(results[piece]) }
+        return total
     }
 
-    /// Copies (and, when configured, distorts) the images of one batch, in parallel.
-    private func gather(_ indices: [Int], training: LabelledImages, outliers: LabelledImages?, into input: UnsafeMutablePointer<Float>,
-                        epoch: Int) {
+    /// Copies (and, when configured, distorts) one piece's images of a batch.
+    private func gather(_ indices: [Int], slice: BatchSlice, training: LabelledImages, outliers: LabelledImages?,
+                        into input: UnsafeMutablePointer<Float>, epoch: Int) {
         let size = network.inputSize
         let augmentation = configuration.augmentation
-        let shape = training.shape
-        let seed = configuration.seed
-        gang.run(gang.threadCount) { piece in
-            let slice = splitBatch(indices.count, pieces: gang.threadCount, piece: piece)
-            var original = [Float](repeating: 0, count: size)
-            for position in slice.start..<(slice.start + slice.count) {
-                let index = indices[position]
-                let destination = input + position * size
-                let (source, sourceIndex) = index < training.count ? (training, index) : (outliers!, index - training.count)
-                if augmentation.isIdentity {
-                    source.copyImage(sourceIndex, into: destination)
-                } else {
-                    original.withUnsafeMutableBufferPointer { buffer in
-                        source.copyImage(sourceIndex, into: buffer.baseAddress!)
-                        var random = SeededRandom(seed: seed, stream: [0xA09, UInt64(epoch), UInt64(index)])
-                        augmentation.apply(buffer.baseAddress!, shape: shape, into: destination, random: &random)
-                    }
-                }
+        var original = [Float](repeating: 0, count: augmentation.isIdentity ? 0 : size)
+        for position in slice.start..<(slice.start + slice.count) {
+            let index = indices[position]
+            let destination = input + position * size
+            let (source, sourceIndex) = index < training.count ? (training, index) : (outliers!, index - training.count)
+            if augmentation.isIdentity {
+                source.copyImage(sourceIndex, into: destination)
+                continue
+            }
+            original.withUnsafeMutableBufferPointer { buffer in
+                source.copyImage(sourceIndex, into: buffer.baseAddress!)
+                var random = SeededRandom(seed: configuration.seed, stream: [0xA09, UInt64(epoch), UInt64(index)])
+                augmentation.apply(buffer.baseAddress!, shape: training.shape, into: destination, random: &random)
             }
         }
     }
@@ -227,12 +257,24 @@ public final class Trainer {
     private func forEachBatch(_ images: LabelledImages, batchSize: Int, _ body: (UnsafePointer<Float>, Int, Int) -> Void) {
         let size = network.inputSize
         let input = FloatBuffer(count: min(batchSize, max(images.count, 1)) * size)
+        let pieces = gang.threadCount
+        let mode = PassMode(training: false, seed: 0, step: 0)
         var start = 0
         while start < images.count {
             let count = min(batchSize, images.count - start)
-            for offset in 0..<count { images.copyImage(start + offset, into: input.pointer + offset * size) }
-            let output = network.forward(input.pointer, batch: count, mode: PassMode(training: false, seed: 0, step: 0), gang: gang)
-            body(output, start, count)
+            network.prepare(batch: count, pieces: pieces, mode: mode)
+            let barrier = PieceBarrier(count: pieces)
+            var output: UnsafeMutablePointer<Float>?
+            let first = start
+            gang.run(pieces) { piece in
+                let slice = splitBatch(count, pieces: pieces, piece: piece, barrier: barrier)
+                for offset in slice.start..<(slice.start + slice.count) {
+                    images.copyImage(first + offset, into: input.pointer + offset * size)
+                }
+                let result = network.forward(UnsafePointer(input.pointer), slice: slice, mode: mode)
+                if piece == 0 { output = result }
+            }
+            body(UnsafePointer(output!), start, count)
             start += count
         }
     }

@@ -22,7 +22,8 @@ public enum TrainingResponses {
                                                           ("accuracy", .number(report.accuracy))]
         if let loss = report.validationLoss { members.append(("val_loss", .number(loss))) }
         if let accuracy = report.validationAccuracy { members.append(("val_accuracy", .number(accuracy))) }
-        members += [("seconds", .number(report.seconds)), ("learning_rate", .number(report.learningRate))]
+        members += [("seconds", .number(report.seconds)), ("cpu_seconds", .number(report.cpuSeconds)),
+                    ("learning_rate", .number(report.learningRate))]
         return .object(members)
     }
 }

@@ -40,13 +40,15 @@ enum TrainCommand {
           --progress MODE    bar (a line redrawn per batch), lines (one per epoch), none, or auto
                              (default: bar on a terminal, lines otherwise); progress goes to stderr
           --history FILE     also write the per-epoch history as JSON
+          --predictions FILE also write, as JSON, what the written model (read back by the engine)
+                             predicts for every test image: {"outputs": [[p0, ..., p9], ...]}
           --model-json       print the configuration (model.to_json()) of the network CONFIG builds, and exit
 
         Prints the Imagia result ({"message": {"status", "train", "test"}}) and the file's line for
         md5sums.txt on stdout. Bad input (configuration, data, paths) prints one line and exits 1.
         """,
         spec: ArgumentSpec(valued: ["--data", "--test-data", "--out", "--epochs", "--batch-size", "--seed", "--numbers", "--threads",
-                                    "--progress", "--history"], flags: ["--model-json"],
+                                    "--progress", "--history", "--predictions"], flags: ["--model-json"],
                            maxPositionals: 1, minPositionals: 1, lists: ["--numbers"]),
         run: run)
 
@@ -127,6 +129,9 @@ enum TrainCommand {
                 throw CommandFailure("cannot write \(historyPath): \(error.localizedDescription)")
             }
         }
+        if let predictionsPath = arguments.value("--predictions") {
+            try writePredictions(outcome.bytes, images: data.test ?? data.training, to: predictionsPath)
+        }
         print(TrainingResponses.result(outcome).serialized)
         print("\(MD5.hex(of: outcome.bytes))  \(outPath)")
         return 0
@@ -140,6 +145,23 @@ enum TrainCommand {
             return 0
         } catch let error as TrainingError {
             throw CommandFailure("configuration: \(error)")
+        }
+    }
+
+    /// The written file's predictions, by the inference engine, for scripts that compare them
+    /// with tf-keras's (scripts/check-keras-writer.py).
+    static func writePredictions(_ bytes: [UInt8], images: LabelledImages, to path: String) throws {
+        do {
+            let model = try KerasModel.load(bytes: bytes)
+            var rows: [JSONValue] = []
+            for index in 0..<images.count {
+                rows.append(.array(try model.predict(images.image(index), batchSize: 1).map { .number(Double($0)) }))
+            }
+            try Data((JSONValue.object([("outputs", .array(rows))]).serialized + "\n").utf8).write(to: URL(fileURLWithPath: path), options: .atomic)
+        } catch let error as KerasError {
+            throw CommandFailure("--predictions: \(error)")
+        } catch {
+            throw CommandFailure("cannot write \(path): \(error.localizedDescription)")
         }
     }
 
@@ -207,7 +229,7 @@ final class ProgressPrinter {
             if let loss = report.validationLoss, let accuracy = report.validationAccuracy {
                 line += String(format: " val_loss %.4f val_accuracy %.4f", loss, accuracy)
             }
-            line += String(format: " (%.1f s, learning rate %.3g)", report.seconds, report.learningRate)
+            line += String(format: " (%.1f s, %.1f s CPU, learning rate %.3g)", report.seconds, report.cpuSeconds, report.learningRate)
             write(line + "\n")
         default:
             break

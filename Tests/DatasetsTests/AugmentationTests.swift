@@ -1,3 +1,5 @@
+import Foundation
+import TestSupport
 import XCTest
 @testable import Datasets
 
@@ -70,5 +72,39 @@ final class AugmentationTests: XCTestCase {
         let variance = samples.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(samples.count)
         XCTAssertEqual(mean, 0, accuracy: 0.03)
         XCTAssertEqual(variance, 1, accuracy: 0.05)
+    }
+}
+
+/// The warp and stroke changes against scipy.ndimage on the same parameters
+/// (scripts/make-dataset-fixtures.py wrote what scipy computed).
+final class AugmentationScipyTests: XCTestCase {
+    func testMatchesScipy() throws {
+        let url = TestPaths.fixture("augment.json", target: "DatasetsTests")
+        let document = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: url)) as? [String: Any])
+        let image = (document["image"] as! [NSNumber]).map(\.floatValue)
+        let cases = try XCTUnwrap(document["cases"] as? [[String: Any]])
+        XCTAssertEqual(cases.count, 5)
+        for item in cases {
+            let shift = (item["shift"] as! [NSNumber]).map(\.doubleValue)
+            let stroke: Augmentation.Distortion.Stroke
+            switch item["stroke"] as? String {
+            case "dilate": stroke = .thicker
+            case "erode": stroke = .thinner
+            default: stroke = .unchanged
+            }
+            let distortion = Augmentation.Distortion(angleDegrees: (item["angle"] as! NSNumber).doubleValue,
+                                                     zoom: (item["zoom"] as! NSNumber).doubleValue,
+                                                     shear: (item["shear"] as! NSNumber).doubleValue,
+                                                     shiftY: shift[0], shiftX: shift[1], stroke: stroke)
+            var output = [Float](repeating: -1, count: 784)
+            image.withUnsafeBufferPointer { source in
+                output.withUnsafeMutableBufferPointer {
+                    Augmentation.apply(distortion, source.baseAddress!, shape: ImageShape(height: 28, width: 28), into: $0.baseAddress!)
+                }
+            }
+            let expected = (item["output"] as! [NSNumber]).map(\.floatValue)
+            let worst = zip(output, expected).map { abs($0 - $1) }.max() ?? .infinity
+            XCTAssertLessThan(worst, 0.01, "\(distortion): differs from scipy by up to \(worst)")
+        }
     }
 }

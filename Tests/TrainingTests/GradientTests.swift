@@ -79,13 +79,16 @@ final class GradientTests: XCTestCase {
         try checkGradients(sequential([8, 7, 1], [
             ("Conv2D", ["filters": 3, "kernel_size": [3, 2], "dilation_rate": [2, 1], "activation": "gelu", "use_bias": false]),
             ("Activation", ["activation": "softplus"]),
+            ("Conv2D", ["filters": 4, "kernel_size": [3, 3], "padding": "same", "activation": "tanh"]),
+            ("Conv2D", ["filters": 3, "kernel_size": [2, 3], "dilation_rate": [1, 2], "padding": "same", "activation": "sigmoid"]),
+            ("Conv2D", ["filters": 2, "kernel_size": [2, 2], "strides": [1, 2], "padding": "valid", "activation": "tanh"]),
             ("Conv2D", ["filters": 2, "kernel_size": [1, 1], "activation": "selu"]),
             ("Reshape", ["target_shape": [-1]]),
             ("Dense", ["units": 5, "activation": "softsign"]),
             ("BatchNormalization", ["center": false, "scale": true]),
             ("Dense", ["units": 3]),
             ("Activation", ["activation": "softmax"]),
-        ]), inputShape: [8, 7, 1], batch: 4, classes: 3)
+        ]), inputShape: [8, 9, 1], batch: 4, classes: 3, step: 1e-3)
     }
 
     /// ReLU and max pooling have kinks; with random inputs the finite differences straddle one

@@ -26,6 +26,7 @@ func randomValues(_ count: Int, seed: UInt64, low: Float = -1, high: Float = 1) 
 extension Trainer {
     /// The loss (mean over the batch) for `input`, gradients left in every parameter.
     func loss(_ input: [Float], labels: [Int]) -> Double {
-        input.withUnsafeBufferPointer { lossAndGradients($0.baseAddress!, labels: labels).meanLoss }
+        var copy = input
+        return copy.withUnsafeMutableBufferPointer { lossAndGradients($0.baseAddress!, labels: labels).meanLoss }
     }
 }
