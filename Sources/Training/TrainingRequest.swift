@@ -8,11 +8,13 @@ import Foundation
 ///      "network_args": {"layer_sizes": [...], "dropout_amount": 0.2, "activation": "relu"},
 ///      "train_args": {"batch_size": 32, "epochs": 10}, "save_weights": true}
 ///
-/// Extensions (all optional): `network: "file"` with `network_args.path` fine-tunes a Keras
+/// Extensions (all optional): `dataset_args.class_names` names the classes labels number
+/// (default "0"..."9"; a reject class is an eleventh name); `network: "file"` with `network_args.path` fine-tunes a Keras
 /// model file from its weights; `train_args` also takes `optimizer` (a name or a Keras
 /// optimizer object; default RMSprop with Keras's defaults), `learning_rate` (a number or a
 /// Keras schedule object), `validation_split`, `augment` (true for the default model's recipe,
-/// or {"rotation", "zoom", "shear", "shift", "thicken", "thin"}), `seed`, `shuffle`; `deploy`
+/// or {"rotation", "zoom", "shear", "shift", "thicken", "thin"}), `seed`, `shuffle`,
+/// `outlier_weight` (λ of the uniform-target loss for outlier images, default 0.5); `deploy`
 /// asks the service to serve the result. Every problem names its key.
 public struct TrainingRequest: Sendable {
     public enum Network: Sendable, Equatable {
@@ -24,6 +26,9 @@ public struct TrainingRequest: Sendable {
 
     public var network: Network
     public var imageShape: ImageShape
+    /// The classes labels number (`dataset_args.class_names`; default the digits "0"..."9").
+    /// An extra class, e.g. "not a digit", is one more name.
+    public var classNames: [String] = LabelledImages.digitClassNames()
     public var configuration: TrainingConfiguration
     public var validationSplit: Double
     public var saveWeights: Bool
@@ -53,7 +58,8 @@ public struct TrainingRequest: Sendable {
     }
 
     static let topLevelKeys = ["dataset", "dataset_args", "model", "network", "network_args", "train_args", "save_weights", "deploy"]
-    static let trainKeys = ["batch_size", "epochs", "optimizer", "learning_rate", "validation_split", "augment", "seed", "shuffle"]
+    static let trainKeys = ["batch_size", "epochs", "optimizer", "learning_rate", "validation_split", "augment", "seed", "shuffle",
+                            "outlier_weight"]
 
     public static func parse(_ body: [String: Any], limits: Limits = Limits()) throws -> TrainingRequest {
         if let unknown = body.keys.sorted().first(where: { !topLevelKeys.contains($0) }) {
@@ -70,10 +76,11 @@ public struct TrainingRequest: Sendable {
             }
         }
         let datasetArguments = try object(body["dataset_args"], key: "dataset_args")
-        if let unknown = datasetArguments.keys.sorted().first(where: { $0 != "image_size" && $0 != "numbers" }) {
-            throw TrainingError.invalidSetting("dataset_args.\(unknown)", "is not a dataset setting (image_size, numbers)")
+        if let unknown = datasetArguments.keys.sorted().first(where: { !["image_size", "class_names", "numbers"].contains($0) }) {
+            throw TrainingError.invalidSetting("dataset_args.\(unknown)", "is not a dataset setting (image_size, class_names, numbers)")
         }
         let shape = try imageSize(datasetArguments["image_size"])
+        let classNames = try self.classNames(datasetArguments["class_names"])
         let classes = try numbers(datasetArguments["numbers"])
 
         guard let networkValue = body["network"] else {
@@ -112,6 +119,12 @@ public struct TrainingRequest: Sendable {
         configuration.seed = UInt64(try wholeNumber(train["seed"], key: "train_args.seed", default: 0, range: 0...Int(Int32.max)))
         configuration.shuffle = try flag(train["shuffle"], key: "train_args.shuffle", default: true)
         configuration.augmentation = try augmentation(train["augment"])
+        if let raw = train["outlier_weight"] {
+            guard let weight = jsonNumber(raw), weight >= 0, weight <= 100 else {
+                throw TrainingError.invalidSetting("train_args.outlier_weight", "must be a number from 0 to 100")
+            }
+            configuration.outlierWeight = Float(weight)
+        }
         let split = train["validation_split"].flatMap(jsonNumber) ?? 0
         if let raw = train["validation_split"], jsonNumber(raw) == nil || !(0..<1).contains(split) {
             throw TrainingError.invalidSetting("train_args.validation_split", "must be a number at least 0 and below 1")
@@ -119,6 +132,7 @@ public struct TrainingRequest: Sendable {
         var request = TrainingRequest(network: network, imageShape: shape, configuration: configuration, validationSplit: split,
                                       saveWeights: try flag(body["save_weights"], key: "save_weights", default: false),
                                       deploy: try flag(body["deploy"], key: "deploy", default: false))
+        request.classNames = classNames
         request.classes = classes
         return request
     }
@@ -171,6 +185,23 @@ public struct TrainingRequest: Sendable {
             return Int(number)
         }
         return ImageShape(height: sizes[0], width: sizes[1], channels: sizes.count == 3 ? sizes[2] : 1)
+    }
+
+    private static func classNames(_ value: Any?) throws -> [String] {
+        guard let value, !(value is NSNull) else { return LabelledImages.digitClassNames() }
+        guard let names = value as? [Any], (1...10_000).contains(names.count) else {
+            throw TrainingError.invalidSetting("dataset_args.class_names", "must be a list of 1 to 10000 class names")
+        }
+        let strings = try names.enumerated().map { index, name -> String in
+            guard let text = name as? String, !text.isEmpty else {
+                throw TrainingError.invalidSetting("dataset_args.class_names[\(index)]", "must be a non-empty string")
+            }
+            return text
+        }
+        guard Set(strings).count == strings.count else {
+            throw TrainingError.invalidSetting("dataset_args.class_names", "names a class twice")
+        }
+        return strings
     }
 
     private static func augmentation(_ value: Any?) throws -> Augmentation {

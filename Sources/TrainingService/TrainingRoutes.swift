@@ -197,7 +197,7 @@ final class TrainingHTTPService: @unchecked Sendable {
     }
 
     private func trainingData(for request: TrainingRequest, uploads: [String: [UInt8]]) throws -> DatasetSplits {
-        let options = DatasetFile.Options(shape: request.imageShape, limits: limits)
+        let options = DatasetFile.Options(shape: request.imageShape, classNames: request.classNames, limits: limits)
         func load(_ field: String) throws -> DatasetSplits? {
             guard let bytes = uploads[field] else { return nil }
             do {
@@ -214,6 +214,10 @@ final class TrainingHTTPService: @unchecked Sendable {
             throw ModelError.unprocessable("data is missing: the service has no training.data, so upload the images in a multipart field 'data'")
         }
         if let test = try load("test_data") { data.test = test.training }
+        guard data.training.classNames.count == request.classNames.count else {
+            throw ModelError.unprocessable(
+                "dataset_args.class_names names \(request.classNames.count) classes but the service's data has \(data.training.classNames.count)")
+        }
         if case .catalog = request.network, data.training.shape != request.imageShape {
             throw ModelError.unprocessable(
                 "dataset_args.image_size is \(request.imageShape.array) but the service's data holds \(data.training.shape) images")

@@ -19,9 +19,10 @@ enum TrainCommand {
           {"network": "mlp" | "lenet5" | "mnist_cnn" | "file",
            "network_args": {"layer_sizes": [128, 128], "dropout_amount": 0.2, "activation": "relu"}
                            (lenet5: activation, dropout_amount; file: path of a Keras model to fine-tune),
-           "dataset_args": {"image_size": [28, 28, 1], "numbers": [0, 1, 7]},
+           "dataset_args": {"image_size": [28, 28, 1], "class_names": ["0", ..., "9"] (one more for a reject class),
+                            "numbers": [0, 1, 7] (train on these digits only)},
            "train_args": {"batch_size": 32, "epochs": 10, "optimizer": "rmsprop", "learning_rate": 0.001,
-                          "validation_split": 0.0, "augment": false, "seed": 0, "shuffle": true}}
+                          "validation_split": 0.0, "augment": false, "seed": 0, "shuffle": true, "outlier_weight": 0.5}}
         The optimizer is a name (sgd, adam, rmsprop, adadelta) or a Keras optimizer object, with
         Keras's defaults; learning_rate a number or a Keras schedule object (CosineDecay, ...).
 
@@ -31,6 +32,9 @@ enum TrainCommand {
           --test-data PATH   test data in any of those formats (default: the test split of an IDX
                              directory or .npz; none for a CSV)
           --out FILE         where to write the model (.h5); written whole or not at all
+          --outliers PATH    images that are none of the classes (any format; their labels are ignored),
+                             trained towards the uniform distribution (outlier exposure, weight
+                             train_args.outlier_weight, default 0.5), shuffled in with the data
           --epochs N         overrides train_args.epochs
           --batch-size N     overrides train_args.batch_size
           --seed N           overrides train_args.seed (repeatable runs: same seed, same model)
@@ -47,7 +51,7 @@ enum TrainCommand {
         Prints the Imagia result ({"message": {"status", "train", "test"}}) and the file's line for
         md5sums.txt on stdout. Bad input (configuration, data, paths) prints one line and exits 1.
         """,
-        spec: ArgumentSpec(valued: ["--data", "--test-data", "--out", "--epochs", "--batch-size", "--seed", "--numbers", "--threads",
+        spec: ArgumentSpec(valued: ["--data", "--test-data", "--outliers", "--out", "--epochs", "--batch-size", "--seed", "--numbers", "--threads",
                                     "--progress", "--history", "--predictions"], flags: ["--model-json"],
                            maxPositionals: 1, minPositionals: 1, lists: ["--numbers"]),
         run: run)
@@ -88,12 +92,16 @@ enum TrainCommand {
         }
         try checkWritable(outPath)
 
-        let options = DatasetFile.Options(shape: request.imageShape)
+        let options = DatasetFile.Options(shape: request.imageShape, classNames: request.classNames)
         var data: DatasetSplits
+        var outliers: LabelledImages?
         do {
             data = try DatasetFile.load(path: dataPath, options: options)
             if let testPath = arguments.value("--test-data") {
                 data.test = try DatasetFile.load(path: testPath, options: options).training
+            }
+            if let outlierPath = arguments.value("--outliers") {
+                outliers = try DatasetFile.load(path: outlierPath, options: options).training
             }
             // Announced as trained: only the digits asked for (TrainingRun would keep them anyway).
             if let classes = request.classes { data = try data.selecting(classes: classes) }
@@ -107,7 +115,7 @@ enum TrainCommand {
         run.threads = threads
         let outcome: TrainingOutcome
         do {
-            outcome = try run.run(data: data, progress: printer.report)
+            outcome = try run.run(data: data, outliers: outliers, progress: printer.report)
         } catch let error as TrainingError {
             printer.finishLine()
             throw CommandFailure(error.description)

@@ -90,3 +90,48 @@ final class LearningTests: XCTestCase {
         }
     }
 }
+
+/// "Not a digit": outlier exposure lowers the confidence on images of no class; an extra class
+/// is just one more name.
+final class RejectTests: XCTestCase {
+    func noise(_ count: Int, seed: UInt64) -> LabelledImages {
+        var random = SeededRandom(seed: seed)
+        return try! LabelledImages(shape: ImageShape(height: 12, width: 12),
+                                   pixels: .bytes((0..<(count * 144)).map { _ in UInt8(random.uniform(0, 256)) }),
+                                   labels: [Int](repeating: 0, count: count), classNames: ["across", "down", "diagonal"])
+    }
+
+    func meanConfidence(_ outcome: TrainingOutcome, on images: LabelledImages) throws -> Double {
+        let model = try KerasModel.load(bytes: outcome.bytes)
+        var total = 0.0
+        for index in 0..<images.count { total += Double(try model.predict(images.image(index), batchSize: 1).max()!) }
+        return total / Double(images.count)
+    }
+
+    func testOutlierExposureLowersConfidenceOnNoise() throws {
+        let data = DatasetSplits(training: LearningTests.patterns(count: 150, seed: 1), test: LearningTests.patterns(count: 30, seed: 2))
+        let body = #"{"network": "mlp", "dataset_args": {"image_size": [12, 12]}, "network_args": {"layer_sizes": [32]}, "train_args": {"epochs": 6, "batch_size": 15, "optimizer": "adam", "outlier_weight": 1.0}}"#
+        let request = try TrainingRequest.parse(json: Array(body.utf8))
+        let plain = try TrainingRun(request: request).run(data: data)
+        let exposed = try TrainingRun(request: request).run(data: data, outliers: noise(150, seed: 3))
+        let unseenNoise = noise(40, seed: 9)
+        let plainConfidence = try meanConfidence(plain, on: unseenNoise)
+        let exposedConfidence = try meanConfidence(exposed, on: unseenNoise)
+        XCTAssertLessThan(exposedConfidence, plainConfidence - 0.1, "plain \(plainConfidence), with outliers \(exposedConfidence)")
+        XCTAssertLessThan(exposedConfidence, 0.6)
+        XCTAssertGreaterThan(exposed.test?.accuracy ?? 0, 0.9, "the classes are still learnt")
+    }
+
+    func testExtraClassFromClassNames() throws {
+        let request = try TrainingRequest.parse(json: Array(#"{"network": "mlp", "dataset_args": {"image_size": [12, 12], "class_names": ["a", "b", "c", "none"]}, "train_args": {"epochs": 1}}"#.utf8))
+        XCTAssertEqual(request.classNames, ["a", "b", "c", "none"])
+        let base = LearningTests.patterns(count: 30, seed: 1)
+        let four = try LabelledImages(shape: base.shape, pixels: base.pixels, labels: base.labels.map { $0 == 2 ? 3 : $0 },
+                                      classNames: request.classNames)
+        let outcome = try TrainingRun(request: request).run(data: DatasetSplits(training: four))
+        XCTAssertEqual(try KerasModel.load(bytes: outcome.bytes).outputShape, [4])
+        XCTAssertThrowsError(try TrainingRequest.parse(json: Array(#"{"network": "mlp", "dataset_args": {"class_names": ["a", "a"]}}"#.utf8))) {
+            XCTAssertTrue("\($0)".contains("dataset_args.class_names names a class twice"), "\($0)")
+        }
+    }
+}
