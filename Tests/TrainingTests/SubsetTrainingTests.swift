@@ -54,6 +54,18 @@ final class SubsetTrainingTests: XCTestCase {
         XCTAssertEqual(try KerasModel.load(bytes: all.bytes).outputSize, 10)
     }
 
+    /// Outliers (trained towards the uniform distribution, their labels unused) go with a subset.
+    func testOutliersTrainBesideASubset() throws {
+        let request = try TrainingRequest.parse(json: Array("""
+            {"network": "mlp", "dataset_args": {"image_size": [12, 12, 1], "numbers": [0, 7]}, "train_args": {"epochs": 1}}
+            """.utf8))
+        let outliers = Self.digits(count: 30, seed: 5)  // ten class names, for a model of two
+        let outcome = try TrainingRun(request: request).run(data: DatasetSplits(training: Self.digits(count: 60, seed: 4)),
+                                                            outliers: outliers)
+        XCTAssertEqual(outcome.file.classNames, ["0", "7"])
+        XCTAssertEqual(try KerasModel.load(bytes: outcome.bytes).outputSize, 2)
+    }
+
     func testBadNumbersNameTheKeyAndAnEmptySubsetIsRefused() throws {
         let cases: [(String, String)] = [
             (#""numbers": []"#, "dataset_args.numbers must be a non-empty list of digits 0-9"),
