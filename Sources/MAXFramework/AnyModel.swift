@@ -31,9 +31,9 @@ public final class AnyModel: Sendable {
         batching = nil
         let spec = wrapper.input
         let unbatched: @Sendable ([Wrapper.Prepared], PipelineObserver?) -> [Result<Wrapper.Output, Error>] = { batch, observer in
-            let started = PipelineClock.now()
+            let started = MonotonicClock.now()
             let outputs = AnyModel.predict(wrapper, batch)
-            if !batch.isEmpty { observer?.observe(.inference, seconds: PipelineClock.now() - started, items: batch.count) }
+            if !batch.isEmpty { observer?.observe(.inference, seconds: MonotonicClock.now() - started, items: batch.count) }
             return outputs
         }
         pipeline = { inputs, observer in AnyModel.run(wrapper, spec, inputs, observer, predict: unbatched) }
@@ -102,7 +102,7 @@ public final class AnyModel: Sendable {
         var prepared: [Wrapper.Prepared] = []
         var preparedIndices: [Int] = []
         for (index, input) in inputs.enumerated() {
-            let started = PipelineClock.now()
+            let started = MonotonicClock.now()
             do {
                 try admit(input, spec)
                 prepared.append(try wrapper.preProcess(input))
@@ -110,17 +110,17 @@ public final class AnyModel: Sendable {
             } catch {
                 results[index] = .failure(clientOrFailure(error, stage: "pre-processing"))
             }
-            observer?.observe(.preprocess, seconds: PipelineClock.now() - started, items: 1)
+            observer?.observe(.preprocess, seconds: MonotonicClock.now() - started, items: 1)
         }
         let outputs = predict(prepared, observer)
         for (position, index) in preparedIndices.enumerated() {
-            let started = PipelineClock.now()
+            let started = MonotonicClock.now()
             results[index] = outputs[position].flatMap { output in
                 Result { try answer(wrapper, output, for: inputs[index]) }
                     .mapError { clientOrFailure($0, stage: "post-processing") }
             }
             if case .success = outputs[position] {
-                observer?.observe(.postprocess, seconds: PipelineClock.now() - started, items: 1)
+                observer?.observe(.postprocess, seconds: MonotonicClock.now() - started, items: 1)
             }
         }
         let finished = results.map { $0! }

@@ -65,7 +65,7 @@ final class DynamicBatcher<Item, Output>: @unchecked Sendable {
     /// The observer is told each batch's inference time and size, and how long these items queued.
     func submit(_ items: [Item], observer: PipelineObserver?) -> [Result<Output, Error>] {
         guard !items.isEmpty else { return [] }
-        let ticket = Ticket(items: items, arrived: PipelineClock.now())
+        let ticket = Ticket(items: items, arrived: MonotonicClock.now())
         condition.lock()
         queue.append(ticket)
         queuedItems += items.count
@@ -89,7 +89,7 @@ final class DynamicBatcher<Item, Output>: @unchecked Sendable {
         leading = true
         let delay = Double(settings.maxQueueDelayMicroseconds) / 1_000_000
         while queuedItems < settings.maxBatchSize, let oldest = queue.first {
-            let remaining = oldest.arrived + delay - PipelineClock.now()
+            let remaining = oldest.arrived + delay - MonotonicClock.now()
             guard remaining > 0 else { break }
             _ = condition.wait(until: Date(timeIntervalSinceNow: remaining))
         }
@@ -103,10 +103,10 @@ final class DynamicBatcher<Item, Output>: @unchecked Sendable {
         queuedItems -= count
         condition.unlock()
 
-        let started = PipelineClock.now()
+        let started = MonotonicClock.now()
         for ticket in taken { observer?.observeQueue(seconds: started - ticket.arrived, items: ticket.items.count) }
         let results = run(taken.flatMap(\.items), observer)
-        observer?.observe(.inference, seconds: PipelineClock.now() - started, items: count)
+        observer?.observe(.inference, seconds: MonotonicClock.now() - started, items: count)
 
         condition.lock()
         var offset = 0
