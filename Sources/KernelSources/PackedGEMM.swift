@@ -17,14 +17,22 @@ extension Backend {
         let packedWidth = columns <= lanes ? lanes : panelWidth
         let packed = PackedMatrix(cpu: compiledClass, rows: rows, columns: columns, panelWidth: packedWidth)
         let panels = packed.panels.pointer
-        for panel in 0..<packed.panelCount {
-            let first = panel * packedWidth
-            let width = min(packedWidth, columns - first)
+        // The source is read once, row after row (a tall B is often larger than the cache):
+        // a stored row of a transposed B is one column, written down its panel's lane; a row of
+        // B is cut into its panels' pieces.
+        if transposed {
+            for column in 0..<columns {
+                let source = b + column * ldb
+                let destination = panels + (column / packedWidth) * rows * packedWidth + column % packedWidth
+                for k in 0..<rows { destination[k * packedWidth] = source[k] }
+            }
+        } else {
             for k in 0..<rows {
-                let destination = panels + (panel * rows + k) * packedWidth
-                for lane in 0..<width {
-                    let column = first + lane
-                    destination[lane] = transposed ? b[column * ldb + k] : b[k * ldb + column]
+                let source = b + k * ldb
+                for panel in 0..<packed.panelCount {
+                    let first = panel * packedWidth
+                    (panels + (panel * rows + k) * packedWidth).update(from: source + first,
+                                                                       count: min(packedWidth, columns - first))
                 }
             }
         }

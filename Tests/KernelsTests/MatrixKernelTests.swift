@@ -82,7 +82,8 @@ final class MatrixKernelTests: XCTestCase {
     func testGeneralGEMMWithEveryTransposeAndAccumulate() {
         var values = SeededValues(seed: 3)
         forEachRunnableSet { kernels in
-            for (m, n, k) in [(1, 1, 1), (7, 5, 3), (6, 33, 19), (40, 17, 70), (3, 2, 0)] {
+            // Tall operands (k of hundreds: dW = Xᵀ dY) across several panels, and narrow ones.
+            for (m, n, k) in [(1, 1, 1), (7, 5, 3), (6, 33, 19), (40, 17, 70), (3, 2, 0), (13, 70, 300), (20, 8, 257)] {
                 for transposeA in [false, true] {
                     for transposeB in [false, true] {
                         for accumulate in [false, true] {
