@@ -10,6 +10,9 @@ final class EventLoop: @unchecked Sendable {
     private static let wakeToken = UInt64.max - 1
     private static let readChunkSize = 64 * 1024
     private static let maxPendingOutputBytes = 256 * 1024
+    /// Body bytes a connection may buffer without a share of the body budget: what one read
+    /// brings along with a head is in memory before anyone could refuse it.
+    static let unbudgetedBodyBytes = readChunkSize
 
     private let context: ServerContext
     private let listenFD: Int32
@@ -29,6 +32,10 @@ final class EventLoop: @unchecked Sendable {
     private var acceptsPausedUntil: Double?
     /// Requests parsed during this epoll round, handed to the workers together at its end.
     private var pendingJobs: [() -> Void] = []
+    /// Connections whose body waits for a share of the body budget, oldest first.
+    private var budgetWaiters: [Connection] = []
+    /// Some share of the body budget was given back this round: waiters may proceed.
+    private var budgetReleased = false
 
     /// Cross-thread mailbox: responses from workers and the drain request, guarded by `mailboxLock`.
     private struct Completion {
@@ -146,6 +153,7 @@ final class EventLoop: @unchecked Sendable {
                     handle(event: event.events, fd: Int32(truncatingIfNeeded: event.token))
                 }
             }
+            if budgetReleased { admitBudgetWaiters() }
             submitPendingJobs()
             let now = MonotonicClock.now()
             if let resume = acceptsPausedUntil, now >= resume, drainDeadline == nil {
@@ -153,6 +161,9 @@ final class EventLoop: @unchecked Sendable {
                 _ = epoll.add(listenFD, events: Epoll.readable | Epoll.exclusive, token: EventLoop.listenToken)
             }
             if now >= nextTick {
+                admitBudgetWaiters()  // shares may also come back through another loop
+                context.workers.rebalance()
+                context.memoryReclaimer?.tick(now: now)
                 enforceTimeouts(now: now)
                 nextTick = now + tickInterval
             }
@@ -249,6 +260,7 @@ final class EventLoop: @unchecked Sendable {
         for completion in completions {
             guard let connection = connections[completion.fd], connection.id == completion.connectionID else { continue }
             connection.inFlight = false
+            releaseBodyShare(connection)
             connection.queue(completion.bytes)
             if completion.close { connection.closeAfterOutput = true }
             connection.lastActivity = MonotonicClock.now()
@@ -311,9 +323,8 @@ final class EventLoop: @unchecked Sendable {
             }
             switch event {
             case .head(let head):
-                if head.expectsContinue && connection.parser.bufferedByteCount == 0 {
-                    connection.queue(ResponseSerializer.continueResponse)
-                }
+                connection.continuePending = head.expectsContinue && connection.parser.bufferedByteCount == 0
+                    && connection.parser.receivedBodyByteCount == 0
                 continue
             case let .request(head, body):
                 dispatch(head: head, body: body, on: connection)
@@ -328,6 +339,12 @@ final class EventLoop: @unchecked Sendable {
                     }
                     break
                 }
+                // The body is read only once its share of memory is granted.
+                guard takeBodyShare(connection) else { break }
+                if connection.continuePending {
+                    connection.continuePending = false
+                    connection.queue(ResponseSerializer.continueResponse)
+                }
                 guard connection.readable, readChunk(into: connection) else { break }
                 continue
             }
@@ -337,6 +354,54 @@ final class EventLoop: @unchecked Sendable {
         if connection.closeAfterOutput && !connection.inFlight && !connection.hasPendingOutput {
             finishClosing(connection)
         }
+    }
+
+    // MARK: - The body budget
+
+    /// True when the body being received holds the share of `maxBufferedBodyBytes` it needs to
+    /// take in another read; else the connection joins the waiters and is not read meanwhile.
+    private func takeBodyShare(_ connection: Connection) -> Bool {
+        let needed = connection.parser.bodyBytesNeeded(readAhead: EventLoop.readChunkSize) - EventLoop.unbudgetedBodyBytes
+        let missing = needed - connection.bodyReservation
+        guard missing > 0 else { return true }
+        if context.bodyBudget.tryReserve(missing) {
+            connection.bodyReservation += missing
+            connection.budgetWaitStartedAt = nil
+            return true
+        }
+        if connection.budgetWaitStartedAt == nil {
+            connection.budgetWaitStartedAt = MonotonicClock.now()
+            budgetWaiters.append(connection)
+        }
+        return false
+    }
+
+    private func releaseBodyShare(_ connection: Connection) {
+        guard connection.bodyReservation > 0 else { return }
+        context.bodyBudget.release(connection.bodyReservation)
+        connection.bodyReservation = 0
+        budgetReleased = true
+    }
+
+    /// Lets waiting bodies proceed, oldest first, as far as the budget allows; answers 503 to
+    /// those that waited longer than `bufferedBodyWait`.
+    private func admitBudgetWaiters() {
+        budgetReleased = false
+        guard !budgetWaiters.isEmpty else { return }
+        let now = MonotonicClock.now()
+        let configuration = context.configuration
+        for connection in budgetWaiters where connections[connection.fd] === connection {
+            guard let since = connection.budgetWaitStartedAt else { continue }
+            advance(connection)
+            guard connection.budgetWaitStartedAt != nil, now - since >= configuration.bufferedBodyWait else { continue }
+            connection.budgetWaitStartedAt = nil
+            let megabytes = configuration.maxBufferedBodyBytes >> 20
+            answerWithError(connection, status: .serviceUnavailable,
+                            message: "the server is receiving as many request bodies as its memory budget (\(megabytes) MiB) allows; retry shortly",
+                            headers: ["Retry-After": "1"])
+            if flush(connection) { finishClosing(connection) }
+        }
+        budgetWaiters.removeAll { $0.budgetWaitStartedAt == nil || connections[$0.fd] !== $0 }
     }
 
     /// Closes after the last response. Closing a socket with unread input makes the kernel send
@@ -449,8 +514,10 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Answers a request the server itself refuses (400, 408, 413, ...) and closes after it.
-    private func answerWithError(_ connection: Connection, status: HTTPStatus, message: String) {
-        let response = context.errorResponse(status, message)
+    private func answerWithError(_ connection: Connection, status: HTTPStatus, message: String,
+                                 headers: HTTPHeaders = HTTPHeaders()) {
+        var response = context.errorResponse(status, message)
+        for field in headers { response.headers.set(field.name, field.value) }
         connection.queue(ResponseSerializer.serialize(response, keepAlive: false, headOnly: false))
         connection.closeAfterOutput = true
         connection.refusedRequest = true
@@ -493,6 +560,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func closeConnection(_ connection: Connection) {
         guard connections.removeValue(forKey: connection.fd) != nil else { return }
+        releaseBodyShare(connection)
         close(connection.fd)
         context.releaseConnection()
     }

@@ -52,8 +52,11 @@ public final class HTTPServer: @unchecked Sendable {
         guard state == .idle else { throw HTTPServerError(description: "the server was already started") }
         try validate(configuration)
         raiseDescriptorLimit(toServe: configuration.maxConnections)
+        if configuration.returnsMemoryAfterPeaks { ProcessMemory.mapLargeBlocksSeparately() }
         let fd = try Socket.listen(host: configuration.host, port: configuration.port)
-        let workers = WorkerPool(threadCount: configuration.resolvedWorkerCount, name: "http-worker")
+        let workers = WorkerPool(threadCount: configuration.resolvedWorkerCount, name: "http-worker",
+                                 maxExtraThreads: configuration.maxExtraWorkers,
+                                 longJobThreshold: configuration.longHandlerThreshold)
         let context = ServerContext(configuration: configuration, logger: logger, handler: handler, workers: workers)
         var loops: [EventLoop] = []
         do {
@@ -96,11 +99,16 @@ public final class HTTPServer: @unchecked Sendable {
         try require(configuration.maxRequestLineBytes > 0, "maxRequestLineBytes must be positive")
         try require(configuration.maxHeaderBytes > 0, "maxHeaderBytes must be positive")
         try require(configuration.maxBodyBytes >= 0, "maxBodyBytes must not be negative")
+        try require(configuration.maxBufferedBodyBytes >= configuration.maxBodyBytes,
+                    "maxBufferedBodyBytes (\(configuration.maxBufferedBodyBytes)) must be at least maxBodyBytes (\(configuration.maxBodyBytes)), or the largest bodies could never be received")
+        try require(configuration.bufferedBodyWait >= 0, "bufferedBodyWait must not be negative")
         try require(configuration.requestTimeout > 0, "requestTimeout must be positive")
         try require(configuration.headerTimeout > 0, "headerTimeout must be positive")
         try require(configuration.idleTimeout > 0, "idleTimeout must be positive")
         try require(configuration.maxConnections > 0, "maxConnections must be positive")
         try require(configuration.workerCount >= 0, "workerCount must not be negative")
+        try require(configuration.maxExtraWorkers >= 0, "maxExtraWorkers must not be negative")
+        try require(configuration.longHandlerThreshold > 0, "longHandlerThreshold must be positive")
         try require(configuration.shutdownGracePeriod >= 0, "shutdownGracePeriod must not be negative")
     }
 
