@@ -54,7 +54,8 @@ let package = Package(
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MAXFrameworkTests", dependencies: ["MAXFramework", "HTTPServer", "TestSupport"]),
-        .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "ImageInput", "ImageCodecs", "MAXFramework", "TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
             dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"]),

@@ -12,6 +12,12 @@ public enum BMPDecoder {
             throw ImageDecodingError(.bmp, .truncated,
                 "pixel data ends early: \(header.width)x\(header.height) at \(header.bitsPerPixel) bits needs \(needed) bytes after offset \(header.pixelOffset), the file has \(max(0, bytes.count - header.pixelOffset))")
         }
+        let channels = header.bitsPerPixel <= 8
+            ? (header.palette.allSatisfy { $0.0 == $0.1 && $0.1 == $0.2 } ? 1 : 3)
+            : (header.masks.alpha != 0 ? 4 : 3)
+        let reservation = try limits.reserveMemory(header.width * header.height * channels, width: header.width,
+                                                   height: header.height, format: .bmp)
+        defer { reservation.release() }
         if header.bitsPerPixel <= 8 {
             return try decodePalette(bytes, header: header, stride: stride)
         }

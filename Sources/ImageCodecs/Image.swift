@@ -41,9 +41,22 @@ public struct Image: Equatable, Sendable {
 public struct DecodingLimits: Sendable, Equatable {
     /// Largest width x height accepted (default 50 megapixels).
     public var maxPixels: Int
+    /// Largest memory one decode may take, in bytes: its output at the depth it is decoded to
+    /// plus the decoder's working buffers (default 1 GiB; the budget's capacity caps it too).
+    public var maxBytes: Int
+    /// Shared with every other decode (default `DecodingBudget.shared`); nil: not accounted.
+    public var budget: DecodingBudget?
 
-    public init(maxPixels: Int = 50_000_000) { self.maxPixels = maxPixels }
+    public init(maxPixels: Int = 50_000_000, maxBytes: Int = 1 << 30, budget: DecodingBudget? = .shared) {
+        self.maxPixels = maxPixels
+        self.maxBytes = maxBytes
+        self.budget = budget
+    }
     public static let `default` = DecodingLimits()
+
+    public static func == (lhs: DecodingLimits, rhs: DecodingLimits) -> Bool {
+        lhs.maxPixels == rhs.maxPixels && lhs.maxBytes == rhs.maxBytes && lhs.budget === rhs.budget
+    }
 }
 
 extension Image {

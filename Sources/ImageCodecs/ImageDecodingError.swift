@@ -21,8 +21,10 @@ public struct ImageDecodingError: Error, CustomStringConvertible, Equatable, Sen
         case truncated
         /// A checksum (chunk CRC, zlib Adler-32) does not match.
         case checksumMismatch
-        /// The header announces more pixels than `DecodingLimits` allows.
+        /// The header announces more pixels, or a decode needing more memory, than `DecodingLimits` allows.
         case tooLarge
+        /// Other decodes hold the memory budget (`DecodingBudget`); retrying shortly may succeed.
+        case busy
         /// A field holds a value the format forbids.
         case invalid
     }

@@ -6,6 +6,9 @@ public enum PNMDecoder {
         var scanner = PNMHeaderScanner(bytes: bytes)
         let header = try scanner.readHeader()
         try limits.check(width: header.width, height: header.height, format: .pnm)
+        let outputBytes = header.width * header.height * (header.isBitmap ? 1 : header.layout.channels)
+        let reservation = try limits.reserveMemory(outputBytes, width: header.width, height: header.height, format: .pnm)
+        defer { reservation.release() }
         let dataStart = scanner.position
         let available = bytes.count - dataStart
 

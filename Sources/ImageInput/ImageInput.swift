@@ -26,6 +26,8 @@ public enum ImageInput {
             return try ImageDecoder.decode(input.bytes, limits: limits)
         } catch let error as ImageDecodingError where error.kind == .tooLarge {
             throw ModelError.payloadTooLarge("the image is too large: \(error)")
+        } catch let error as ImageDecodingError where error.kind == .busy {
+            throw ModelError.serviceUnavailable("\(error)", retryAfter: 1)
         } catch {
             throw ModelError.badRequest("the upload is not a readable image: \(error)")
         }

@@ -1,4 +1,5 @@
 import Compression
+import TestSupport
 import XCTest
 
 /// Malformed input must end in a typed error (never a trap, never silently wrong output).
