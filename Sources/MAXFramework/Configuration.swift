@@ -26,6 +26,14 @@ public struct MAXConfiguration: Sendable {
     public var requestTimeout: Double = 30
     /// Seconds to send a complete request head (HTTPServerConfiguration.headerTimeout).
     public var headerTimeout: Double = 10
+    /// Bytes of request bodies held at once (HTTPServerConfiguration.maxBufferedBodyBytes).
+    public var bodyMemoryBudget = 128 * 1024 * 1024
+    /// Bytes of decoded images held at once (ImageCodecs' DecodingBudget, set by max-server).
+    public var imageMemoryBudget = 512 * 1024 * 1024
+    /// Seconds a request waits for its share of either budget before 503.
+    public var memoryWait: Double = 1
+    /// Connections open at once (HTTPServerConfiguration.maxConnections).
+    public var maxConnections = 1024
 
     // model
     /// Name of the registered plugin to serve.
@@ -144,6 +152,10 @@ extension MAXConfiguration {
 
     /// Checks that hold across keys.
     func validate() throws {
+        guard bodyMemoryBudget >= maxUploadBytes else {
+            throw ConfigurationError(key: "limits.body_memory_budget",
+                                     message: "\(bodyMemoryBudget) is less than limits.max_upload_bytes (\(maxUploadBytes)); the largest uploads could never be received")
+        }
         if let modelAsset, !assets.contains(where: { $0.path == modelAsset }) {
             throw ConfigurationError(key: "model.asset",
                                      message: "'\(modelAsset)' is not listed under assets.files; add {\"path\": \"\(modelAsset)\"} there")

@@ -50,6 +50,21 @@ public enum ConfigurationKeys {
                 "seconds a client has to send a request's head after connecting or starting it (408, or close if it sent nothing)") {
             $0.headerTimeout = $1
         },
+        integer("limits.body_memory_budget", ["MAX_BODY_MEMORY_BUDGET"], 1...(1 << 40),
+                "bytes of request bodies held at once by all requests; a body waits for its share, then 503") {
+            $0.bodyMemoryBudget = $1
+        },
+        integer("limits.image_memory_budget", ["MAX_IMAGE_MEMORY_BUDGET"], 1...(1 << 40),
+                "bytes of decoded images and decoder buffers held at once by all requests; a decode waits for its share, then 503") {
+            $0.imageMemoryBudget = $1
+        },
+        decimal("limits.memory_wait", ["MAX_MEMORY_WAIT"], "seconds a request waits for its share of a memory budget before 503") {
+            $0.memoryWait = $1
+        },
+        integer("server.max_connections", ["MAX_CONNECTIONS"], 1...1_000_000,
+                "connections open at once; at the cap the idlest is closed for a newcomer, or 503 when all are busy") {
+            $0.maxConnections = $1
+        },
         text("model.plugin", ["MAX_MODEL_PLUGIN"], "registered plugin to serve") { $0.modelPlugin = $1 },
         text("model.asset", ["MAX_MODEL_ASSET"], "path (listed in assets.files) of the file the plugin loads; empty = none") {
             $0.modelAsset = $1.isEmpty ? nil : $1
