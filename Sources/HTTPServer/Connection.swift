@@ -41,6 +41,8 @@ final class Connection {
     var budgetWaitStartedAt: Double?
     /// `100 Continue` is owed once the body may be read.
     var continuePending = false
+    /// Draining: closed at this time if it is still idle then.
+    var drainCloseAt: Double?
 
     init(fd: Int32, id: UInt64, remoteAddress: String, limits: HTTPParserLimits, now: Double) {
         self.fd = fd

@@ -10,6 +10,9 @@ final class EventLoop: @unchecked Sendable {
     private static let wakeToken = UInt64.max - 1
     private static let readChunkSize = 64 * 1024
     private static let maxPendingOutputBytes = 256 * 1024
+    /// How long a connection idle when the drain begins may still deliver a request already on
+    /// its way (a kept-alive client that just sent one, a client the kernel had just accepted).
+    private static let drainIdleGrace = 0.25
     /// Body bytes a connection may buffer without a share of the body budget: what one read
     /// brings along with a head is in memory before anyone could refuse it.
     static let unbudgetedBodyBytes = readChunkSize
@@ -48,9 +51,16 @@ final class EventLoop: @unchecked Sendable {
     private var mailbox: [Completion] = []
     private var requestedDrainDeadline: Double?
 
-    init(context: ServerContext, listenFD: Int32) throws {
+    /// The only loop closes the listening socket itself, the moment its last accept is done, so
+    /// that no connection can slip into the queue in between; with several loops the server does.
+    private let closesListenerOnDrain: Bool
+    /// Set before `listenerReleased` is signalled when this loop closed the listening socket.
+    private(set) var closedListener = false
+
+    init(context: ServerContext, listenFD: Int32, closesListenerOnDrain: Bool) throws {
         self.context = context
         self.listenFD = listenFD
+        self.closesListenerOnDrain = closesListenerOnDrain
         let configuration = context.configuration
         let shortestTimeout = min(configuration.requestTimeout, configuration.idleTimeout, configuration.headerTimeout)
         tickInterval = max(0.005, min(0.1, shortestTimeout / 4))
@@ -180,6 +190,12 @@ final class EventLoop: @unchecked Sendable {
 
     private func acceptConnections() {
         guard drainDeadline == nil else { return }
+        acceptPending()
+    }
+
+    /// Accepts up to 64 pending connections; true if there may be more.
+    @discardableResult
+    private func acceptPending() -> Bool {
         for _ in 0..<64 {
             var address = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -200,7 +216,7 @@ final class EventLoop: @unchecked Sendable {
                 } else if code != EAGAIN && code != EWOULDBLOCK {
                     context.logger.error("accept failed: \(String(cString: strerror(code)))")
                 }
-                return
+                return false
             }
             let remote = Socket.addressText(address)
             guard let id = context.reserveConnection() ?? closeIdlestConnection() else {
@@ -218,6 +234,7 @@ final class EventLoop: @unchecked Sendable {
             connections[fd] = Connection(fd: fd, id: id, remoteAddress: remote,
                                          limits: context.configuration.parserLimits, now: MonotonicClock.now())
         }
+        return true
     }
 
     /// At `maxConnections`: closes this loop's connection idle the longest (kept alive between
@@ -272,10 +289,19 @@ final class EventLoop: @unchecked Sendable {
     private func beginDrain(deadline: Double) {
         drainDeadline = deadline
         if acceptsPausedUntil == nil { epoll.remove(listenFD) }
+        // Connections the kernel completed before now are clients that already connected: take
+        // them in before the listener is closed (which would reset them).
+        var rounds = 0
+        while rounds < 64 && acceptPending() { rounds += 1 }
+        if closesListenerOnDrain {
+            close(listenFD)
+            closedListener = true
+        }
         listenerReleased.signal()
+        let idleUntil = MonotonicClock.now() + EventLoop.drainIdleGrace
         for connection in Array(connections.values) {
             if connection.isIdle {
-                closeConnection(connection)
+                connection.drainCloseAt = connection.lingerDeadline == nil ? idleUntil : MonotonicClock.now()
             } else if !connection.inFlight {
                 // Receiving a request or sending a response: finish that one, then close.
                 connection.closeAfterOutput = connection.closeAfterOutput || !connection.parser.hasPartialRequest
@@ -529,7 +555,9 @@ final class EventLoop: @unchecked Sendable {
     private func enforceTimeouts(now: Double) {
         let configuration = context.configuration
         for connection in Array(connections.values) where !connection.inFlight {
-            if let lingerDeadline = connection.lingerDeadline {
+            if let closeAt = connection.drainCloseAt, connection.isIdle, now >= closeAt {
+                closeConnection(connection)
+            } else if let lingerDeadline = connection.lingerDeadline {
                 if now >= lingerDeadline { closeConnection(connection) }
             } else if connection.hasPendingOutput {
                 // The client is not reading our response.

@@ -59,9 +59,10 @@ public final class HTTPServer: @unchecked Sendable {
                                  longJobThreshold: configuration.longHandlerThreshold)
         let context = ServerContext(configuration: configuration, logger: logger, handler: handler, workers: workers)
         var loops: [EventLoop] = []
+        let loopCount = configuration.resolvedEventLoopCount
         do {
-            for _ in 0..<configuration.resolvedEventLoopCount {
-                loops.append(try EventLoop(context: context, listenFD: fd))
+            for _ in 0..<loopCount {
+                loops.append(try EventLoop(context: context, listenFD: fd, closesListenerOnDrain: loopCount == 1))
             }
         } catch {
             workers.stop(timeout: 1)
@@ -118,7 +119,9 @@ public final class HTTPServer: @unchecked Sendable {
         return boundPort
     }
 
-    /// Graceful stop: no new connections, idle ones closed, in-flight requests get up to
+    /// Graceful stop: no new connections (the listener closes at once, after the loops took in
+    /// what the kernel had already accepted), idle ones closed after a quarter of a second in
+    /// which a request already on its way may still arrive, in-flight requests get up to
     /// `shutdownGracePeriod` seconds to finish and be sent. Idempotent; returns when stopped.
     public func shutdown() {
         stateLock.lock()
@@ -146,13 +149,22 @@ public final class HTTPServer: @unchecked Sendable {
         let grace = max(0, configuration.shutdownGracePeriod)
         let deadline = MonotonicClock.now() + grace
         context?.beginDraining()
+        // From here the kernel queues no new connections (their SYNs go unanswered until the
+        // listener is closed, then they are refused); the loops take in those already queued.
+        if fd >= 0 { Socket.stopQueueingConnections(fd) }
         for loop in loops { loop.requestDrain(deadline: deadline) }
         // Once no loop watches the listening socket it is closed, so that new connections are
         // refused at once instead of queueing in the backlog and being reset at the end.
-        for loop in loops where !loop.waitUntilListenerReleased(timeout: 1) {
-            logger.warning("an event loop did not release the listening socket in time")
+        var closedByLoop = false
+        for loop in loops {
+            if loop.waitUntilListenerReleased(timeout: 1) {
+                closedByLoop = closedByLoop || loop.closedListener
+            } else {
+                logger.warning("an event loop did not release the listening socket in time")
+            }
         }
-        if fd >= 0 { close(fd) }
+        // A single loop closes it itself, right after its last accept.
+        if fd >= 0 && !closedByLoop { close(fd) }
         for loop in loops where !loop.waitUntilStopped(timeout: deadline - MonotonicClock.now() + 2) {
             logger.warning("an event loop did not stop in time")
         }

@@ -141,6 +141,24 @@ final class HTTPServerRobustnessTests: XCTestCase {
         wait(for: [stopped], timeout: 5)
     }
 
+    func testARequestSentAsTheDrainBeginsIsStillServed() throws {
+        let server = try TestServer { $0.shutdownGracePeriod = 5 }
+        let client = try server.client()
+        try client.send(get("/first"))
+        XCTAssertEqual(try client.readResponse().statusCode, 200)
+        let stopped = expectation(description: "shutdown returned")
+        DispatchQueue.global().async {
+            server.server.shutdown()
+            stopped.fulfill()
+        }
+        usleep(50_000)  // the drain has begun; this kept-alive client did not know yet
+        try client.send(get("/second"))
+        let response = try client.readResponse()
+        XCTAssertEqual(response.json?["path"] as? String, "/second")
+        XCTAssertEqual(response.header("Connection"), "close")
+        wait(for: [stopped], timeout: 5)
+    }
+
     // MARK: Finding 5: Host rules (RFC 9112 §3.2) and truncated requests
 
     func testHTTP11RequestWithoutHostIs400() throws {
