@@ -15,13 +15,12 @@ public enum BMPDecoder {
         let channels = header.bitsPerPixel <= 8
             ? (header.palette.allSatisfy { $0.0 == $0.1 && $0.1 == $0.2 } ? 1 : 3)
             : (header.masks.alpha != 0 ? 4 : 3)
-        let reservation = try limits.reserveMemory(header.width * header.height * channels, width: header.width,
-                                                   height: header.height, format: .bmp)
-        defer { reservation.release() }
+        let share = try limits.reserveMemory(output: header.width * header.height * channels, working: 0,
+                                             width: header.width, height: header.height, format: .bmp)
         if header.bitsPerPixel <= 8 {
-            return try decodePalette(bytes, header: header, stride: stride)
+            return try decodePalette(bytes, header: header, stride: stride).holding(share, limits: limits)
         }
-        return decodeDirect(bytes, header: header, stride: stride)
+        return decodeDirect(bytes, header: header, stride: stride).holding(share, limits: limits)
     }
 
     /// Offset of the first byte of image row `y` (0 = top) in the file.

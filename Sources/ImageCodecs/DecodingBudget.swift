@@ -65,40 +65,75 @@ public final class DecodingBudget: @unchecked Sendable {
     }
 
     static func megabytes(_ bytes: Int) -> String {
-        bytes >= 10 << 20 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
+        if bytes == Int.max { return "unlimited" }
+        return bytes >= 10 << 20 ? "\(bytes >> 20) MiB" : "\(bytes >> 10) KiB"
     }
 }
 
-/// A decode's share of a `DecodingBudget`; given back by `release()` (once; later calls do nothing).
+/// A share of a `DecodingBudget`, given back by `release()` or when the share is freed: a
+/// decoded image holds its own (`Image.memoryShare`), so the budget counts an image for as long
+/// as any copy of it exists.
 public final class DecodingReservation: @unchecked Sendable {
+    private let lock = NSLock()
     private var budget: DecodingBudget?
-    let bytes: Int
+    private var held: Int
 
     fileprivate init(budget: DecodingBudget?, bytes: Int) {
         self.budget = budget
-        self.bytes = bytes
+        self.held = bytes
     }
 
-    /// A share of nothing, for decodes that are not accounted.
-    static let none = DecodingReservation(budget: nil, bytes: 0)
+    deinit { release() }
 
-    public func release() {
-        budget?.release(bytes)
-        budget = nil
+    /// Bytes still held.
+    public var bytes: Int { lock.lock(); defer { lock.unlock() }; return held }
+
+    /// False for a share of no budget (decodes that are not accounted) or one given back.
+    var isAccounted: Bool { lock.lock(); defer { lock.unlock() }; return budget != nil }
+
+    /// Gives the whole share back; later calls do nothing.
+    public func release() { shrink(to: 0) }
+
+    /// Gives back all but `remaining` bytes (a decoder's working buffers once it is done).
+    func shrink(to remaining: Int) {
+        lock.lock()
+        let returned = held - max(0, min(remaining, held))
+        held -= returned
+        let owner = budget
+        if held == 0 { budget = nil }
+        lock.unlock()
+        if returned > 0 { owner?.release(returned) }
     }
 }
 
 extension DecodingLimits {
-    /// Checks the memory a `width` x `height` decode needs against `maxBytes` and the budget
-    /// (`.tooLarge` when it can never fit), then takes it from the budget (`.busy` after
-    /// waiting). The caller releases the share when done.
-    func reserveMemory(_ bytes: Int, width: Int, height: Int, format: ImageFormat) throws -> DecodingReservation {
+    /// Takes the memory of a `width` x `height` decode from the budget: its `output` bytes and,
+    /// while the image lives, `followOnFactor` times as many for what the caller makes of it,
+    /// plus `working` bytes the decoder gives back before it returns (`Image.holding`). Throws
+    /// `.tooLarge` when that can never fit `maxBytes` or the budget, `.busy` after waiting.
+    func reserveMemory(output: Int, working: Int, width: Int, height: Int, format: ImageFormat) throws -> DecodingReservation {
+        let retained = output + Int(Double(output) * followOnFactor)
+        return try reserveMemory(retained + working, width: width, height: height, format: format)
+    }
+
+    private func reserveMemory(_ bytes: Int, width: Int, height: Int, format: ImageFormat) throws -> DecodingReservation {
         let ceiling = min(maxBytes, budget?.capacity ?? Int.max)
         guard bytes <= ceiling else {
             throw ImageDecodingError(format, .tooLarge,
                 "decoding this \(width)x\(height) image needs \(DecodingBudget.megabytes(bytes)) of memory, more than the limit of \(DecodingBudget.megabytes(ceiling)); send a smaller image")
         }
-        guard let budget else { return .none }
+        guard let budget else { return DecodingReservation(budget: nil, bytes: 0) }
         return try budget.reserve(bytes, format: format)
+    }
+}
+
+extension Image {
+    /// The image holding `share`, shrunk to the image's own bytes and what `limits` keeps for
+    /// the caller: the budget gets it back when the last copy of the image is gone.
+    func holding(_ share: DecodingReservation, limits: DecodingLimits) -> Image {
+        var image = self
+        share.shrink(to: samples.count + Int(Double(samples.count) * limits.followOnFactor))
+        if share.isAccounted { image.memoryShare = share }
+        return image
     }
 }

@@ -11,8 +11,8 @@ public enum JPEGDecoder {
     public static func decode(_ bytes: [UInt8], limits: DecodingLimits = .default) throws -> Image {
         try bytes.withUnsafeBufferPointer { data in
             var session = JPEGDecodingSession(data: data, limits: limits)
-            defer { session.memory?.release() }
-            return try session.decode()
+            let image = try session.decode()
+            return session.memory.map { image.holding($0, limits: limits) } ?? image
         }
     }
 }
@@ -109,7 +109,9 @@ private struct JPEGDecodingSession {
                 throw JPEGError.malformedSegment(marker: reader.markerName, reason: "a second frame header appears; multi-frame files are not JPEG images")
             }
             let parsed = try JPEGFrame(parsing: &reader, isProgressive: code == 0xC2, limits: limits)
-            memory = try limits.reserveMemory(parsed.decodingBytes, width: parsed.width, height: parsed.height, format: .jpeg)
+            let output = parsed.width * parsed.height * (parsed.components.count == 1 ? 1 : 3)
+            memory = try limits.reserveMemory(output: output, working: parsed.decodingBytes - output,
+                                              width: parsed.width, height: parsed.height, format: .jpeg)
             frame = parsed
         case 0xC3:
             throw JPEGError.unsupportedFeature("lossless JPEG (SOF3)")

@@ -52,9 +52,8 @@ public enum PNGDecoder {
         let layout = expansion.layout
         try limits.check(width: header.width, height: header.height, format: .png)
         let count = header.width * header.height * layout.channels
-        let reservation = try limits.reserveMemory(count + workingBytes(header), width: header.width,
-                                                   height: header.height, format: .png)
-        defer { reservation.release() }
+        let share = try limits.reserveMemory(output: count, working: workingBytes(header), width: header.width,
+                                             height: header.height, format: .png)
         var samples = [UInt8](repeating: 0, count: count)
         let clipsGray = header.colorType == .gray
         try samples.withUnsafeMutableBufferPointer { output in
@@ -71,6 +70,7 @@ public enum PNGDecoder {
         }
         try expansion.checkPaletteIndexes()
         return Image(uncheckedWidth: header.width, height: header.height, layout: layout, samples: samples)
+            .holding(share, limits: limits)
     }
 
     /// Lossless samples: 16-bit files keep all 16 bits.
@@ -85,9 +85,9 @@ public enum PNGDecoder {
         let expansion = PNGPixelExpansion(chunks: chunks)
         try limits.check(width: header.width, height: header.height, format: .png)
         let count = header.width * header.height * expansion.layout.channels
-        let reservation = try limits.reserveMemory(2 * count + workingBytes(header), width: header.width,
-                                                   height: header.height, format: .png)
-        defer { reservation.release() }
+        let share = try limits.reserveMemory(output: 2 * count, working: workingBytes(header), width: header.width,
+                                             height: header.height, format: .png)
+        defer { share.release() }
         var samples = [UInt16](repeating: 0, count: count)
         try samples.withUnsafeMutableBufferPointer { output in
             guard let image = output.baseAddress else { return }

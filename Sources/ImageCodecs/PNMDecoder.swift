@@ -7,9 +7,12 @@ public enum PNMDecoder {
         let header = try scanner.readHeader()
         try limits.check(width: header.width, height: header.height, format: .pnm)
         let outputBytes = header.width * header.height * (header.isBitmap ? 1 : header.layout.channels)
-        let reservation = try limits.reserveMemory(outputBytes, width: header.width, height: header.height, format: .pnm)
-        defer { reservation.release() }
-        let dataStart = scanner.position
+        let share = try limits.reserveMemory(output: outputBytes, working: 0, width: header.width,
+                                             height: header.height, format: .pnm)
+        return try decodePixels(bytes, header: header, dataStart: scanner.position).holding(share, limits: limits)
+    }
+
+    private static func decodePixels(_ bytes: [UInt8], header: PNMHeader, dataStart: Int) throws -> Image {
         let available = bytes.count - dataStart
 
         if header.isBitmap {

@@ -140,7 +140,21 @@ final class DecodingMemoryTests: XCTestCase {
         DispatchQueue.global().asyncAfter(deadline: .now() + 0.3) { held.release() }
         let image = try PNGDecoder.decode(Self.uniformRGBA16PNG(width: 1000, height: 1000), limits: DecodingLimits(budget: budget))
         XCTAssertEqual(image.width, 1000)
-        XCTAssertEqual(budget.inUse, 0, "the decode gave its share back")
+    }
+
+    func testAnImageHoldsItsShareWhileItLives() throws {
+        let budget = DecodingBudget(capacity: 100_000_000, wait: 0)
+        let png = Self.uniformRGBA16PNG(width: 1000, height: 1000)
+        var image: Image? = try PNGDecoder.decode(png, limits: DecodingLimits(budget: budget, followOnFactor: 1.5))
+        // The working buffers went back; the 4 MB of samples and 1.5 times that for the caller stay.
+        XCTAssertEqual(budget.inUse, 10_000_000)
+        var copy = image
+        image = nil
+        XCTAssertEqual(budget.inUse, 10_000_000, "a copy of the image still exists")
+        copy?.samples[0] = 1
+        copy = nil
+        XCTAssertEqual(budget.inUse, 0, "the last copy is gone")
+        XCTAssertNil(try PNGDecoder.decode(png, limits: DecodingLimits(budget: nil)).memoryShare)
     }
 
     func testJPEGEstimateCoversWhatTheDecodeTakes() throws {
@@ -151,7 +165,7 @@ final class DecodingMemoryTests: XCTestCase {
         let before = currentResidentBytes()
         let image = try JPEGDecoder.decode(jpeg, limits: DecodingLimits(budget: budget))
         let peak = try XCTUnwrap(peakResidentBytes())
-        XCTAssertEqual(budget.inUse, 0)
+        XCTAssertEqual(budget.inUse, 2000 * 1500 * 3, "the image keeps its samples' share; the rest went back")
         XCTAssertEqual(image.width, 2000)
         let estimate = budget.peakInUse
         XCTAssertGreaterThan(estimate, 2000 * 1500 * 3, "at least the output")

@@ -16,6 +16,7 @@ import traceback
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 import checks_http  # noqa: E402
+import checks_images  # noqa: E402
 
 
 class Context:
@@ -32,6 +33,8 @@ def all_checks():
         ("F1 trickled head gets 408 at the header deadline", checks_http.trickled_head_gets_408_at_the_header_deadline),
         ("F1 idle keep-alive connections make room at the cap", checks_http.idle_keepalive_connections_make_room_at_the_cap),
         ("F2 body memory is bounded (1000 partial 16 MiB bodies)", checks_http.body_memory_is_bounded),
+        ("F2 heavy decodes neither exhaust memory nor starve light requests",
+         checks_images.heavy_decodes_do_not_starve_light_requests),
         ("F3 blank line before a request, split across segments", checks_http.blank_line_split_across_segments),
         ("F4 the drain refuses new connections at once", checks_http.drain_refuses_new_connections),
         ("F5 Host rules", checks_http.host_rules),
