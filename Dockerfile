@@ -17,10 +17,10 @@ RUN scripts/build-release.sh /staging
 
 FROM debian:bookworm-slim
 # The binary carries the Swift runtime (--static-swift-stdlib); it needs libc, libstdc++ and
-# libcurl4 (plus CA certificates for https asset downloads). curl serves the HEALTHCHECK.
+# libcurl4 (plus CA certificates for https asset downloads). The HEALTHCHECK is the binary's own.
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libcurl4 libstdc++6 ca-certificates curl \
+    && apt-get install -y --no-install-recommends libcurl4 libstdc++6 ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin max
 WORKDIR /app
@@ -29,9 +29,13 @@ COPY config.json md5sums.txt ./
 COPY samples ./samples
 # Writable by the service user: missing or wrong assets are downloaded here at start-up.
 COPY --chown=10001:10001 assets ./assets
+# Drop-in profiles (profiles/max-mnist: the upstream MAX-MNIST service), writable for their downloads:
+# docker run -p 5000:5000 -e MAX_CONFIG=/app/profiles/max-mnist/config.json max-swift
+COPY --chown=10001:10001 profiles ./profiles
 USER 10001:10001
 EXPOSE 5000
+# Ready = assets verified and the model loaded; the port follows APP_PORT / MAX_PORT.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["sh", "-c", "curl -fsS -o /dev/null http://127.0.0.1:5000/model/metadata || exit 1"]
+    CMD ["max-server", "healthcheck", "--timeout", "4"]
 # config.json listens on 0.0.0.0:5000; APP_PORT / MAX_* environment variables still override it.
 CMD ["max-server", "serve", "--config", "/app/config.json"]

@@ -30,20 +30,33 @@ let package = Package(
         .target(name: "Keras", dependencies: ["HDF5", "Compression"], swiftSettings: vectorSettings),
         // Leveled, thread-safe logging shared by the server and the framework.
         .target(name: "Logging"),
+        // Prometheus metrics: counters, gauges, histograms, the text format, process figures.
+        .target(name: "Metrics"),
         // HTTP/1.1 on POSIX sockets. Knows nothing of models.
         .target(name: "HTTPServer", dependencies: ["Logging"]),
+        // The pages for people (docs page, demo app): our own HTML, CSS and JavaScript under
+        // Sources/WebPages/web, compiled into the binary. Knows nothing of HTTP.
+        .target(name: "WebPages", resources: [
+            .embedInCode("web/docs.html"), .embedInCode("web/app.html"), .embedInCode("web/style.css"),
+            .embedInCode("web/common.js"), .embedInCode("web/docs.js"), .embedInCode("web/app.js"),
+            .embedInCode("web/icon.svg"),
+        ]),
         // The MAX skeleton: ModelWrapper, routes, OpenAPI, config, assets + MD5.
-        .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging"]),
+        .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging", "Metrics", "WebPages"]),
         // What image plugins share: the image file input and decoding uploads with limits.
         .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
+        // A plugin that takes JSON, not images: logistic regression over named features.
+        .target(name: "LogisticRegression", dependencies: ["MAXFramework"]),
         // A small real plugin: statistics of an uploaded image.
         .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs"]),
+        // The no-code plugin: any Keras image classifier, configured in config.json alone.
+        .target(name: "KerasClassifier", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "Keras"]),
         // The MNIST digit plugin: preprocessing and the Keras model behind MAX's routes.
         .target(name: "MNIST", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "Keras"], swiftSettings: vectorSettings),
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "ImageStats", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
+            dependencies: ["MAXFramework", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
@@ -52,12 +65,19 @@ let package = Package(
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
+        .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MAXFrameworkTests", dependencies: ["MAXFramework", "HTTPServer", "TestSupport"]),
+        .testTarget(name: "KerasClassifierTests", dependencies: ["KerasClassifier", "MAXFramework", "ImageCodecs", "Keras", "TestSupport"],
+                    exclude: ["Fixtures"]),
+        // The built max-server binary run as a child process (it must be built: `swift build`).
+        .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "TestSupport"]),
+        .testTarget(name: "LogisticRegressionTests", dependencies: ["LogisticRegression", "MAXFramework", "TestSupport"]),
         .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "ImageInput", "ImageCodecs", "MAXFramework", "TestSupport"],
                     exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
-            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"]),
+            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],
+            exclude: ["Fixtures"]),
     ]
 )

@@ -542,13 +542,12 @@ final class EventLoop: @unchecked Sendable {
     /// Answers a request the server itself refuses (400, 408, 413, ...) and closes after it.
     private func answerWithError(_ connection: Connection, status: HTTPStatus, message: String,
                                  headers: HTTPHeaders = HTTPHeaders()) {
-        var response = context.errorResponse(status, message)
+        var response = context.refusal(status, message, remoteAddress: connection.remoteAddress,
+                                       since: connection.requestStartedAt ?? MonotonicClock.now())
         for field in headers { response.headers.set(field.name, field.value) }
         connection.queue(ResponseSerializer.serialize(response, keepAlive: false, headOnly: false))
         connection.closeAfterOutput = true
         connection.refusedRequest = true
-        context.logAccess(remoteAddress: connection.remoteAddress, requestLine: "-", status: status.code,
-                          bytes: response.body.count, since: connection.requestStartedAt ?? MonotonicClock.now())
         context.logger.debug("\(connection.remoteAddress): \(status.code) \(message)")
     }
 

@@ -59,7 +59,7 @@ enum ModelInputExtractor {
             // type the model does not take; none or application/octet-stream leaves it to the bytes.
             if !spec.contentTypes.isEmpty, !declared.isEmpty, declared != "application/octet-stream", !spec.accepts(declared) {
                 let name = part.filename.map { "'\($0)'" } ?? "the file"
-                throw ModelError.unsupportedMediaType("\(name) is \(declared); this model takes \(spec.contentTypes.joined(separator: ", "))")
+                throw ModelError.unsupportedMediaType("\(name) is \(declared); this model takes \(spec.kind)")
             }
             let file = UploadedFile(bytes: part.body, contentType: part.contentType, fileName: part.filename, fieldName: part.name)
             return ModelInput(.file(file), query: request.query)

@@ -57,6 +57,16 @@ struct PathPattern: Sendable {
     /// Literal segments outrank captures: `/models/mnist/predict` is tried before `/models/{id}/predict`.
     var captureCount: Int { segments.filter { if case .parameter = $0 { return true }; return false }.count }
 
+    /// The literal segments joined with `/` (the path itself when nothing is captured).
+    var literalPath: String {
+        segments.map { segment -> String in
+            switch segment {
+            case .literal(let text): return text
+            case .parameter(let name): return "{\(name)}"
+            }
+        }.joined(separator: "/")
+    }
+
     var parameterNames: [String] {
         segments.compactMap { if case .parameter(let name) = $0 { return name }; return nil }
     }

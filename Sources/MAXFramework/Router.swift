@@ -10,6 +10,8 @@ struct Router: Sendable {
     let routes: [Route]
     let cors: CORSPolicy
     let logger: Logger
+    /// Literal paths (no captures) as served, for finding a request's route template at once.
+    private let literalPaths: Set<String>
 
     init(routes: [Route], cors: CORSPolicy, logger: Logger) {
         // Literal segments outrank captures; otherwise the declared order holds.
@@ -18,6 +20,16 @@ struct Router: Sendable {
             .map(\.element)
         self.cors = cors
         self.logger = logger
+        literalPaths = Set(routes.filter { $0.pattern.captureCount == 0 }.map { "/" + $0.pattern.literalPath })
+    }
+
+    /// The declared path of the route `path` reaches (`/models/{id}/predict`), or nil: what
+    /// metrics label a request with, whatever the client put in the path.
+    func template(for path: String) -> String? {
+        if literalPaths.contains(path) { return path }
+        let normalized = "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        if literalPaths.contains(normalized) { return normalized }
+        return routes.first { $0.pattern.captureCount > 0 && $0.pattern.match(path) != nil }?.path
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {

@@ -23,11 +23,33 @@ public struct MNISTModel: ModelWrapper {
     public static let defaultAsset = "assets/mnist_cnn.h5"
     static let classes = 10
 
+    /// Serves the configured model file, or the built-in model when none is configured.
     public static let plugin = ModelPlugin(name: "mnist") { context in
-        let url = context.modelAsset ?? URL(fileURLWithPath: defaultAsset)
-        let model = try MNISTModel(path: url.path, limits: DecodingLimits(maxPixels: context.maxImagePixels))
+        let limits = DecodingLimits(maxPixels: context.maxImagePixels)
+        guard let url = context.modelAsset else {
+            let model = try MNISTModel(keras: try builtInKerasModel(), limits: limits)
+            context.logger.info("MNIST model '\(model.keras.name)' built in (\(BuiltInModel.source), MD5 \(BuiltInModel.md5)); no model file configured")
+            return model
+        }
+        let model = try MNISTModel(path: url.path, limits: limits)
         context.logger.info("MNIST model '\(model.keras.name)' input \(model.keras.inputShape) from \(url.path)")
         return model
+    }
+
+    /// The default model's bytes as compiled into the binary (see scripts/embed-default-model.sh).
+    public static func builtInModelBytes() -> [UInt8] {
+        guard let data = Data(base64Encoded: BuiltInModel.base64) else {
+            preconditionFailure("BuiltInModel.swift holds invalid base64; regenerate it with scripts/embed-default-model.sh")
+        }
+        return [UInt8](data)
+    }
+
+    static func builtInKerasModel() throws -> KerasModel {
+        do {
+            return try KerasModel.load(bytes: builtInModelBytes())
+        } catch {
+            throw MNISTModelError(message: "the built-in model does not load (\(error)); regenerate Sources/MNIST/BuiltInModel.swift")
+        }
     }
 
     /// The loaded network (public so tools and tests can batch through it directly).
@@ -71,6 +93,9 @@ public struct MNISTModel: ModelWrapper {
                                              defaultValue: .int(1))])
     }
 
+    /// The ten digits, as MAX's classifiers list their labels.
+    public var labels: [ModelLabel]? { ModelLabel.indexed((0..<MNISTModel.classes).map(String.init)) }
+
     public var output: ModelOutputSchema {
         ModelOutputSchema(properties: [
             SchemaProperty("prediction", .integer, "The predicted digit", example: .int(8)),
@@ -109,14 +134,6 @@ public struct MNISTModel: ModelWrapper {
         return k
     }
 
-    /// The scores as probabilities: a model ending in softmax already gives them; logits
-    /// (any negative score, or a sum far from 1) get a softmax here.
-    static func probabilities(_ scores: [Float]) -> [Float] {
-        let sum = scores.reduce(0, +)
-        if scores.allSatisfy({ $0 >= 0 }), abs(sum - 1) < 1e-3 { return scores }
-        let peak = scores.max() ?? 0
-        let exponentials = scores.map { Foundation.exp($0 - peak) }
-        let total = exponentials.reduce(0, +)
-        return total > 0 ? exponentials.map { $0 / total } : scores
-    }
+    /// The scores as probabilities (softmax applied to logits).
+    static func probabilities(_ scores: [Float]) -> [Float] { ClassScores.probabilities(scores) }
 }

@@ -1,4 +1,6 @@
 import ImageStats
+import KerasClassifier
+import LogisticRegression
 import MAXFramework
 import MNIST
 
@@ -6,7 +8,9 @@ import MNIST
 /// Add a plugin: write its `ModelWrapper` with a `static let plugin`, list it here.
 let registeredPlugins: [ModelPlugin] = [
     MNISTModel.plugin,
+    KerasClassifierModel.plugin,
     ImageStatsModel.plugin,
+    LogisticRegressionModel.plugin,
 ]
 
 /// Every protocol adapter built into the executable: each adds its routes beside MAX's (or none,

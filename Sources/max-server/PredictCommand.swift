@@ -10,7 +10,9 @@ enum PredictCommand {
         usage: max-server predict [OPTIONS] FILE...
 
         Runs preProcess, predict and postProcess on each file and prints one line of JSON per
-        file, exactly as POST /model/predict answers. Exits 1 if any file failed.
+        file, exactly as POST /model/predict answers. For a model that takes JSON, a file whose
+        name ends in .json (any file, if the model takes no files) is its JSON body. Exits 1 if
+        any file failed.
 
         options:
           --query NAME=VALUE query parameter passed to the model, repeatable as NAME=VALUE,NAME=VALUE
@@ -36,8 +38,19 @@ enum PredictCommand {
                     status = 1
                     continue
                 }
-                let upload = ModelInput(bytes: bytes, contentType: nil,
-                                        fileName: URL(fileURLWithPath: path).lastPathComponent, query: query)
+                let name = URL(fileURLWithPath: path).lastPathComponent
+                let upload: ModelInput
+                if model.input.json != nil && (model.input.files == nil || name.lowercased().hasSuffix(".json")) {
+                    do {
+                        upload = ModelInput(.json(try JSONValue.parse(bytes)), query: query)
+                    } catch {
+                        print(PredictionEnvelope.failure("\(path) is not valid JSON: \(error)").serialized)
+                        status = 1
+                        continue
+                    }
+                } else {
+                    upload = ModelInput(bytes: bytes, contentType: nil, fileName: name, query: query)
+                }
                 let outcome = model.respond(to: upload, logger: logger)
                 print(outcome.json.serialized)
                 if !outcome.succeeded { status = 1 }

@@ -4,13 +4,14 @@ import MAXFramework
 
 /// The options every service command shares, and how they become a configuration.
 enum ServiceOptions {
-    static let valued: Set<String> = ["--config", "--host", "--port", "--log-level", "--model"]
+    static let valued: Set<String> = ["--config", "--host", "--port", "--log-level", "--log-format", "--model"]
 
     static let help = """
           --config FILE      config file (default: $MAX_CONFIG, else ./config.json if present)
           --host ADDRESS     listen address (server.host)
           --port PORT        listen port; 0 picks a free one (server.port)
           --log-level LEVEL  debug, info, warning or error (server.log_level)
+          --log-format FMT   text, or json for one object per line (server.log_format)
           --model FILE       load this model file instead of model.asset, without an MD5 check (model.file)
           -h, --help         show this help
         """
@@ -22,6 +23,7 @@ enum ServiceOptions {
         if let host = arguments.value("--host") { overrides["server.host"] = host }
         if let port = arguments.value("--port") { overrides["server.port"] = port }
         if let level = arguments.value("--log-level") { overrides["server.log_level"] = level }
+        if let format = arguments.value("--log-format") { overrides["server.log_format"] = format }
         if let model = arguments.value("--model") { overrides["model.file"] = model }
         let file = arguments.value("--config").map { URL(fileURLWithPath: $0) }
         let loaded: LoadedConfiguration
@@ -32,9 +34,13 @@ enum ServiceOptions {
             throw CommandFailure(error.description)
         }
         ProcessSettings.apply(loaded.configuration)
-        let logger = Logger(label: "max-server", level: loaded.configuration.logLevel)
+        let logger = Logger(label: "max-server", level: loaded.configuration.logLevel, format: loaded.configuration.logFormat)
         for warning in loaded.warnings { logger.warning(warning) }
-        if let source = loaded.source { logger.debug("configuration read from \(source.path)") }
+        if let source = loaded.source {
+            logger.debug("configuration read from \(source.path)")
+        } else {
+            logger.info("no config file (no --config, MAX_CONFIG unset, no ./config.json): running on built-in defaults")
+        }
         return (loaded.configuration, logger)
     }
 
