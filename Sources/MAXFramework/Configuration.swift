@@ -48,7 +48,12 @@ public struct MAXConfiguration: Sendable {
 
     // assets
     public var checksumFile = "md5sums.txt"
+    /// Seconds a download may take for each 64 KiB: a silent link and one that drips both fail.
     public var downloadTimeout: Double = 60
+    /// Seconds a whole download may take.
+    public var downloadTotalTimeout: Double = 3600
+    /// Largest asset downloaded (refused from its announced length, or cut when it grows past it).
+    public var maxDownloadBytes = 2 * 1024 * 1024 * 1024
     public var assets: [AssetSpec] = []
 
     /// Folder relative paths are resolved against: the config file's folder, else the working directory.

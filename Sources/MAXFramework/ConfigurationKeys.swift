@@ -95,8 +95,15 @@ public enum ConfigurationKeys {
         text("assets.checksums", ["MAX_ASSETS_CHECKSUMS"], "md5sum-format file with the assets' digests") {
             $0.checksumFile = $1
         },
-        decimal("assets.download_timeout", ["MAX_DOWNLOAD_TIMEOUT"], "seconds a download may stall before failing") {
+        decimal("assets.download_timeout", ["MAX_DOWNLOAD_TIMEOUT"],
+                "seconds a download may take for each 64 KiB (a silent or dripping link fails)") {
             $0.downloadTimeout = $1
+        },
+        decimal("assets.download_total_timeout", ["MAX_DOWNLOAD_TOTAL_TIMEOUT"], "seconds a whole download may take") {
+            $0.downloadTotalTimeout = $1
+        },
+        integer("assets.max_download_bytes", ["MAX_DOWNLOAD_BYTES"], 1...(1 << 50), "largest asset downloaded") {
+            $0.maxDownloadBytes = $1
         },
     ]
 
