@@ -15,6 +15,7 @@ import traceback
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
+import checks_assets  # noqa: E402
 import checks_http  # noqa: E402
 import checks_images  # noqa: E402
 
@@ -39,6 +40,10 @@ def all_checks():
         ("F4 the drain refuses new connections at once", checks_http.drain_refuses_new_connections),
         ("F5 Host rules", checks_http.host_rules),
         ("F5 chunked body cut inside a chunk-size line is answered", checks_http.truncated_chunked_body_is_answered),
+        ("F6 a dripping download times out", checks_assets.dripping_download_times_out),
+        ("F6 a stalled download is reported in words", checks_assets.stalled_download_is_reported_in_words),
+        ("F6 an oversized download is refused", checks_assets.oversized_download_is_refused),
+        ("F6 SIGTERM during a download leaves no .part file", checks_assets.sigterm_during_a_download_leaves_no_part_file),
         ("F7 the access log cannot be forged", checks_http.access_log_cannot_be_forged),
         ("audit header, URL and body limits", checks_http.limits_are_enforced),
         ("audit pipelining", checks_http.pipelined_requests_are_answered_in_order),
