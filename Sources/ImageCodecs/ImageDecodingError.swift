@@ -5,6 +5,7 @@ public enum ImageFormat: String, Sendable, CaseIterable, CustomStringConvertible
     case bmp = "BMP"
     case pnm = "PNM"
     case gif = "GIF"
+    case tiff = "TIFF"
 
     public var description: String { rawValue }
 }

@@ -1,34 +1,7 @@
 import Compression
 
-/// A PNG decoded without losing precision: samples are UInt16 holding 8-bit values (0...255)
-/// when `bitDepth` is 8 and the file's own 16-bit values when it is 16. Palette expanded, tRNS
-/// turned into alpha, 1/2/4-bit gray scaled to 8 bits.
-public struct PNGSamples: Equatable, Sendable {
-    public let width: Int
-    public let height: Int
-    public let layout: PixelLayout
-    /// 8 or 16.
-    public let bitDepth: Int
-    public let samples: [UInt16]
-
-    /// The samples as RGBA: gray copied into R, G and B, missing alpha set to the maximum.
-    public func rgba() -> [UInt16] {
-        let opaque: UInt16 = bitDepth == 16 ? 65535 : 255
-        let channels = layout.channels
-        var result = [UInt16](repeating: opaque, count: width * height * 4)
-        for pixel in 0..<(width * height) {
-            let source = pixel * channels, target = pixel * 4
-            switch layout {
-            case .gray, .grayAlpha:
-                result[target] = samples[source]; result[target + 1] = samples[source]; result[target + 2] = samples[source]
-            case .rgb, .rgba:
-                result[target] = samples[source]; result[target + 1] = samples[source + 1]; result[target + 2] = samples[source + 2]
-            }
-            if layout.hasAlpha { result[target + 3] = samples[source + channels - 1] }
-        }
-        return result
-    }
-}
+/// A PNG decoded without losing precision (see `WideImage`).
+public typealias PNGSamples = WideImage
 
 /// PNG decoding: every colour type and bit depth, PLTE and tRNS, Adam7, all five filters, IDAT
 /// split over chunks, CRC-32 on every chunk and the zlib Adler-32. Rows are decompressed,
@@ -42,8 +15,9 @@ public enum PNGDecoder {
     }
 
     /// 8-bit samples as Pillow gives them after `Image.open` and conversion to L/LA/RGB/RGBA:
-    /// 16-bit colour keeps each sample's high byte; a 16-bit grayscale image (Pillow mode
-    /// "I;16") clips at 255 as Pillow's `convert("L")` does. Use `decodeSamples` for the
+    /// 16-bit colour and alpha keep each sample's high byte. One deliberate difference: a 16-bit
+    /// grayscale image (Pillow mode "I;16") is scaled, `v * 255 / 65535` rounded, where Pillow's
+    /// `convert("L")` clips at 255 and turns a 16-bit scan white. Use `decodeSamples` for the
     /// lossless values.
     public static func decode(_ bytes: [UInt8], limits: DecodingLimits = .default) throws -> Image {
         let chunks = try PNGChunks(bytes)
@@ -55,7 +29,7 @@ public enum PNGDecoder {
         let share = try limits.reserveMemory(output: count, working: workingBytes(header), width: header.width,
                                              height: header.height, format: .png)
         var samples = [UInt8](repeating: 0, count: count)
-        let clipsGray = header.colorType == .gray
+        let scalesGray = header.colorType == .gray
         try samples.withUnsafeMutableBufferPointer { output in
             guard let image = output.baseAddress else { return }
             try streamRows(chunks) { pass, row, line in
@@ -63,7 +37,7 @@ public enum PNGDecoder {
                     expansion.expandRow8(line, pass: pass, row: row, into: image)
                 } else {
                     expansion.expandRow16(line, pass: pass, row: row) { value, index, isAlpha in
-                        image[index] = clipsGray && !isAlpha ? UInt8(min(value, 255)) : UInt8(value >> 8)
+                        image[index] = scalesGray && !isAlpha ? rescaleToByte(Int(value), maxValue: 65535) : UInt8(value >> 8)
                     }
                 }
             }
