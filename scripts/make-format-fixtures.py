@@ -3,6 +3,9 @@
 
   memory/gradient_2000x1500_420.jpg  a large 4:2:0 JPEG whose decode memory the tests measure
   formats/*.gif, formats/*.tif       GIF and baseline TIFF files covering every decoder path,
+  samples/digit-8.gif, .tif,         the sample digit as GIF, as TIFF and as a 16-bit gray PNG
+  samples/digit-8-16bit.png          (its ink on a mid-gray field: clipped at 255 it would be
+                                     blank), which scripts/robustness posts to the server
   formats/expected.json              and for each, what ImageDecoder.decode must return:
                                      width, height, layout and the SHA-256 of the samples;
                                      16-bit files also the SHA-256 of decodeWide's samples
@@ -417,8 +420,19 @@ def write_tiff_fixtures():
                                                                  extra_samples=2, compression=8))
 
 
+def write_samples():
+    samples = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "samples")
+    digit = Image.open(os.path.join(samples, "digit-8.png")).convert("L")
+    digit.save(os.path.join(samples, "digit-8.gif"))
+    digit.save(os.path.join(samples, "digit-8.tif"), compression="tiff_lzw")
+    wide = Image.new("I;16", digit.size)
+    wide.putdata([20000 + value * 150 for value in flat_values(digit)])
+    wide.save(os.path.join(samples, "digit-8-16bit.png"))
+
+
 def main():
     write_memory_fixtures()
+    write_samples()
     os.makedirs(FORMATS, exist_ok=True)
     for old in os.listdir(FORMATS):
         os.remove(os.path.join(FORMATS, old))

@@ -84,7 +84,7 @@ public enum PNGDecoder {
         var lines = PNGScanlines(header: header)
         var inflated = 0
         do {
-            try chunks.compressedData.withUnsafeBytes { data in
+            _ = try chunks.compressedData.withUnsafeBytes { data in
                 try Inflate.zlib(bytes: data, maxOutputBytes: expected, chunkSize: 64 << 10) { piece in
                     inflated += piece.count
                     try lines.consume(piece, onRow: onRow)

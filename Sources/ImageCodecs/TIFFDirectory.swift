@@ -39,7 +39,7 @@ struct TIFFDirectory {
     private static func unsupported(_ message: String) -> ImageDecodingError { ImageDecodingError(.tiff, .unsupported, message) }
 
     init(_ bytes: [UInt8]) throws {
-        var reader = try TIFFReader(bytes)
+        let reader = try TIFFReader(bytes)
         bigEndian = reader.bigEndian
         let fields = try reader.firstDirectory()
         func value(_ tag: Int) -> [Int]? { fields[tag] }
@@ -106,7 +106,7 @@ struct TIFFDirectory {
             guard map.count == 3 << bitsPerSample else {
                 throw TIFFDirectory.invalid("the ColorMap has \(map.count) values; \(3 << bitsPerSample) are needed for \(bitsPerSample)-bit indexes")
             }
-            colorMap = map
+            colorMap = map.map { $0 & 0xFFFF }  // 16-bit values (a file may store them as LONG)
         } else {
             colorMap = []
         }

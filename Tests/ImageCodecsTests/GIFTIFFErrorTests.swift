@@ -70,21 +70,28 @@ final class GIFTIFFErrorTests: XCTestCase {
         XCTAssertEqual(failure(gif(frameWidth: 60000, frameHeight: 60000, lzw: packed([4, 5], size: 3)))?.kind, .tooLarge)
     }
 
-    /// A little-endian TIFF with the given IFD entries (tag, type, values); values of SHORT
-    /// (3) or LONG (4) fit inline when one or two.
+    /// A little-endian TIFF with the given IFD entries (tag, type, values) of SHORT (3) or LONG
+    /// (4) values: inline when they fit in four bytes, else after the directory; the pixels last.
     private func tiff(_ entries: [(Int, Int, [Int])], pixels: [UInt8] = [1, 2, 3, 4]) -> [UInt8] {
         func le16(_ value: Int) -> [UInt8] { [UInt8(value & 0xFF), UInt8((value >> 8) & 0xFF)] }
         func le32(_ value: Int) -> [UInt8] { le16(value & 0xFFFF) + le16(value >> 16) }
-        let ifdSize = 2 + 12 * entries.count + 4
-        let pixelStart = 8 + ifdSize
-        var bytes: [UInt8] = [0x49, 0x49, 42, 0] + le32(8) + le16(entries.count)
-        for (tag, type, values) in entries.sorted(by: { $0.0 < $1.0 }) {
-            let resolved = tag == 273 ? [pixelStart] : values
-            var inline = resolved.flatMap { type == 3 ? le16($0) : le32($0) }
-            inline += [UInt8](repeating: 0, count: max(0, 4 - inline.count))
-            bytes += le16(tag) + le16(type) + le32(resolved.count) + inline
+        let sorted = entries.sorted(by: { $0.0 < $1.0 })
+        let dataStart = 8 + 2 + 12 * entries.count + 4
+        var data: [UInt8] = []
+        var fields: [UInt8] = []
+        let encoded = sorted.map { tag, type, values in (tag, type, values.flatMap { type == 3 ? le16($0) : le32($0) }) }
+        let pixelStart = dataStart + encoded.reduce(0) { $0 + ($1.2.count > 4 ? $1.2.count : 0) }
+        for (tag, type, bytes) in encoded {
+            let count = bytes.count / (type == 3 ? 2 : 4)
+            let value = tag == 273 ? le32(pixelStart) : bytes
+            if value.count > 4 {
+                fields += le16(tag) + le16(type) + le32(count) + le32(dataStart + data.count)
+                data += value
+            } else {
+                fields += le16(tag) + le16(type) + le32(count) + value + [UInt8](repeating: 0, count: 4 - value.count)
+            }
         }
-        return bytes + le32(0) + pixels
+        return [0x49, 0x49, 42, 0] + le32(8) + le16(entries.count) + fields + le32(0) + data + pixels
     }
 
     private func grayTIFF(_ extra: [(Int, Int, [Int])] = [], width: Int = 2, height: Int = 2, pixels: [UInt8] = [1, 2, 3, 4]) -> [UInt8] {
@@ -131,6 +138,15 @@ final class GIFTIFFErrorTests: XCTestCase {
         XCTAssertEqual(failure(grayTIFF([(259, 3, [5])], pixels: [0x00, 0x01, 0x00, 0x00]))?.message.contains("old-style"), true)
         XCTAssertEqual(failure(grayTIFF([(262, 3, [3])]))?.message.contains("ColorMap"), true)
         XCTAssertEqual(failure(grayTIFF([(277, 3, [5])]))?.kind, .unsupported)
+    }
+
+    func testAColorMapStoredAsLongValuesDecodes() throws {
+        // Found by the TIFF fuzzer: 32-bit colour map values above 65535 trapped on conversion.
+        let map = [0x1_FFFF, 0, 0x2_8000, 0xFFFF, 7, 0x1234_5678]
+        let image = try ImageDecoder.decode(grayTIFF([(262, 3, [3]), (258, 3, [1]), (320, 4, map)], pixels: [0b1000_0000, 0]))
+        XCTAssertEqual(image.layout, .rgb)
+        // Pixel 0 uses entry 1, pixel 1 entry 0; each value keeps the high byte of its low 16 bits.
+        XCTAssertEqual(Array(image.samples[0..<6]), [0x00, 0xFF, 0x56, 0xFF, 0x80, 0x00])
     }
 
     func testHugeTIFFIsRefusedBeforeDecoding() {

@@ -18,6 +18,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import checks_assets  # noqa: E402
 import checks_http  # noqa: E402
 import checks_images  # noqa: E402
+import checks_soak  # noqa: E402
 
 
 class Context:
@@ -45,12 +46,18 @@ def all_checks():
         ("F6 an oversized download is refused", checks_assets.oversized_download_is_refused),
         ("F6 SIGTERM during a download leaves no .part file", checks_assets.sigterm_during_a_download_leaves_no_part_file),
         ("F7 the access log cannot be forged", checks_http.access_log_cannot_be_forged),
+        ("F8 GIF, TIFF and a 16-bit gray scan are read", checks_images.gif_tiff_and_16_bit_gray_are_served),
+        ("audit malformed uploads and bombs", checks_images.malformed_uploads_are_refused),
         ("audit header, URL and body limits", checks_http.limits_are_enforced),
         ("audit pipelining", checks_http.pipelined_requests_are_answered_in_order),
         ("audit slowloris", checks_http.slowloris_does_not_slow_others),
         ("audit SIGTERM under load", checks_http.sigterm_under_load_loses_nothing),
     ]
-    return [(name, function, ("short", "full")) for name, function in checks]
+    both = [(name, function, ("short", "full")) for name, function in checks]
+    return both + [
+        ("soak (short): 30 s at 128 connections, mixed good and bad requests", checks_soak.short_soak, ("short",)),
+        ("soak: 10 minutes at 256 connections, mixed good and bad requests", checks_soak.full_soak, ("full",)),
+    ]
 
 
 def main():
