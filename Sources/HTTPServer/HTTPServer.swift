@@ -52,7 +52,7 @@ public final class HTTPServer: @unchecked Sendable {
         guard state == .idle else { throw HTTPServerError(description: "the server was already started") }
         try validate(configuration)
         raiseDescriptorLimit(toServe: configuration.maxConnections)
-        if configuration.returnsMemoryAfterPeaks { ProcessMemory.mapLargeBlocksSeparately() }
+        if configuration.returnsMemoryAfterPeaks { ProcessMemory.tuneAllocator() }
         let fd = try Socket.listen(host: configuration.host, port: configuration.port)
         let workers = WorkerPool(threadCount: configuration.resolvedWorkerCount, name: "http-worker",
                                  maxExtraThreads: configuration.maxExtraWorkers,

@@ -44,9 +44,9 @@ public struct HTTPServerConfiguration: Sendable {
     public var maxConnections: Int = 1024
     /// Seconds in-flight requests get to finish on shutdown before connections are cut.
     public var shutdownGracePeriod: Double = 10
-    /// Give memory back to the system after peaks: large blocks are mapped on their own
-    /// (`ProcessMemory.mapLargeBlocksSeparately`) and the heap is trimmed once resident memory
-    /// grew by 32 MiB since the last trim. Process-wide; turn off to manage the allocator yourself.
+    /// Give memory back to the system after peaks: large blocks are mapped on their own, threads
+    /// share a few heaps (`ProcessMemory.tuneAllocator`), and the heap is trimmed once resident
+    /// memory grew by 32 MiB since the last trim. Process-wide; turn off to manage the allocator yourself.
     public var returnsMemoryAfterPeaks = true
     /// Threads running epoll loops (accept, read, parse, write); 0 = one. Extra to the contract.
     public var eventLoopCount: Int = 0

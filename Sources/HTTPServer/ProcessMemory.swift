@@ -31,13 +31,19 @@ public enum ProcessMemory {
         return true
     }
 
-    /// Blocks of `bytes` or more are mapped on their own and unmapped as soon as they are freed
-    /// (glibc `M_MMAP_THRESHOLD`, which also stops the threshold from growing after frees).
+    /// Sets the allocator up for a server: blocks of `largeBlockBytes` or more are mapped on
+    /// their own and unmapped as soon as they are freed (glibc `M_MMAP_THRESHOLD`, which also
+    /// stops the threshold from growing after frees), and threads share at most `arenas` heaps
+    /// (`M_ARENA_MAX`; glibc's default of 8 per core lets every short-lived extra worker keep a
+    /// heap of its own, each holding freed memory). Call before the threads start.
     @discardableResult
-    public static func mapLargeBlocksSeparately(from bytes: Int = 1 << 20) -> Bool {
+    public static func tuneAllocator(largeBlockBytes: Int = 1 << 20,
+                                     arenas: Int = 2 * ProcessInfo.processInfo.activeProcessorCount) -> Bool {
         guard let optionFunction else { return false }
-        let mmapThreshold: Int32 = -3  // M_MMAP_THRESHOLD in <malloc.h>
-        return optionFunction(mmapThreshold, Int32(clamping: bytes)) == 1
+        let mmapThreshold: Int32 = -3, arenaMax: Int32 = -8  // M_MMAP_THRESHOLD, M_ARENA_MAX in <malloc.h>
+        let mapped = optionFunction(mmapThreshold, Int32(clamping: largeBlockBytes)) == 1
+        let capped = optionFunction(arenaMax, Int32(clamping: max(1, arenas))) == 1
+        return mapped && capped
     }
 }
 
