@@ -79,8 +79,8 @@ def idle_keepalive_connections_make_room_at_the_cap(ctx):
 
 def body_memory_is_bounded(ctx):
     """Finding 2: 1,000 connections each holding a partial 16 MiB body; RSS stays under 300 MB.
-    The bodies admitted to the budget then time out (408, after 5 s here), the others get 503."""
-    with Server(ctx.binary, env={"MAX_REQUEST_TIMEOUT": "5"}) as server:
+    The bodies admitted to the budget then time out (408, after 3 s here), the others get 503."""
+    with Server(ctx.binary, env={"MAX_REQUEST_TIMEOUT": "3"}) as server:
         baseline = server.rss()
         head = b"POST /model/predict HTTP/1.1\r\nHost: r\r\nContent-Type: image/png\r\nContent-Length: 16777216\r\n\r\n"
         partial = b"\x89PNG" + b"\0" * (4 << 20)

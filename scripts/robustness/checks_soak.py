@@ -34,7 +34,8 @@ def request_mix():
         (3, "predict TIFF", predict_request(read_sample("digit-8.tif"), "d.tif", "image/tiff"), 200, False),
         (3, "predict chunked", chunked, 200, False),
         (8, "truncated PNG", predict_request(digit[:len(digit) // 2]), 400, False),
-        (5, "not an image", predict_request(b"just some text", "a.txt", "text/plain"), 400, False),
+        (5, "not an image", predict_request(b"just some text", "a.txt", "text/plain"), 415, False),
+        (3, "not an image, labelled PNG", predict_request(b"just some text", "a.png", "image/png"), 400, False),
         (5, "unknown route", b"GET /nope HTTP/1.1\r\nHost: r\r\n\r\n", 404, False),
         (5, "HEAD", b"HEAD /model/metadata HTTP/1.1\r\nHost: r\r\n\r\n", 200, False),
         (4, "garbage request line", b"GARBAGE\r\n\r\n", 400, True),
@@ -91,8 +92,10 @@ def soak(ctx, seconds, connections, warmup):
         for thread in threads:
             thread.start()
         samples = []
+        thread_counts = []
         while any(thread.is_alive() for thread in threads):
             samples.append((time.time() - started, server.rss() or 0))
+            thread_counts.append(server.threads() or 0)
             time.sleep(2)
         for thread in threads:
             thread.join()
@@ -100,14 +103,23 @@ def soak(ctx, seconds, connections, warmup):
     reference = next((rss for at, rss in samples if at >= warmup), 0)
     highest = max(settled) if settled else 0
     rate = counts["answers"] / max(1, seconds)
+    # RSS at every tenth of the run, to tell a steady climb from a step.
+    marks = [samples[min(len(samples) - 1, len(samples) * step // 10)][1] for step in range(11)] if samples else []
+    curve = " ".join(f"{rss >> 20}" for rss in marks)
     passed = (counts["5xx"] == 0 and counts["lost"] == 0 and counts["unexpected"] == 0 and counts["answers"] > 0
               and reference > 0 and highest <= reference * 1.10)
     detail = (f"{seconds:.0f} s at {connections} connections: {counts['answers']} answers ({rate:.0f}/s) on "
               f"{counts['connections']} connections, {counts['5xx']} 5xx, {counts['lost']} lost, "
               f"{counts['unexpected']} unexpected {unexpected or ''}; RSS {mib(reference)} after {warmup} s, "
               f"at most {mib(highest)} after ({(highest / reference - 1) * 100 if reference else 0:+.1f} %), "
-              f"{mib(samples[-1][1]) if samples else '?'} at the end")
+              f"{mib(samples[-1][1]) if samples else '?'} at the end (MiB by tenths: {curve}); server threads "
+              f"{min(thread_counts) if thread_counts else '?'}-{max(thread_counts) if thread_counts else '?'}")
     return passed, detail
+
+
+def medium_soak(ctx):
+    """For looking at memory over a few minutes (run with --only medium)."""
+    return soak(ctx, seconds=180, connections=256, warmup=30)
 
 
 def short_soak(ctx):

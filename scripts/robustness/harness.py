@@ -67,6 +67,17 @@ class Server:
             return None
         return None
 
+    def threads(self):
+        """Threads of the server process, or None once it is gone."""
+        try:
+            with open(f"/proc/{self.process.pid}/status") as status:
+                for line in status:
+                    if line.startswith("Threads:"):
+                        return int(line.split()[1])
+        except OSError:
+            return None
+        return None
+
     def log_text(self):
         self.log.flush()
         with open(self.log_path, errors="replace") as log:

@@ -57,6 +57,7 @@ def all_checks():
     return both + [
         ("soak (short): 30 s at 128 connections, mixed good and bad requests", checks_soak.short_soak, ("short",)),
         ("soak: 10 minutes at 256 connections, mixed good and bad requests", checks_soak.full_soak, ("full",)),
+        ("medium soak: 3 minutes at 256 connections", checks_soak.medium_soak, ("medium",)),
     ]
 
 
@@ -66,6 +67,7 @@ def main():
     group = parser.add_mutually_exclusive_group()
     group.add_argument("--short", action="store_const", const="short", dest="mode")
     group.add_argument("--full", action="store_const", const="full", dest="mode")
+    group.add_argument("--medium", action="store_const", const="medium", dest="mode", help="the 3-minute soak alone")
     parser.add_argument("--only", nargs="*", default=[], help="run the checks whose names contain one of these words")
     parser.add_argument("--soak-minutes", type=float, default=10)
     arguments = parser.parse_args()
