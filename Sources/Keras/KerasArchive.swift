@@ -1,13 +1,14 @@
 import Compression
 import Foundation
 import HDF5
+import Kernels
 
 /// A Keras 3 `.keras` file: a zip with `config.json` (the model configuration), `metadata.json`
 /// (keras_version) and `model.weights.h5`, whose weights sit at `layers/<key>/vars/<i>` in the
 /// order of the layer's weights. The key is not the layer's name: Keras 3 derives it from the class
 /// (`conv2d`, `conv2d_1`, `re_lu`...) counting the model's layers in order, so that two instances
 /// of one architecture save alike.
-struct KerasArchive {
+package struct KerasArchive {
     let archive: ZipArchive
 
     init(bytes: [UInt8]) throws {
@@ -27,7 +28,7 @@ struct KerasArchive {
         }
     }
 
-    func model() throws -> KerasModel {
+    func model(kernels: (any KernelSet.Type)?) throws -> KerasModel {
         guard let config = try contents("config.json") else {
             throw KerasError.invalidFile("the archive has no config.json (not a Keras 3 .keras file)")
         }
@@ -45,7 +46,8 @@ struct KerasArchive {
         for (name, key) in try KerasArchive.weightKeys(configuration: config) {
             if let tensors = stored[key] { weights[name] = tensors }
         }
-        return try KerasModel(configurationJSON: config, weights: weights, kerasVersion: version ?? "3")
+        return try KerasModel(configurationJSON: config, weights: weights, kerasVersion: version ?? "3",
+                              kernels: kernels)
     }
 
     /// (layer name, key in model.weights.h5) for every layer, as Keras 3's saving code names
@@ -77,7 +79,7 @@ struct KerasArchive {
 
     /// Keras's `to_snake_case`: "BatchNormalization" -> "batch_normalization", "ReLU" -> "re_lu",
     /// "Conv2D" -> "conv2d".
-    static func snakeCase(_ name: String) -> String {
+    package static func snakeCase(_ name: String) -> String {
         let characters = Array(name.filter { $0.isLetter || $0.isNumber || $0 == "_" })
         func isUpper(_ c: Character) -> Bool { c.isASCII && c.isUppercase }
         func isLower(_ c: Character) -> Bool { c.isASCII && c.isLowercase }

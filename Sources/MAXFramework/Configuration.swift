@@ -46,6 +46,14 @@ public struct MAXConfiguration: Sendable {
     /// `models` list, or its single `model` section. Never empty.
     public var models: [ModelConfiguration] = [ModelConfiguration()]
 
+    // engine: the orchestration engine this service announces itself to (its digit-service contract).
+    /// The engine's base URL (`APP_ENGINE`); announcing is on when this and `engineServiceURL` are set.
+    public var engineURL: String? = nil
+    /// This service's own base URL as the engine reaches it (`APP_SERVICE`).
+    public var engineServiceURL: String? = nil
+    /// Seconds between announcements (`APP_NOTIFY_CRON`).
+    public var engineNotifyInterval: Double = 30
+
     // assets
     public var checksumFile = "md5sums.txt"
     /// Seconds a download may take for each 64 KiB: a silent link and one that drips both fail.
@@ -55,6 +63,9 @@ public struct MAXConfiguration: Sendable {
     /// Largest asset downloaded (refused from its announced length, or cut when it grows past it).
     public var maxDownloadBytes = 2 * 1024 * 1024 * 1024
     public var assets: [AssetSpec] = []
+
+    // training (the train routes of module TrainingService; off by default)
+    public var training = TrainingSettings()
 
     /// Folder relative paths are resolved against: the config file's folder, else the working directory.
     public var baseDirectory: URL
@@ -100,6 +111,26 @@ extension MAXConfiguration {
 }
 
 /// One served model as configured: which plugin serves it, from which file, with what options.
+/// `training.*`: what the train routes may do. Paths are as configured (resolve them with
+/// `MAXConfiguration.resolve`); nil data means requests must upload their data.
+public struct TrainingSettings: Sendable, Equatable {
+    public var enabled = false
+    /// Empty: no token required.
+    public var token = ""
+    public var data: String?
+    public var testData: String?
+    public var maxEpochs = 100
+    public var maxBatchSize = 1024
+    public var maxQueue = 4
+    public var maxDataBytes = 256 << 20
+    /// 0: one per core.
+    public var threads = 0
+    public var niceness = 10
+    public var outputDirectory = "trained"
+
+    public init() {}
+}
+
 public struct ModelConfiguration: Sendable, Equatable {
     /// The `{id}` of `/models/{id}/...`; nil means the plugin's name.
     public var id: String?

@@ -95,7 +95,7 @@ enum OpenAPIDocument {
                                 : "\(files.description); as a multipart form, or as the raw body")
         }
         if let json = body.json {
-            var media: [(key: String, value: JSONValue)] = [("schema", definitions.reference(to: json.schema))]
+            var media: [(key: String, value: JSONValue)] = [("schema", definitions.reference(to: json.documentedSchema))]
             if let example = json.example { media.append(("example", example)) }
             content.append(("application/json", .object(media)))
             descriptions.append(json.description)

@@ -60,7 +60,7 @@ enum SwaggerDocument {
                 consumes.append("application/json")
                 parameters.append(.object([
                     ("name", .string("body")), ("in", .string("body")), ("required", .bool(body.isRequired)),
-                    ("description", .string(json.description)), ("schema", definitions.reference(to: json.schema, example: json.example)),
+                    ("description", .string(json.description)), ("schema", definitions.reference(to: json.documentedSchema, example: json.example)),
                 ]))
             }
             consumes += body.rawContentTypes
