@@ -1,7 +1,7 @@
 // libFuzzer harness for the GIF decoder (blocks, LZW, interlace, palette): any input must give
 // an image or an ImageDecodingError, never a trap, and give back its share of the decoding
 // budget. Built by scripts/fuzz.sh GIF SECONDS.
-// fuzz-modules: Compression ImageCodecs
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs
 // fuzz-seeds: Tests/ImageCodecsTests/Fixtures/formats
 import ImageCodecs
 

@@ -2,7 +2,7 @@
 // sample unpacking) at 8 and at 16 bits: any input must give an image or an
 // ImageDecodingError, never a trap, and give back its share of the decoding budget.
 // Built by scripts/fuzz.sh TIFF SECONDS.
-// fuzz-modules: Compression ImageCodecs
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs
 // fuzz-seeds: Tests/ImageCodecsTests/Fixtures/formats
 import ImageCodecs
 
