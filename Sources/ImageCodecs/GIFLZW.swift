@@ -33,11 +33,7 @@ enum GIFLZW {
             }
             if code == end { break }
             if let earlier = previous {
-                if code < table.next {
-                    table.add(earlier, then: table.firstByte(of: code))
-                } else if code == table.next && !table.isFull {
-                    table.add(earlier, then: table.firstByte(of: earlier))  // KwKwK: known only now
-                } else {
+                guard table.learn(code, after: earlier) else {
                     throw ImageDecodingError(.gif, .invalid, "the image data uses LZW code \(code) before defining it; the file is corrupt")
                 }
                 if table.next == 1 << size && size < 12 { size += 1 }

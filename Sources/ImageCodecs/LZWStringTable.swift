@@ -27,16 +27,29 @@ struct LZWStringTable {
 
     var isFull: Bool { next >= LZWStringTable.capacity }
 
-    func firstByte(of code: Int) -> UInt8 { first[code] }
-
     /// Adds `code`'s string followed by `byte`; a full table stays as it is.
-    mutating func add(_ code: Int, then byte: UInt8) {
+    private mutating func add(_ code: Int, then byte: UInt8) {
         guard next < LZWStringTable.capacity else { return }
         prefix[next] = code
         suffix[next] = byte
         first[next] = first[code]
         length[next] = length[code] + 1
         next += 1
+    }
+
+    /// Adds the entry that reading `code` right after `earlier` defines: `earlier`'s string
+    /// followed by the first byte of `code`'s, or of `earlier`'s own when `code` is the very
+    /// entry being defined (the KwKwK case). False when `code` lies beyond the table: the data
+    /// is corrupt.
+    mutating func learn(_ code: Int, after earlier: Int) -> Bool {
+        if code < next {
+            add(earlier, then: first[code])
+        } else if code == next && !isFull {
+            add(earlier, then: first[earlier])
+        } else {
+            return false
+        }
+        return true
     }
 
     /// Writes `code`'s string into `output` from `position`, cut at the output's end; returns

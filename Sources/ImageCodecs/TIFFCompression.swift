@@ -86,11 +86,7 @@ enum TIFFCompression {
             }
             if code == end { break }
             if let earlier = previous {
-                if code < table.next {
-                    table.add(earlier, then: table.firstByte(of: code))
-                } else if code == table.next && !table.isFull {
-                    table.add(earlier, then: table.firstByte(of: earlier))  // KwKwK
-                } else {
+                guard table.learn(code, after: earlier) else {
                     throw ImageDecodingError(.tiff, .invalid, "an LZW strip uses code \(code) before defining it; the file is corrupt")
                 }
                 if table.next >= (1 << size) - 1 && size < 12 { size += 1 }
