@@ -117,6 +117,9 @@ public enum MAXService {
         server.maxBodyBytes = configuration.maxUploadBytes
         server.requestTimeout = configuration.requestTimeout
         server.headerTimeout = configuration.headerTimeout
+        server.maxBufferedBodyBytes = configuration.bodyMemoryBudget
+        server.bufferedBodyWait = configuration.memoryWait
+        server.maxConnections = configuration.maxConnections
         server.workerCount = configuration.workers
         // A batch can only be as large as the requests in the pipeline at once: with automatic
         // workers and batching on, enough threads for a full batch beside one per core.
