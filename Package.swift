@@ -56,6 +56,7 @@ let package = Package(
             dependencies: ["MAXFramework", "ImageStats", "HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
-            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"]),
+            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],
+            exclude: ["Fixtures"]),
     ]
 )
