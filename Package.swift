@@ -34,10 +34,12 @@ let package = Package(
         .target(name: "HTTPServer", dependencies: ["Logging"]),
         // The MAX skeleton: ModelWrapper, routes, OpenAPI, config, assets + MD5.
         .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging"]),
+        // What image plugins share: the image file input and decoding uploads with limits.
+        .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
         // A small real plugin: statistics of an uploaded image.
-        .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageCodecs"]),
+        .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs"]),
         // The MNIST digit plugin: preprocessing and the Keras model behind MAX's routes.
-        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageCodecs", "Keras"], swiftSettings: vectorSettings),
+        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "Keras"], swiftSettings: vectorSettings),
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
@@ -51,9 +53,8 @@ let package = Package(
         .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(
-            name: "MAXFrameworkTests",
-            dependencies: ["MAXFramework", "ImageStats", "HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "MAXFrameworkTests", dependencies: ["MAXFramework", "HTTPServer", "TestSupport"]),
+        .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
             dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],

@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""Writes the sample images (samples/) and the MAXFramework test fixtures
-(Tests/MAXFrameworkTests/Fixtures/) with the statistics Pillow computes for them.
+"""Writes the sample images (samples/) and the image-stats test fixtures
+(Tests/ImageStatsTests/Fixtures/) with the statistics Pillow computes for them.
 
 Everything is drawn here (no external data), so the files are small and reproducible:
     python3 scripts/make_framework_fixtures.py
@@ -16,7 +16,7 @@ from PIL import Image, ImageDraw
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 SAMPLES = os.path.join(ROOT, "samples")
-FIXTURES = os.path.join(ROOT, "Tests", "MAXFrameworkTests", "Fixtures")
+FIXTURES = os.path.join(ROOT, "Tests", "ImageStatsTests", "Fixtures")
 
 
 def digit_eight():

@@ -1,10 +1,11 @@
 import ImageCodecs
+import ImageInput
 import MAXFramework
 
 /// Statistics of an uploaded image: its size, channel count and mean intensity. A small real
 /// plugin: it decodes the upload with ImageCodecs and answers from the pixels.
 public struct ImageStatsModel: ModelWrapper {
-    /// One prediction, as served: `{"channels": 1, "height": 28, "mean_intensity": 33.3, "width": 28}`.
+    /// One prediction, as served: `{"width": 28, "height": 28, "channels": 1, "mean_intensity": 33.3}`.
     public struct Statistics: Encodable, Equatable, Sendable {
         public let width: Int
         public let height: Int
@@ -33,7 +34,7 @@ public struct ImageStatsModel: ModelWrapper {
     }
 
     public var input: ModelInputSpec {
-        ModelInputSpec(description: "An image file (PNG, JPEG, BMP or PNM)")
+        .files(ImageInput.fileSpec(description: "An image file (PNG, JPEG, BMP, GIF, TIFF or PNM)"))
     }
 
     public var output: ModelOutputSchema {
@@ -46,11 +47,7 @@ public struct ImageStatsModel: ModelWrapper {
     }
 
     public func preProcess(_ input: ModelInput) throws -> Image {
-        do {
-            return try ImageDecoder.decode(input.bytes, limits: limits)
-        } catch {
-            throw ModelError.badRequest("the upload is not a readable image: \(error)")
-        }
+        try ImageInput.decode(input, limits: limits)
     }
 
     public func predict(_ image: Image) throws -> Statistics {

@@ -1,37 +1,37 @@
 import Foundation
 
 /// A `ModelWrapper` with its associated types erased, as the framework stores it: the pipeline
-/// runs as one call from upload to JSON predictions.
+/// runs from inputs to encoded predictions, a batch at a time.
 public final class AnyModel: Sendable {
     public let metadata: ModelMetadata
     public let input: ModelInputSpec
     public let output: ModelOutputSchema
-    private let pipeline: @Sendable (ModelInput) throws -> [JSONValue]
+    public let labels: [ModelLabel]?
+    /// The wrapper itself, for adapters that need its concrete type (`wrapper as? MNISTModel`).
+    public let wrapper: any ModelWrapper
+    /// The JSON GET /model/metadata serves, encoded once.
+    public let metadataBody: [UInt8]
+    private let pipeline: @Sendable ([ModelInput]) -> [Result<ModelAnswer, Error>]
 
     public init<Wrapper: ModelWrapper>(_ wrapper: Wrapper) {
         metadata = wrapper.metadata
         input = wrapper.input
         output = wrapper.output
-        pipeline = { upload in
-            let prepared = try wrapper.preProcess(upload)
-            let raw: Wrapper.Output
-            do {
-                raw = try wrapper.predict(prepared)
-            } catch let error as HTTPResponseError {
-                throw error
-            } catch {
-                throw ModelFailure(stage: "predict", underlying: error)
-            }
-            let predictions = try wrapper.postProcess(raw, for: upload)
-            return try predictions.map(AnyModel.encode)
-        }
+        labels = wrapper.labels
+        self.wrapper = wrapper
+        metadataBody = Array(wrapper.metadata.json.serialized.utf8)
+        let spec = wrapper.input
+        pipeline = { inputs in AnyModel.run(wrapper, spec, inputs) }
     }
 
     /// A copy serving `metadata` instead (config.json overrides).
-    init(_ other: AnyModel, metadata: ModelMetadata) {
+    private init(_ other: AnyModel, metadata: ModelMetadata) {
         self.metadata = metadata
         self.input = other.input
         self.output = other.output
+        self.labels = other.labels
+        self.wrapper = other.wrapper
+        self.metadataBody = Array(metadata.json.serialized.utf8)
         self.pipeline = other.pipeline
     }
 
@@ -39,26 +39,102 @@ public final class AnyModel: Sendable {
         overrides.isEmpty ? self : AnyModel(self, metadata: metadata.applying(overrides))
     }
 
-    /// The JSON GET /model/metadata serves.
-    public var metadataJSON: String { metadata.json.serialized }
 
-    /// preProcess, predict, postProcess. Throws `HTTPResponseError` (usually `ModelError`) for the client's mistakes;
-    /// anything else is the service's fault.
-    public func run(_ upload: ModelInput) throws -> [JSONValue] {
-        try pipeline(upload)
+    /// preProcess, predict (as one batch), postProcess: one result per input, in order. An
+    /// input's failure is its own: `HTTPResponseError` (usually `ModelError`) for the client's
+    /// mistakes, anything else (`ModelFailure`) for the service's.
+    public func run(_ inputs: [ModelInput]) -> [Result<ModelAnswer, Error>] {
+        pipeline(inputs)
     }
 
-    /// Encodes one prediction with sorted keys, re-read as `JSONValue` so the envelope is
-    /// written in one style.
-    static func encode<Prediction: Encodable>(_ prediction: Prediction) throws -> JSONValue {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys]
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+    /// One input through the pipeline.
+    public func run(_ input: ModelInput) throws -> ModelAnswer {
+        try run([input])[0].get()
+    }
+
+    private static func run<Wrapper: ModelWrapper>(_ wrapper: Wrapper, _ spec: ModelInputSpec,
+                                                   _ inputs: [ModelInput]) -> [Result<ModelAnswer, Error>] {
+        var results = [Result<ModelAnswer, Error>?](repeating: nil, count: inputs.count)
+        var prepared: [Wrapper.Prepared] = []
+        var preparedIndices: [Int] = []
+        for (index, input) in inputs.enumerated() {
+            do {
+                try admit(input, spec)
+                prepared.append(try wrapper.preProcess(input))
+                preparedIndices.append(index)
+            } catch {
+                results[index] = .failure(clientOrFailure(error, stage: "pre-processing"))
+            }
+        }
+        let outputs = predict(wrapper, prepared)
+        for (position, index) in preparedIndices.enumerated() {
+            results[index] = outputs[position].flatMap { output in
+                Result { try answer(wrapper, output, for: inputs[index]) }
+                    .mapError { clientOrFailure($0, stage: "post-processing") }
+            }
+        }
+        return results.map { $0! }
+    }
+
+    /// What every plugin may assume of its input: a file is not empty, a JSON body fits the
+    /// declared schema (422 naming the first bad member otherwise).
+    private static func admit(_ input: ModelInput, _ spec: ModelInputSpec) throws {
+        switch input.content {
+        case .file(let file):
+            guard spec.files != nil else { throw ModelError.unsupportedMediaType("this model takes \(spec.acceptedForms), not a file") }
+            guard !file.bytes.isEmpty else { throw ModelError.badRequest("the uploaded file is empty") }
+        case .json(let value):
+            guard let json = spec.json else { throw ModelError.unsupportedMediaType("this model takes \(spec.acceptedForms), not JSON") }
+            try json.schema.validate(value)
+        }
+    }
+
+    /// The batch through `predictBatch`; if it fails, item by item, so a bad item fails alone.
+    private static func predict<Wrapper: ModelWrapper>(_ wrapper: Wrapper, _ batch: [Wrapper.Prepared]) -> [Result<Wrapper.Output, Error>] {
+        guard !batch.isEmpty else { return [] }
+        if batch.count == 1 {
+            return [Result { try wrapper.predict(batch[0]) }.mapError { clientOrFailure($0, stage: "predict") }]
+        }
         do {
-            return try JSONValue.parse([UInt8](try encoder.encode(prediction)))
+            let outputs = try wrapper.predictBatch(batch)
+            guard outputs.count == batch.count else {
+                throw ModelFailure(stage: "predict", underlying: BatchSizeMismatch(inputs: batch.count, outputs: outputs.count))
+            }
+            return outputs.map { .success($0) }
+        } catch {
+            return batch.map { item in Result { try wrapper.predict(item) }.mapError { clientOrFailure($0, stage: "predict") } }
+        }
+    }
+
+    private static func answer<Wrapper: ModelWrapper>(_ wrapper: Wrapper, _ output: Wrapper.Output,
+                                                      for input: ModelInput) throws -> ModelAnswer {
+        let predictions = try wrapper.postProcess(output, for: input)
+        let fields = try wrapper.responseFields(output, for: input)
+        let encoder = JSONValueEncoder()
+        let encoded: [JSONValue]
+        do {
+            encoded = try predictions.map { try encoder.encode($0) }
         } catch {
             throw ModelFailure(stage: "encoding predictions", underlying: error)
         }
+        return ModelAnswer(predictions: encoded, fields: fields)
+    }
+
+    /// The client's mistakes keep their status; anything else becomes the service's fault.
+    private static func clientOrFailure(_ error: Error, stage: String) -> Error {
+        if error is HTTPResponseError || error is ModelFailure { return error }
+        return ModelFailure(stage: stage, underlying: error)
+    }
+}
+
+/// The predictions for one input, encoded, with the extra response members the plugin added.
+public struct ModelAnswer: Sendable {
+    public var predictions: [JSONValue]
+    public var fields: [(key: String, value: JSONValue)]
+
+    public init(predictions: [JSONValue], fields: [(key: String, value: JSONValue)] = []) {
+        self.predictions = predictions
+        self.fields = fields
     }
 }
 
@@ -66,5 +142,16 @@ public final class AnyModel: Sendable {
 public struct ModelFailure: Error, CustomStringConvertible {
     public let stage: String
     public let underlying: Error
+    public init(stage: String, underlying: Error) {
+        self.stage = stage
+        self.underlying = underlying
+    }
     public var description: String { "\(stage) failed: \(underlying)" }
+}
+
+/// `predictBatch` returned a different number of outputs than it was given inputs.
+struct BatchSizeMismatch: Error, CustomStringConvertible {
+    let inputs: Int
+    let outputs: Int
+    var description: String { "predictBatch returned \(outputs) outputs for \(inputs) inputs" }
 }

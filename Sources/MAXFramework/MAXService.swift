@@ -54,11 +54,19 @@ public enum MAXService {
         return model.withMetadata(configuration.modelMetadata)
     }
 
-    public static func makeApplication(_ configuration: MAXConfiguration, model: AnyModel, logger: Logger) -> MAXApplication {
-        MAXApplication(model: model,
-                       api: APIDescription(title: configuration.apiTitle, description: configuration.apiDescription,
-                                           version: configuration.apiVersion),
-                       corsEnabled: configuration.corsEnabled, logger: logger.child(label: "app"))
+    /// The application serving `registry`, with the routes of every provider.
+    public static func makeApplication(_ configuration: MAXConfiguration, registry: ModelRegistry,
+                                       providers: [RouteProvider] = [], logger: Logger) throws -> MAXApplication {
+        let appLogger = logger.child(label: "app")
+        var extraRoutes: [Route] = []
+        for provider in providers {
+            let context = ServiceContext(registry: registry, configuration: configuration, logger: appLogger.child(label: provider.name))
+            extraRoutes += try provider.make(context)
+        }
+        return MAXApplication(registry: registry,
+                              api: APIDescription(title: configuration.apiTitle, description: configuration.apiDescription,
+                                                  version: configuration.apiVersion),
+                              corsEnabled: configuration.corsEnabled, extraRoutes: extraRoutes, logger: appLogger)
     }
 
     /// The HTTP server's settings from the configuration.
@@ -80,9 +88,11 @@ public enum MAXService {
 
     /// Loads the model and starts the HTTP server; returns it running (call `shutdown()` or
     /// `waitForShutdownSignal()`).
-    public static func start(_ configuration: MAXConfiguration, plugins: [ModelPlugin], logger: Logger) throws -> RunningService {
+    public static func start(_ configuration: MAXConfiguration, plugins: [ModelPlugin], providers: [RouteProvider] = [],
+                             logger: Logger) throws -> RunningService {
         let model = try loadModel(configuration, plugins: plugins, logger: logger)
-        let application = makeApplication(configuration, model: model, logger: logger)
+        let registry = ModelRegistry([ServedModel(id: model.metadata.id, pluginName: configuration.modelPlugin, model: model)])
+        let application = try makeApplication(configuration, registry: registry, providers: providers, logger: logger)
         let server = HTTPServer(configuration: serverConfiguration(configuration), logger: logger.child(label: "http"),
                                 handler: { request in application.handle(request) })
         try server.start()

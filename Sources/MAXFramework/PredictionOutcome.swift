@@ -3,9 +3,9 @@ import Logging
 
 /// The response envelope MAX returns.
 public enum PredictionEnvelope {
-    /// `{"status": "ok", "predictions": [...]}`
-    public static func success(_ predictions: [JSONValue]) -> JSONValue {
-        .object([("status", .string("ok")), ("predictions", .array(predictions))])
+    /// `{"status": "ok", "predictions": [...]}`, then the plugin's extra members.
+    public static func success(_ answer: ModelAnswer) -> JSONValue {
+        .object([("status", .string("ok")), ("predictions", .array(answer.predictions))] + answer.fields)
     }
 
     /// `{"status": "error", "message": "..."}`
@@ -14,28 +14,55 @@ public enum PredictionEnvelope {
     }
 }
 
-/// The answer to one upload, shared by POST /model/predict and `max-server predict` so both
+/// The answer to one request, shared by POST /model/predict and `max-server predict` so both
 /// print the same JSON.
 public struct PredictionOutcome: Sendable {
     /// 200, the status a plugin's error carried, or 500 for the service's own faults.
     public let status: HTTPStatus
     public let json: JSONValue
+    /// Header fields the plugin's error asked for (`Retry-After`).
+    public var headers = HTTPHeaders()
     public var succeeded: Bool { status == .ok }
+
+    /// The HTTP response carrying it.
+    public var response: HTTPResponse {
+        var response = HTTPResponse.json(status, json.serialized)
+        for field in headers { response.headers.set(field.name, field.value) }
+        return response
+    }
 }
 
 extension AnyModel {
-    /// Runs the pipeline; the client's mistakes (`HTTPResponseError`) keep their status and
-    /// message, anything else is logged in full and answered with a generic message.
-    public func respond(to upload: ModelInput, logger: Logger) -> PredictionOutcome {
-        guard !upload.bytes.isEmpty else {
-            return PredictionOutcome(status: .badRequest, json: PredictionEnvelope.failure("the uploaded file is empty"))
+    /// Runs the pipeline over the inputs of one request. One input is answered in MAX's shape
+    /// with its own status. Several (repeated file fields) are answered 200 with one entry per
+    /// input, in order: `{"status": "ok", "results": [{"file": "a.png", "status": "ok",
+    /// "predictions": [...]}, {"file": "b.png", "status": "error", "message": "..."}]}`.
+    /// The service's own faults are logged in full and answered with a generic message.
+    public func respond(to inputs: [ModelInput], logger: Logger) -> PredictionOutcome {
+        let results = run(inputs)
+        let outcomes = results.map { AnyModel.outcome($0, logger: logger) }
+        if outcomes.count == 1 { return outcomes[0] }
+        let entries: [JSONValue] = zip(inputs, outcomes).map { input, outcome in
+            var members: [(key: String, value: JSONValue)] = []
+            if let name = input.fileName { members.append(("file", .string(name))) }
+            members += outcome.json.objectMembers ?? []
+            return .object(members)
         }
-        do {
-            return PredictionOutcome(status: .ok, json: PredictionEnvelope.success(try run(upload)))
-        } catch let refusal as HTTPResponseError {
+        return PredictionOutcome(status: .ok, json: .object([("status", .string("ok")), ("results", .array(entries))]))
+    }
+
+    public func respond(to input: ModelInput, logger: Logger) -> PredictionOutcome {
+        respond(to: [input], logger: logger)
+    }
+
+    private static func outcome(_ result: Result<ModelAnswer, Error>, logger: Logger) -> PredictionOutcome {
+        switch result {
+        case .success(let answer):
+            return PredictionOutcome(status: .ok, json: PredictionEnvelope.success(answer))
+        case .failure(let refusal as HTTPResponseError):
             logger.debug("predict refused (\(refusal.status.code)): \(refusal.message)")
-            return PredictionOutcome(status: refusal.status, json: PredictionEnvelope.failure(refusal.message))
-        } catch {
+            return PredictionOutcome(status: refusal.status, json: PredictionEnvelope.failure(refusal.message), headers: refusal.headers)
+        case .failure(let error):
             logger.error("predict failed: \(error)")
             return PredictionOutcome(status: .internalServerError,
                                      json: PredictionEnvelope.failure("the model failed to process the request; the server log has details"))

@@ -1,98 +1,21 @@
-/// The Swagger 2.0 document MAX serves at /swagger.json, generated from the model's declared
-/// input and output: every route with its parameters and response schemas.
+/// The Swagger 2.0 document MAX serves at /swagger.json, generated from the routes' declarations:
+/// every documented route with its parameters, body and response schemas. Named schemas are
+/// listed once under `definitions` and referred to.
 enum SwaggerDocument {
-    static func build(api: APIDescription, model: AnyModel) -> JSONValue {
-        let errorResponse: (String) -> JSONValue = { description in
-            .object([("description", .string(description)), ("schema", reference("ErrorResponse"))])
+    static func build(api: APIDescription, routes: [Route], tags: [(name: String, description: String)]) -> JSONValue {
+        var definitions = SchemaDefinitions(referencePrefix: "#/definitions/")
+        var paths: [(key: String, value: JSONValue)] = []
+        for route in routes {
+            guard let doc = route.doc else { continue }
+            let operation = self.operation(doc, route: route, definitions: &definitions)
+            let method = route.method.lowercased()
+            if let index = paths.firstIndex(where: { $0.key == route.path }) {
+                paths[index].value = .object((paths[index].value.objectMembers ?? []) + [(key: method, value: operation)])
+            } else {
+                paths.append((key: route.path, value: .object([(key: method, value: operation)])))
+            }
         }
-        let uploadField = model.input.fieldNames.first ?? "file"
-        let alternatives = model.input.fieldNames.dropFirst().map { "'\($0)'" }
-        var uploadDescription = model.input.description
-        if !alternatives.isEmpty {
-            uploadDescription += " (the field may also be named \(alternatives.joined(separator: " or ")); a raw body with an image Content-Type is accepted too)"
-        }
-        var predictParameters: [JSONValue] = [
-            .object([("name", .string(uploadField)), ("in", .string("formData")), ("type", .string("file")),
-                     ("required", .bool(true)), ("description", .string(uploadDescription))]),
-        ]
-        for parameter in model.input.queryParameters {
-            var members: [(key: String, value: JSONValue)] = [
-                ("name", .string(parameter.name)), ("in", .string("query")), ("required", .bool(false)),
-                ("description", .string(parameter.description)),
-            ]
-            members += typeMembers(parameter.type)
-            if let defaultValue = parameter.defaultValue { members.append(("default", defaultValue)) }
-            predictParameters.append(.object(members))
-        }
-
-        let paths: JSONValue = .object([
-            ("/", .object([("get", .object([
-                ("tags", .array([.string("docs")])), ("summary", .string("Interactive API documentation")),
-                ("operationId", .string("getDocs")), ("produces", .array([.string("text/html")])),
-                ("responses", .object([("200", .object([("description", .string("HTML page loading Swagger UI"))]))])),
-            ]))])),
-            ("/swagger.json", .object([("get", .object([
-                ("tags", .array([.string("docs")])), ("summary", .string("This Swagger 2.0 document")),
-                ("operationId", .string("getSwagger")), ("produces", .array([.string("application/json")])),
-                ("responses", .object([("200", .object([("description", .string("The API description"))]))])),
-            ]))])),
-            ("/model/metadata", .object([("get", .object([
-                ("tags", .array([.string("model")])), ("summary", .string("Return the metadata associated with the model")),
-                ("operationId", .string("getMetadata")), ("produces", .array([.string("application/json")])),
-                ("responses", .object([("200", .object([("description", .string("Model metadata")),
-                                                         ("schema", reference("ModelMetadata"))]))])),
-            ]))])),
-            ("/model/predict", .object([("post", .object([
-                ("tags", .array([.string("model")])), ("summary", .string("Make a prediction given input data")),
-                ("operationId", .string("predict")),
-                ("consumes", .array([.string("multipart/form-data")])),
-                ("produces", .array([.string("application/json")])),
-                ("parameters", .array(predictParameters)),
-                ("responses", .object([
-                    ("200", .object([("description", .string("Predictions")), ("schema", reference("ModelPredictResponse"))])),
-                    ("400", errorResponse("No file, an empty file, or a file the model cannot read (not an image, corrupt)")),
-                    ("413", errorResponse("The upload is larger than limits.max_upload_bytes")),
-                    ("415", errorResponse("The body is neither multipart/form-data nor an image")),
-                    ("500", errorResponse("The model failed; the server log has details")),
-                ])),
-            ]))])),
-        ])
-
-        let stringProperty: (String) -> JSONValue = { description in
-            .object([("type", .string("string")), ("description", .string(description))])
-        }
-        let definitions: JSONValue = .object([
-            ("ModelMetadata", .object([
-                ("type", .string("object")),
-                ("required", .array(["id", "name", "description", "type", "source", "license"].map { .string($0) })),
-                ("properties", .object([
-                    ("id", stringProperty("ID of the model")), ("name", stringProperty("Name of the model")),
-                    ("description", stringProperty("Description of the model")),
-                    ("type", stringProperty("Type of the model")), ("source", stringProperty("Source of the model")),
-                    ("license", stringProperty("License of the model")),
-                ])),
-            ])),
-            ("Prediction", schema(for: .object(model.output.properties))),
-            ("ModelPredictResponse", .object([
-                ("type", .string("object")),
-                ("required", .array([.string("status"), .string("predictions")])),
-                ("properties", .object([
-                    ("status", .object([("type", .string("string")), ("description", .string("Response status message")),
-                                        ("example", .string("ok"))])),
-                    ("predictions", .object([("type", .string("array")), ("description", .string("Predicted results")),
-                                             ("items", reference("Prediction"))])),
-                ])),
-            ])),
-            ("ErrorResponse", .object([
-                ("type", .string("object")),
-                ("required", .array([.string("status"), .string("message")])),
-                ("properties", .object([
-                    ("status", .object([("type", .string("string")), ("example", .string("error"))])),
-                    ("message", stringProperty("What went wrong")),
-                ])),
-            ])),
-        ])
-
+        let usedTags = Set(routes.compactMap(\.doc).flatMap(\.tags))
         return .object([
             ("swagger", .string("2.0")),
             ("basePath", .string("/")),
@@ -100,34 +23,160 @@ enum SwaggerDocument {
                               ("description", .string(api.description))])),
             ("produces", .array([.string("application/json")])),
             ("consumes", .array([.string("application/json")])),
-            ("tags", .array([
-                .object([("name", .string("model")), ("description", .string(model.metadata.name))]),
-                .object([("name", .string("docs")), ("description", .string("API documentation"))]),
-            ])),
-            ("paths", paths),
-            ("definitions", definitions),
+            ("tags", .array(tags.filter { usedTags.contains($0.name) }.map {
+                .object([("name", .string($0.name)), ("description", .string($0.description))])
+            })),
+            ("paths", .object(paths)),
+            ("definitions", .object(definitions.members)),
         ])
     }
 
-    static func reference(_ name: String) -> JSONValue { .object([("$ref", .string("#/definitions/\(name)"))]) }
+    private static func operation(_ doc: OperationDoc, route: Route, definitions: inout SchemaDefinitions) -> JSONValue {
+        var members: [(key: String, value: JSONValue)] = [
+            ("tags", .array(doc.tags.map { .string($0) })),
+            ("summary", .string(doc.summary)),
+        ]
+        if let description = doc.description { members.append(("description", .string(description))) }
+        members.append(("operationId", .string(doc.operationId)))
 
-    static func typeMembers(_ type: SchemaType) -> [(key: String, value: JSONValue)] {
-        switch type {
-        case .integer: return [("type", .string("integer"))]
-        case .number: return [("type", .string("number"))]
-        case .string: return [("type", .string("string"))]
-        case .boolean: return [("type", .string("boolean"))]
-        case .array(let element): return [("type", .string("array")), ("items", schema(for: element))]
-        case .object(let properties):
-            return [("type", .string("object")),
-                    ("properties", .object(properties.map { property in
-                        var members = typeMembers(property.type)
-                        members.append(("description", .string(property.description)))
-                        if let example = property.example { members.append(("example", example)) }
-                        return (key: property.name, value: .object(members))
-                    }))]
+        var parameters: [JSONValue] = []
+        for name in route.pattern.parameterNames where !doc.parameters.contains(where: { $0.name == name && $0.location == .path }) {
+            parameters.append(.object([("name", .string(name)), ("in", .string("path")), ("required", .bool(true)), ("type", .string("string"))]))
         }
+        for parameter in doc.parameters {
+            var fields: [(key: String, value: JSONValue)] = [
+                ("name", .string(parameter.name)), ("in", .string(parameter.location.rawValue)),
+                ("required", .bool(parameter.isRequired)), ("description", .string(parameter.description)),
+            ]
+            fields += inlineTypeMembers(parameter.schema)
+            if let defaultValue = parameter.defaultValue { fields.append(("default", defaultValue)) }
+            parameters.append(.object(fields))
+        }
+
+        var consumes: [String] = []
+        if let body = doc.requestBody {
+            // Swagger 2 cannot describe form fields and a JSON body for one operation: files win,
+            // and the description says JSON is taken too.
+            if let files = body.files {
+                consumes.append("multipart/form-data")
+                consumes += files.contentTypes
+                var description = files.description
+                if files.fieldNames.count > 1 {
+                    description += " (the field may also be named \(files.fieldNames.dropFirst().map { "'\($0)'" }.joined(separator: " or ")))"
+                }
+                if !files.contentTypes.isEmpty { description += "; the file may also be sent as the raw body" }
+                if files.maxFiles > 1 { description += "; up to \(files.maxFiles) files in one request, answered in order" }
+                if body.json != nil { description += "; or send an application/json body instead (see the OpenAPI 3 document)" }
+                parameters.append(.object([
+                    ("name", .string(files.fieldNames[0])), ("in", .string("formData")), ("type", .string("file")),
+                    ("required", .bool(body.isRequired && body.json == nil)), ("description", .string(description)),
+                ]))
+                if body.json != nil { consumes.append("application/json") }
+            } else if let json = body.json {
+                consumes.append("application/json")
+                parameters.append(.object([
+                    ("name", .string("body")), ("in", .string("body")), ("required", .bool(body.isRequired)),
+                    ("description", .string(json.description)), ("schema", definitions.reference(to: json.schema, example: json.example)),
+                ]))
+            }
+            consumes += body.rawContentTypes
+            if body.files == nil && body.json == nil && !body.rawContentTypes.isEmpty {
+                parameters.append(.object([
+                    ("name", .string("body")), ("in", .string("body")), ("required", .bool(body.isRequired)),
+                    ("schema", .object([("type", .string("string")), ("format", .string("binary"))])),
+                ]))
+            }
+        }
+        if !consumes.isEmpty { members.append(("consumes", .array(unique(consumes).map { .string($0) }))) }
+        members.append(("produces", .array(unique(doc.responses.map(\.contentType)).map { .string($0) })))
+        if !parameters.isEmpty { members.append(("parameters", .array(parameters))) }
+
+        let responses: [(key: String, value: JSONValue)] = doc.responses.map { response in
+            var fields: [(key: String, value: JSONValue)] = [("description", .string(response.description))]
+            if let schema = response.schema { fields.append(("schema", definitions.reference(to: schema))) }
+            return (key: String(response.status), value: .object(fields))
+        }
+        members.append(("responses", .object(responses)))
+        return .object(members)
     }
 
-    static func schema(for type: SchemaType) -> JSONValue { .object(typeMembers(type)) }
+    /// A parameter's type inline, as Swagger 2 requires for non-body parameters.
+    private static func inlineTypeMembers(_ schema: Schema) -> [(key: String, value: JSONValue)] {
+        var ignored = SchemaDefinitions(referencePrefix: "#/definitions/")
+        var members = ignored.members(of: schema, dialect: .swagger2)
+        members.removeAll { $0.key == "description" || $0.key == "example" }
+        return members
+    }
+
+    private static func unique(_ items: [String]) -> [String] {
+        var seen = Set<String>()
+        return items.filter { seen.insert($0).inserted }
+    }
+}
+
+/// Named schemas collected while a document is written: each listed once, referred to by `$ref`.
+struct SchemaDefinitions {
+    enum Dialect { case swagger2, openAPI3 }
+
+    let referencePrefix: String
+    var dialect: Dialect = .swagger2
+    private(set) var members: [(key: String, value: JSONValue)] = []
+
+    init(referencePrefix: String, dialect: Dialect = .swagger2) {
+        self.referencePrefix = referencePrefix
+        self.dialect = dialect
+    }
+
+    /// A `$ref` for a named schema (listing it on first use), else the schema inline.
+    mutating func reference(to schema: Schema, example: JSONValue? = nil) -> JSONValue {
+        var schema = schema
+        if let example { schema.example = example }
+        guard let name = schema.name else { return .object(members(of: schema, dialect: dialect)) }
+        if !members.contains(where: { $0.key == name }) {
+            members.append((key: name, value: .null))  // reserve the slot: recursive schemas terminate
+            var unnamed = schema
+            unnamed.name = nil
+            let body = JSONValue.object(self.members(of: unnamed, dialect: dialect))
+            if let index = members.firstIndex(where: { $0.key == name }) { members[index].value = body }
+        }
+        return .object([("$ref", .string(referencePrefix + name))])
+    }
+
+    /// The JSON Schema members of `schema` (`type`, `properties`, `required`, bounds, ...).
+    mutating func members(of schema: Schema, dialect: Dialect) -> [(key: String, value: JSONValue)] {
+        var result: [(key: String, value: JSONValue)] = []
+        switch schema.kind {
+        case .integer: result.append(("type", .string("integer")))
+        case .number: result.append(("type", .string("number")))
+        case .string: result.append(("type", .string("string")))
+        case .boolean: result.append(("type", .string("boolean")))
+        case .any: break
+        case .array(let element):
+            result.append(("type", .string("array")))
+            result.append(("items", reference(to: element)))
+        case .object(let properties, let additional):
+            result.append(("type", .string("object")))
+            let required = properties.filter(\.isRequired).map { JSONValue.string($0.name) }
+            if !required.isEmpty { result.append(("required", .array(required))) }
+            if !properties.isEmpty {
+                result.append(("properties", .object(properties.map { (key: $0.name, value: reference(to: $0.documentedSchema)) })))
+            }
+            if let additional { result.append(("additionalProperties", reference(to: additional))) }
+        case .oneOf(let alternatives):
+            // Swagger 2 has no oneOf: the first alternative stands for all (the description lists them).
+            if dialect == .openAPI3 {
+                result.append(("oneOf", .array(alternatives.map { reference(to: $0) })))
+            } else if let first = alternatives.first {
+                result += members(of: first, dialect: dialect)
+            }
+        }
+        if let values = schema.allowedValues { result.append(("enum", .array(values.map { .string($0) }))) }
+        if let minimum = schema.minimum { result.append(("minimum", .number(minimum))) }
+        if let maximum = schema.maximum { result.append(("maximum", .number(maximum))) }
+        if let minItems = schema.minItems { result.append(("minItems", .int(minItems))) }
+        if let maxItems = schema.maxItems { result.append(("maxItems", .int(maxItems))) }
+        if let description = schema.description { result.append(("description", .string(description))) }
+        if let example = schema.example { result.append(("example", example)) }
+        return result
+    }
 }

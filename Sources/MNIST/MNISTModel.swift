@@ -1,5 +1,6 @@
 import Foundation
 import ImageCodecs
+import ImageInput
 import Keras
 import MAXFramework
 
@@ -64,8 +65,7 @@ public struct MNISTModel: ModelWrapper {
     }
 
     public var input: ModelInputSpec {
-        ModelInputSpec(
-            description: "An image of one handwritten digit (PNG, JPEG, BMP or PNM); 28x28 grayscale is used as is",
+        .files(ImageInput.fileSpec(description: "An image of one handwritten digit (PNG, JPEG, BMP, GIF, TIFF or PNM); 28x28 grayscale is used as is"),
             queryParameters: [QueryParameter(name: "top_k", type: .integer,
                                              description: "How many of the most probable digits to return (1-10)",
                                              defaultValue: .int(1))])
@@ -79,12 +79,7 @@ public struct MNISTModel: ModelWrapper {
     }
 
     public func preProcess(_ input: ModelInput) throws -> [Float] {
-        let image: Image
-        do {
-            image = try ImageDecoder.decode(input.bytes, limits: limits)
-        } catch {
-            throw ModelError.badRequest("the upload is not a readable image: \(error)")
-        }
+        let image = try ImageInput.decode(input, limits: limits)
         do {
             return try DigitPreprocessor.pixels(image)
         } catch let error as DigitPreprocessingError {

@@ -18,7 +18,7 @@ enum MetadataCommand {
             let (configuration, logger) = try ServiceOptions.configuration(arguments)
             do {
                 let model = try MAXService.loadModel(configuration, plugins: registeredPlugins, logger: logger)
-                print(model.metadataJSON)
+                print(String(decoding: model.metadataBody, as: UTF8.self))
             } catch {
                 throw ServiceOptions.failure(error)
             }

@@ -8,3 +8,7 @@ let registeredPlugins: [ModelPlugin] = [
     MNISTModel.plugin,
     ImageStatsModel.plugin,
 ]
+
+/// Every protocol adapter built into the executable: each adds its routes beside MAX's (or none,
+/// when its configuration leaves it off). Add one: a `RouteProvider` in its module, listed here.
+let registeredRouteProviders: [RouteProvider] = []

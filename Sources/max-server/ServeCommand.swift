@@ -20,7 +20,7 @@ enum ServeCommand {
             let (configuration, logger) = try ServiceOptions.configuration(arguments)
             let server: RunningService
             do {
-                server = try MAXService.start(configuration, plugins: registeredPlugins, logger: logger)
+                server = try MAXService.start(configuration, plugins: registeredPlugins, providers: registeredRouteProviders, logger: logger)
             } catch {
                 throw ServiceOptions.failure(error)
             }

@@ -21,8 +21,9 @@ struct ByteStatsModel: ModelWrapper {
     }
 
     var input: ModelInputSpec {
-        ModelInputSpec(description: "Any file",
-                       queryParameters: [QueryParameter(name: "top_k", type: .integer, description: "echoed back", defaultValue: .int(1))])
+        .files(FileInputSpec(fieldNames: ["file", "image"], contentTypes: ["image/png", "application/octet-stream"],
+                             description: "Any file", maxFiles: 4),
+               queryParameters: [QueryParameter(name: "top_k", type: .integer, description: "echoed back", defaultValue: .int(1))])
     }
 
     var output: ModelOutputSchema {

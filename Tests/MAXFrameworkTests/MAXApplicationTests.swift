@@ -51,12 +51,13 @@ final class MAXApplicationTests: XCTestCase {
         let response = makeApplication().handle(post(form.finished(), contentType: form.contentType))
         XCTAssertEqual(response.status, .ok)
         let text = String(decoding: response.body, as: UTF8.self)
-        XCTAssertEqual(text, #"{"status": "ok", "predictions": [{"file_name": "eight.png", "length": 4, "sum": 256}]}"#)
+        XCTAssertEqual(text, #"{"status": "ok", "predictions": [{"length": 4, "sum": 256, "file_name": "eight.png"}]}"#,
+                       "members in declaration order, an absent optional left out")
     }
 
     func testPredictWithImageFieldAndQueryParameter() throws {
         var form = MultipartBody()
-        form.addFile(field: "image", fileName: "x.jpg", contentType: "image/jpeg", [7, 7])
+        form.addFile(field: "image", fileName: "x.png", contentType: "image/png", [7, 7])
         let response = makeApplication().handle(post(form.finished(), contentType: form.contentType, query: [("top_k", "3")]))
         XCTAssertEqual(response.status, .ok)
         let prediction = try json(response)["predictions"]?.arrayValue?.first
@@ -80,13 +81,17 @@ final class MAXApplicationTests: XCTestCase {
         emptyFile.addFile(field: "file", fileName: "empty.png", contentType: "image/png", [])
         var refused = MultipartBody()
         refused.addFile(field: "file", fileName: "bad.png", contentType: "image/png", Array("BAD data".utf8))
+        var undeclaredPart = MultipartBody()
+        undeclaredPart.addFile(field: "file", fileName: "x.jpg", contentType: "image/jpeg", [1, 2])
         let cases: [(HTTPRequest, Int, String)] = [
             (post(noFile.finished(), contentType: noFile.contentType), 400, "no file uploaded"),
             (post(emptyFile.finished(), contentType: emptyFile.contentType), 400, "empty"),
-            (post([], contentType: nil), 400, "no file uploaded"),
-            (post([], contentType: "image/png"), 400, "no file uploaded"),
+            (post([], contentType: nil), 400, "no input: send multipart/form-data with the field 'file' (or 'image')"),
+            (post([], contentType: "image/png"), 400, "the uploaded file is empty"),
             (post(Array("{}".utf8), contentType: "application/json"), 415, "application/json"),
-            (post(Array("x".utf8), contentType: nil), 415, "no Content-Type"),
+            (post(Array("x".utf8), contentType: nil), 415, "a body without Content-Type"),
+            (post([1], contentType: "image/jpeg"), 415, "Content-Type 'image/jpeg' is not accepted"),
+            (post(undeclaredPart.finished(), contentType: undeclaredPart.contentType), 415, "'x.jpg' is image/jpeg"),
             (post(Array("garbage".utf8), contentType: "multipart/form-data; boundary=zzz"), 400, "multipart"),
             (post(refused.finished(), contentType: refused.contentType), 400, "the upload starts with BAD"),
             (post([1], contentType: "image/png", query: [("top_k", "many")]), 400, "top_k must be"),
@@ -137,10 +142,12 @@ final class MAXApplicationTests: XCTestCase {
     func testCORSHeadersOnlyWhenEnabled() {
         let request = HTTPRequest(method: "GET", target: "/model/metadata", path: "/model/metadata")
         XCTAssertNil(makeApplication(cors: false).handle(request).headers["Access-Control-Allow-Origin"])
-        XCTAssertEqual(makeApplication(cors: true).handle(request).headers["Access-Control-Allow-Origin"], "*")
+        XCTAssertEqual(makeApplication(cors: true).handle(request).headers["Access-Control-Allow-Origin"], "*",
+                       "no Origin sent: any origin")
         let preflight = makeApplication(cors: true).handle(HTTPRequest(method: "OPTIONS", target: "/model/predict", path: "/model/predict"))
         XCTAssertEqual(preflight.status, .noContent)
         XCTAssertEqual(preflight.headers["Access-Control-Allow-Methods"], "POST, OPTIONS")
+        XCTAssertEqual(preflight.headers["Access-Control-Allow-Headers"], "Content-Type")
         XCTAssertEqual(preflight.headers["Access-Control-Allow-Origin"], "*")
     }
 

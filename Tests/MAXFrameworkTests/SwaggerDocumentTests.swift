@@ -26,7 +26,8 @@ final class SwaggerDocumentTests: XCTestCase {
     func testEveryRouteIsDescribedWithResponses() throws {
         let swagger = try document()
         let paths = swagger["paths"]?.objectMembers?.map(\.key) ?? []
-        XCTAssertEqual(Set(paths), ["/", "/swagger.json", "/model/metadata", "/model/predict"])
+        XCTAssertEqual(Set(paths), ["/", "/swagger.json", "/model/metadata", "/model/predict", "/models",
+                                    "/models/byte-stats/metadata", "/models/byte-stats/predict"])
         for path in paths {
             let operations = swagger["paths"]?[path]?.objectMembers ?? []
             XCTAssertFalse(operations.isEmpty, path)
@@ -50,7 +51,7 @@ final class SwaggerDocumentTests: XCTestCase {
         XCTAssertEqual(topK["in"], .string("query"))
         XCTAssertEqual(topK["type"], .string("integer"))
         XCTAssertEqual(topK["default"], .int(1))
-        XCTAssertEqual(predict["consumes"], .array([.string("multipart/form-data")]))
+        XCTAssertEqual(predict["consumes"], .array([.string("multipart/form-data"), .string("image/png"), .string("application/octet-stream")]))
         for code in ["200", "400", "413", "415", "500"] {
             XCTAssertNotNil(predict["responses"]?[code], "response \(code) documented")
         }

@@ -121,7 +121,7 @@ final class MNISTModelTests: XCTestCase {
         let served = try MNISTModel.plugin.make(PluginContext(modelAsset: url, logger: log.logger(.warning)))
         XCTAssertEqual(served.metadata.id, "max-mnist-swift")
         for sample in try MNISTFixtures.labelledSamples() where sample.url.lastPathComponent.contains("_mnist_") {
-            let predictions = try served.run(ModelInput(bytes: [UInt8](try Data(contentsOf: sample.url)), query: [("top_k", "10")]))
+            let predictions = try served.run(ModelInput(bytes: [UInt8](try Data(contentsOf: sample.url)), query: [("top_k", "10")])).predictions
             XCTAssertEqual(predictions.count, 10, sample.url.lastPathComponent)
             let total = predictions.compactMap { $0["probability"]?.doubleValue }.reduce(0, +)
             XCTAssertEqual(total, 1, accuracy: 1e-3, sample.url.lastPathComponent)

@@ -11,7 +11,7 @@ final class ImageStatsModelTests: XCTestCase {
     let model = AnyModel(ImageStatsModel())
 
     func fixture(_ name: String) throws -> [UInt8] {
-        [UInt8](try Data(contentsOf: TestPaths.fixture(name, target: "MAXFrameworkTests")))
+        [UInt8](try Data(contentsOf: TestPaths.fixture(name, target: "ImageStatsTests")))
     }
 
     /// Every fixture, JPEG included (within one level: decoders may round differently).
@@ -25,7 +25,7 @@ final class ImageStatsModelTests: XCTestCase {
     }
 
     func assertStatistics(_ name: String, _ reference: JSONValue) throws {
-        let predictions = try model.run(ModelInput(bytes: try fixture(name), fileName: name))
+        let predictions = try model.run(ModelInput(bytes: try fixture(name), fileName: name)).predictions
         XCTAssertEqual(predictions.count, 1, name)
         let statistics = try XCTUnwrap(predictions.first)
         XCTAssertEqual(statistics["width"], reference["width"], name)
@@ -40,21 +40,21 @@ final class ImageStatsModelTests: XCTestCase {
     func testUnreadableUploadsAreTheClientsFault() throws {
         for name in ["truncated.png", "not-an-image.txt"] {
             XCTAssertThrowsError(try model.run(ModelInput(bytes: try fixture(name)))) { error in
-                XCTAssertTrue(error is ModelError, "\(name): \(error)")
+                XCTAssertEqual((error as? ModelError)?.status, .badRequest, "\(name): \(error)")
             }
         }
     }
 
-    func testPixelLimitFromTheContextIsApplied() throws {
+    func testPixelLimitFromTheContextIsAppliedAs413() throws {
         let small = try ImageStatsModel.plugin.make(PluginContext(maxImagePixels: 100, logger: LogCapture().logger()))
         XCTAssertThrowsError(try small.run(ModelInput(bytes: try fixture("gray.png")))) { error in
-            XCTAssertTrue(error is ModelError, "\(error)")
+            XCTAssertEqual((error as? ModelError)?.status, .payloadTooLarge, "\(error)")
         }
     }
 
     func testMetadataAndSchemaDescribeTheOutput() throws {
         XCTAssertEqual(model.metadata.id, "image-stats")
-        let prediction = try XCTUnwrap(try model.run(ModelInput(bytes: try fixture("gray.png"))).first)
-        XCTAssertEqual(Set(prediction.objectMembers?.map(\.key) ?? []), Set(model.output.properties.map(\.name)))
+        let prediction = try XCTUnwrap(try model.run(ModelInput(bytes: try fixture("gray.png"))).predictions.first)
+        XCTAssertEqual(prediction.objectMembers?.map(\.key), model.output.properties.map(\.name), "declared order")
     }
 }

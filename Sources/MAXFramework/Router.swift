@@ -1,0 +1,109 @@
+import Foundation
+import HTTPServer
+import Logging
+
+/// Dispatches requests to routes: 404 for an unknown path, 405 with `Allow` for a known path and
+/// a method it does not take, HEAD as GET, OPTIONS (and CORS pre-flight) for every path, errors
+/// thrown by handlers rendered in the framework's envelope with their status. Immutable; any
+/// number of threads may call `handle` at once.
+struct Router: Sendable {
+    let routes: [Route]
+    let cors: CORSPolicy
+    let logger: Logger
+
+    init(routes: [Route], cors: CORSPolicy, logger: Logger) {
+        // Literal segments outrank captures; otherwise the declared order holds.
+        self.routes = routes.enumerated()
+            .sorted { ($0.element.pattern.captureCount, $0.offset) < ($1.element.pattern.captureCount, $1.offset) }
+            .map(\.element)
+        self.cors = cors
+        self.logger = logger
+    }
+
+    func handle(_ request: HTTPRequest) -> HTTPResponse {
+        var response = route(request)
+        cors.decorate(&response, for: request)
+        return response
+    }
+
+    private func route(_ request: HTTPRequest) -> HTTPResponse {
+        let matching = routes.compactMap { route in route.pattern.match(request.path).map { (route, $0) } }
+        guard let first = matching.first else {
+            return Router.error(.notFound, "no route \(request.path); see /swagger.json for the API")
+        }
+        // The routes of the most specific pattern that matched (all methods on that path).
+        let candidates = matching.filter { $0.0.path == first.0.path }
+        let methods = candidates.map(\.0.method)
+        let method = request.method == "HEAD" ? "GET" : request.method
+        if method == "OPTIONS" && !methods.contains("OPTIONS") {
+            return options(allowing: methods, request: request)
+        }
+        guard let (route, parameters) = candidates.first(where: { $0.0.method == method }) else {
+            var response = Router.error(.methodNotAllowed,
+                                        "\(request.method) is not allowed on \(request.path); use \(methods.joined(separator: ", "))")
+            response.headers.set("Allow", Router.allowHeader(methods))
+            return response
+        }
+        do {
+            return try route.handler(RouteRequest(http: request, pathParameters: parameters))
+        } catch let refusal as HTTPResponseError {
+            logger.debug("\(request.method) \(request.path) refused (\(refusal.status.code)): \(refusal.message)")
+            var response = Router.error(refusal.status, refusal.message)
+            for field in refusal.headers { response.headers.set(field.name, field.value) }
+            return response
+        } catch {
+            logger.error("\(request.method) \(request.path) failed: \(error)")
+            return Router.error(.internalServerError, "the service failed to answer; the server log has details")
+        }
+    }
+
+    static func allowHeader(_ methods: [String]) -> String {
+        var allowed = methods
+        if allowed.contains("GET") && !allowed.contains("HEAD") { allowed.append("HEAD") }
+        if !allowed.contains("OPTIONS") { allowed.append("OPTIONS") }
+        return allowed.joined(separator: ", ")
+    }
+
+    private func options(allowing methods: [String], request: HTTPRequest) -> HTTPResponse {
+        var response = HTTPResponse(status: .noContent)
+        response.headers.set("Allow", Router.allowHeader(methods))
+        cors.answerPreflight(&response, request: request, methods: Router.allowHeader(methods))
+        return response
+    }
+
+    /// `{"status": "error", "message": "..."}` with `status`: the one error body of the service.
+    static func error(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
+        .json(status, PredictionEnvelope.failure(message).serialized)
+    }
+}
+
+/// Cross-origin access as flask-cors grants it when MAX's `CORS_ENABLE` is on: the request's
+/// `Origin` echoed (any origin allowed), and on pre-flight its requested method and headers.
+public struct CORSPolicy: Sendable {
+    public var enabled: Bool
+    public init(enabled: Bool) { self.enabled = enabled }
+
+    func decorate(_ response: inout HTTPResponse, for request: HTTPRequest) {
+        guard enabled else { return }
+        if let origin = request.headers["Origin"], !origin.isEmpty {
+            response.headers.set("Access-Control-Allow-Origin", origin)
+            response.headers.set("Vary", "Origin")
+        } else {
+            response.headers.set("Access-Control-Allow-Origin", "*")
+        }
+    }
+
+    func answerPreflight(_ response: inout HTTPResponse, request: HTTPRequest, methods: String) {
+        guard enabled else { return }
+        response.headers.set("Access-Control-Allow-Methods", methods)
+        let requested = request.headers["Access-Control-Request-Headers"]?.trimmingCharacters(in: .whitespaces) ?? ""
+        response.headers.set("Access-Control-Allow-Headers", requested.isEmpty ? "Content-Type" : requested)
+        response.headers.set("Access-Control-Max-Age", "600")
+    }
+
+    /// For errors the HTTP layer answers itself, before a request is parsed: any origin.
+    func decorateServerError(_ response: inout HTTPResponse) {
+        guard enabled else { return }
+        response.headers.set("Access-Control-Allow-Origin", "*")
+    }
+}
