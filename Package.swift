@@ -24,6 +24,9 @@ let package = Package(
         .target(name: "Compression"),
         // Pixels: decoders, encoder, image operations. Knows nothing of HTTP or models.
         .target(name: "ImageCodecs", dependencies: ["Compression"], swiftSettings: vectorSettings),
+        // Image analysis on decoded pixels: ink contrast, morphology, connected components,
+        // drawing and a bitmap font. Knows nothing of models or HTTP.
+        .target(name: "ImageProcessing", dependencies: ["ImageCodecs"], swiftSettings: vectorSettings),
         // The HDF5 file format. Knows nothing of Keras.
         .target(name: "HDF5", dependencies: ["Compression"]),
         // Tensors, kernels, layers, Keras model files. Knows nothing of HTTP.
@@ -39,7 +42,7 @@ let package = Package(
         // A small real plugin: statistics of an uploaded image.
         .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs"]),
         // The MNIST digit plugin: preprocessing and the Keras model behind MAX's routes.
-        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "Keras"], swiftSettings: vectorSettings),
+        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "ImageProcessing", "Keras"], swiftSettings: vectorSettings),
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
@@ -49,6 +52,7 @@ let package = Package(
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "ImageCodecs"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
@@ -57,7 +61,7 @@ let package = Package(
         .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
-            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],
+            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "ImageProcessing", "Keras", "Compression", "TestSupport"],
             exclude: ["Fixtures"]),
     ]
 )

@@ -91,7 +91,10 @@ def mnist_mask(digit, height, max_width=None):
     if max_width is not None:
         scale = min(scale, max_width / crop.shape[1])
     width = max(1, int(round(crop.shape[1] * scale)))
-    return resize_mask(crop, width, max(1, int(round(crop.shape[0] * scale))))
+    mask = resize_mask(crop, width, max(1, int(round(crop.shape[0] * scale))))
+    # A pen's edge stays sharp at any size: undo the blur of a large upscale.
+    sharpen = min(4.0, max(1.0, scale / 3))
+    return np.clip((mask - 0.5) * sharpen + 0.5, 0, 1) if sharpen > 1 else mask
 
 
 def font_mask(path, text, height):
@@ -119,7 +122,7 @@ def break_stroke(mask, rng):
     """The mask with a thin band erased across it, as a pen that skipped (a digit in pieces)."""
     out = mask.copy()
     h, w = mask.shape
-    band = max(1, int(round(0.07 * h)))
+    band = max(1, int(round(0.06 * h)))
     if rng.random() < 0.5 or w < 0.45 * h:
         y = int(rng.uniform(0.25, 0.75) * h)
         out[y:y + band, :] = 0
@@ -278,6 +281,8 @@ def sheet(rng, digits, labels, width=400, height=300, style="plain", count=(6, 1
     y = margin + gaps[0]
     tiny_left, touching_left = tiny, touching
     for row_height, count_in_row, gap_after in zip(heights, per_row, gaps[1:]):
+        if y + row_height > height - margin:
+            break
         row = []
         for n in range(count_in_row):
             if n == 0 and row_height > 0.4 * height:
@@ -304,7 +309,7 @@ def sheet(rng, digits, labels, width=400, height=300, style="plain", count=(6, 1
         for n, entry in enumerate(row):
             entry["touching"] = False
             if n > 0 and touching_left > 0 and rng.random() < 0.5 and entry["h"] > 14 and row[n - 1]["h"] > 14:
-                x -= spacing[n] + int(rng.integers(1, 3))
+                x -= int(rng.integers(1, 3))
                 entry["touching"] = row[n - 1]["touching"] = True
                 touching_left -= 1
             elif n > 0:

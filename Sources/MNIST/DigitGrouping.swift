@@ -1,0 +1,141 @@
+import ImageCodecs
+import ImageProcessing
+
+/// Marks of ink joined into digits. Pieces that can only be one digit are joined outright: a
+/// piece inside another's box, or two pieces one above the other with a hairline gap (a pen
+/// that skipped). Pieces that may be one digit or two (a 0 with a gap beside a 1, the bar of a
+/// 5 above its body, a small digit just under a large one) become one `DigitGroup` with both
+/// readings, and the model chooses. Marks shorter than the minimum height are specks unless
+/// they pair with a digit.
+struct DigitGroup: Equatable {
+    /// The component indexes of each part, left to right or top to bottom. One part for a
+    /// single mark; two when the group is a pair that may be read as one digit or as two.
+    var parts: [[Int]]
+    /// Whether each part may stand alone as a digit (false for specks and bars under the
+    /// minimum height: they only count joined to their neighbour).
+    var standalone: [Bool]
+    var box: PixelRect
+    var mass: Int
+
+    var members: [Int] { parts.flatMap { $0 } }
+}
+
+enum DigitGrouping {
+    /// The digit groups in `components`. `limit` bounds the pieces considered (the largest
+    /// are kept), so a picture of specks costs little.
+    static func groups(_ components: [ConnectedComponents.Component], minimumHeight: Int, limit: Int) -> [DigitGroup] {
+        // Single pixels and pairs of pixels are never part of a digit.
+        var pieces = components.indices.filter { components[$0].area >= 3 }
+        if pieces.count > limit {
+            pieces.sort { components[$0].area > components[$1].area }
+            pieces.removeLast(pieces.count - limit)
+        }
+        pieces.sort { components[$0].box.x < components[$1].box.x }
+
+        // 1. Join the pieces that can only be one digit.
+        var parent = Array(0..<pieces.count)
+        func root(_ i: Int) -> Int {
+            var i = i
+            while parent[i] != i { parent[i] = parent[parent[i]]; i = parent[i] }
+            return i
+        }
+        let tallest = pieces.map { components[$0].box.height }.max() ?? 0
+        for i in pieces.indices {
+            let a = components[pieces[i]]
+            for j in (i + 1)..<pieces.count {
+                let b = components[pieces[j]]
+                if b.box.x > a.box.x + a.box.width + tallest { break }
+                if joinsOutright(a, b) || joinsOutright(b, a) {
+                    let ra = root(i), rb = root(j)
+                    if ra != rb { parent[max(ra, rb)] = min(ra, rb) }
+                }
+            }
+        }
+        var marks: [Int: [Int]] = [:]
+        for i in pieces.indices { marks[root(i), default: []].append(pieces[i]) }
+        var groups = marks.keys.sorted().map { key -> DigitGroup in
+            let members = marks[key]!
+            return DigitGroup(parts: [members], standalone: [true], box: union(members.map { components[$0].box }),
+                              mass: members.reduce(0) { $0 + components[$1].mass })
+        }
+        for index in groups.indices { groups[index].standalone = [groups[index].box.height >= minimumHeight] }
+
+        // 2. Pair marks that may be one digit or two; each mark joins at most one pair, the
+        //    closest first. Specks pair only with a digit, never with each other.
+        var pairs: [(gap: Double, a: Int, b: Int)] = []
+        groups.sort { $0.box.x < $1.box.x }
+        let widest = groups.map { $0.box.width }.max() ?? 0
+        for i in groups.indices {
+            for j in (i + 1)..<groups.count {
+                if groups[j].box.x > groups[i].box.x + groups[i].box.width + widest { break }
+                guard groups[i].standalone[0] || groups[j].standalone[0] else { continue }
+                let withSpeck = !groups[i].standalone[0] || !groups[j].standalone[0]
+                if let gap = pairingGap(groups[i].box, groups[j].box, withSpeck: withSpeck) { pairs.append((gap, i, j)) }
+            }
+        }
+        pairs.sort { $0.gap < $1.gap }
+        var paired = [Bool](repeating: false, count: groups.count)
+        var result: [DigitGroup] = []
+        for pair in pairs where !paired[pair.a] && !paired[pair.b] {
+            paired[pair.a] = true
+            paired[pair.b] = true
+            let (first, second) = (groups[pair.a], groups[pair.b])
+            result.append(DigitGroup(parts: first.parts + second.parts, standalone: first.standalone + second.standalone,
+                                     box: union([first.box, second.box]), mass: first.mass + second.mass))
+        }
+        for index in groups.indices where !paired[index] && groups[index].standalone[0] {
+            result.append(groups[index])
+        }
+        return result
+    }
+
+    /// `b` belongs to `a` whatever the model says: it lies inside `a`'s box, or sits right above
+    /// or below it across a hairline gap with most of its width shared.
+    static func joinsOutright(_ a: ConnectedComponents.Component, _ b: ConnectedComponents.Component) -> Bool {
+        let margin = max(1, a.box.height / 20)
+        if b.area <= a.area, b.box.height * 10 <= a.box.height * 6,
+           b.box.x >= a.box.x - margin, b.box.y >= a.box.y - margin,
+           b.box.x + b.box.width <= a.box.x + a.box.width + margin,
+           b.box.y + b.box.height <= a.box.y + a.box.height + margin {
+            return true
+        }
+        let overlap = overlapLength(a.box.x, a.box.width, b.box.x, b.box.width)
+        let gap = gapLength(a.box.y, a.box.height, b.box.y, b.box.height)
+        let hairline = max(1.0, 0.1 * Double(min(a.box.height, b.box.height)))
+        return Double(overlap) >= 0.6 * Double(min(a.box.width, b.box.width)) && gap >= 0 && Double(gap) <= hairline
+    }
+
+    /// How far apart two marks that may form one digit are, relative to the taller; nil when
+    /// they are surely separate digits: further apart than 0.3 of the taller's height (on both
+    /// axes), together wider than a digit, or together more than 2.3 times as tall as the
+    /// taller (two digits one above the other; the halves of a digit broken across are not).
+    /// A speck cannot be a digit of its own, so with one the width does not matter.
+    static func pairingGap(_ a: PixelRect, _ b: PixelRect, withSpeck: Bool = false) -> Double? {
+        let tall = Double(max(a.height, b.height))
+        let joined = union([a, b])
+        let gap = Double(max(0, gapLength(a.x, a.width, b.x, b.width), gapLength(a.y, a.height, b.y, b.height)))
+        guard gap <= 0.3 * tall, withSpeck || Double(joined.width) <= 1.1 * Double(joined.height),
+              Double(joined.height) <= 2.3 * tall else { return nil }
+        return gap / tall
+    }
+
+    /// Length of the overlap of two intervals (negative: the gap between them).
+    static func overlapLength(_ start1: Int, _ length1: Int, _ start2: Int, _ length2: Int) -> Int {
+        min(start1 + length1, start2 + length2) - max(start1, start2)
+    }
+
+    /// Pixels strictly between two intervals (negative when they overlap).
+    static func gapLength(_ start1: Int, _ length1: Int, _ start2: Int, _ length2: Int) -> Int {
+        -overlapLength(start1, length1, start2, length2)
+    }
+
+    static func union(_ boxes: [PixelRect]) -> PixelRect {
+        guard let first = boxes.first else { return PixelRect(x: 0, y: 0, width: 0, height: 0) }
+        var minX = first.x, minY = first.y, maxX = first.x + first.width, maxY = first.y + first.height
+        for box in boxes.dropFirst() {
+            minX = min(minX, box.x); minY = min(minY, box.y)
+            maxX = max(maxX, box.x + box.width); maxY = max(maxY, box.y + box.height)
+        }
+        return PixelRect(x: minX, y: minY, width: maxX - minX, height: maxY - minY)
+    }
+}
