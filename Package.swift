@@ -43,10 +43,12 @@ let package = Package(
         .target(name: "ImageStats", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs"]),
         // The MNIST digit plugin: preprocessing and the Keras model behind MAX's routes.
         .target(name: "MNIST", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "ImageProcessing", "Keras"], swiftSettings: vectorSettings),
+        // Digits-Recognition's routes (/predictions, /probabilities, /annotations) from the MNIST plugin.
+        .target(name: "DigitsRecognition", dependencies: ["MAXFramework", "MNIST", "ImageCodecs"]),
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "ImageStats", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
+            dependencies: ["MAXFramework", "ImageStats", "MNIST", "DigitsRecognition", "ImageCodecs", "HDF5", "Keras", "Logging"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
@@ -61,7 +63,7 @@ let package = Package(
         .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
-            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "ImageProcessing", "Keras", "Compression", "TestSupport"],
+            dependencies: ["MNIST", "DigitsRecognition", "MAXFramework", "HTTPServer", "ImageCodecs", "ImageProcessing", "Keras", "Compression", "TestSupport"],
             exclude: ["Fixtures"]),
     ]
 )

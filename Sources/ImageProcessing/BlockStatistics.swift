@@ -9,10 +9,19 @@ extension Image {
         let gridWidth = (width + cell - 1) / cell, gridHeight = (height + cell - 1) / cell
         var sums = [UInt32](repeating: 0, count: gridWidth * gridHeight)
         samples.withUnsafeBufferPointer { pixels in
-            for y in 0..<height {
-                let row = (y / cell) * gridWidth
-                let base = y * width
-                for x in 0..<width { sums[row + x / cell] &+= UInt32(pixels[base + x]) }
+            sums.withUnsafeMutableBufferPointer { sums in
+                for y in 0..<height {
+                    let row = (y / cell) * gridWidth
+                    let base = y * width
+                    // Whole blocks of the row, then the partial one at its end.
+                    var x = 0
+                    for block in 0..<gridWidth {
+                        let end = Swift.min(x + cell, width)
+                        var sum: UInt32 = 0
+                        while x < end { sum &+= UInt32(pixels[base + x]); x += 1 }
+                        sums[row + block] &+= sum
+                    }
+                }
             }
         }
         var means = [UInt8](repeating: 0, count: sums.count)

@@ -30,7 +30,8 @@ public struct InkContrast: Sendable {
         let paper = InkContrast.smoothed(gray.blockMeans(cell: cell).closed(radius: radius))
         var ink = [UInt8](repeating: 0, count: width * height)
         let gridWidth = paper.width, gridHeight = paper.height
-        // Bilinear interpolation between block centres, one row of weights at a time.
+        // Bilinear interpolation between block centres: each output row blends two grid rows
+        // into `rowPaper` (grid resolution), then widens it along x into `background`.
         let scale = 1 / Float(cell)
         var x0 = [Int](repeating: 0, count: width), x1 = x0, fx = [Float](repeating: 0, count: width)
         for x in 0..<width {
@@ -39,31 +40,40 @@ public struct InkContrast: Sendable {
             x1[x] = Swift.min(x0[x] + 1, gridWidth - 1)
             fx[x] = position - Float(x0[x])
         }
+        var rowPaper = [Float](repeating: 0, count: gridWidth)
+        var background = [Float](repeating: 0, count: width)
         paper.samples.withUnsafeBufferPointer { grid in
-            gray.samples.withUnsafeBufferPointer { pixels in
-                ink.withUnsafeMutableBufferPointer { out in
-                    for y in 0..<height {
-                        let position = Swift.max(0, Swift.min(Float(gridHeight - 1), (Float(y) + 0.5) * scale - 0.5))
-                        let y0 = Int(position), y1 = Swift.min(y0 + 1, gridHeight - 1)
-                        let fy = position - Float(y0)
-                        let top = y0 * gridWidth, bottom = y1 * gridWidth
-                        for x in 0..<width {
-                            let a = Float(grid[top + x0[x]]), b = Float(grid[top + x1[x]])
-                            let c = Float(grid[bottom + x0[x]]), d = Float(grid[bottom + x1[x]])
-                            let upper = a + (b - a) * fx[x], lower = c + (d - c) * fx[x]
-                            let background = upper + (lower - upper) * fy
-                            let difference = background - Float(pixels[y * width + x])
-                            if difference <= 0 {
-                                out[y * width + x] = 0
-                                lighter[Int(Swift.min(255, -difference + 0.5))] += 1
-                            } else {
-                                out[y * width + x] = UInt8(Swift.min(255, difference + 0.5))
-                            }
-                        }
+        gray.samples.withUnsafeBufferPointer { pixels in
+        ink.withUnsafeMutableBufferPointer { out in
+        lighter.withUnsafeMutableBufferPointer { lighter in
+        rowPaper.withUnsafeMutableBufferPointer { rowPaper in
+        background.withUnsafeMutableBufferPointer { background in
+        x0.withUnsafeBufferPointer { x0 in
+        x1.withUnsafeBufferPointer { x1 in
+        fx.withUnsafeBufferPointer { fx in
+            for y in 0..<height {
+                let position = Swift.max(0, Swift.min(Float(gridHeight - 1), (Float(y) + 0.5) * scale - 0.5))
+                let y0 = Int(position), y1 = Swift.min(y0 + 1, gridHeight - 1)
+                let fy = position - Float(y0)
+                for gx in 0..<gridWidth {
+                    let top = Float(grid[y0 * gridWidth + gx]), bottom = Float(grid[y1 * gridWidth + gx])
+                    rowPaper[gx] = top + (bottom - top) * fy
+                }
+                for x in 0..<width {
+                    let left = rowPaper[x0[x]], right = rowPaper[x1[x]]
+                    background[x] = left + (right - left) * fx[x]
+                }
+                let row = out.baseAddress! + y * width, source = pixels.baseAddress! + y * width
+                for x in 0..<width {
+                    let difference = background[x] - Float(source[x])
+                    if difference > 0 {
+                        row[x] = UInt8(Swift.min(255, difference + 0.5))
+                    } else {
+                        lighter[Int(Swift.min(255, 0.5 - difference))] += 1
                     }
                 }
             }
-        }
+        } } } } } } } } }
         self.ink = Image(width: width, height: height, layout: .gray, samples: ink) ?? gray
         self.lighterThanPaper = lighter
     }

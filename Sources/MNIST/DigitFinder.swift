@@ -70,14 +70,13 @@ public struct DigitFinder: Sendable {
         guard let page else { return FoundDigits(candidates: [], omitted: 0, blank: true) }
         let components = ConnectedComponents(page.ink, above: page.threshold)
         let minimumHeight = max(2, Int((Double(options.minimumHeight) / page.scale).rounded(.up)))
-        var groups = DigitGrouping.groups(components.components, minimumHeight: minimumHeight,
-                                          limit: options.maxDigits * 8)
-        var omitted = 0
+        var (groups, omitted) = DigitGrouping.groups(components.components, minimumHeight: minimumHeight,
+                                                     limit: options.maxDigits * 8)
         if groups.count > options.maxDigits {
             // Keep the marks with the most ink; the rest are reported as omitted.
             groups.sort { $0.mass > $1.mass }
-            omitted = groups.count - options.maxDigits
-            groups.removeLast(omitted)
+            omitted += groups.count - options.maxDigits
+            groups.removeLast(groups.count - options.maxDigits)
         }
         let ordered = ReadingOrder.sorted(groups, box: \.box)
         let crop = DigitCrop(page: page, components: components)

@@ -23,11 +23,14 @@ struct DigitGroup: Equatable {
 enum DigitGrouping {
     /// The digit groups in `components`. `limit` bounds the pieces considered (the largest
     /// are kept), so a picture of specks costs little.
-    static func groups(_ components: [ConnectedComponents.Component], minimumHeight: Int, limit: Int) -> [DigitGroup] {
+    /// `dropped` counts the marks of digit height left out by the limit.
+    static func groups(_ components: [ConnectedComponents.Component], minimumHeight: Int, limit: Int) -> (groups: [DigitGroup], dropped: Int) {
         // Single pixels and pairs of pixels are never part of a digit.
         var pieces = components.indices.filter { components[$0].area >= 3 }
+        var dropped = 0
         if pieces.count > limit {
             pieces.sort { components[$0].area > components[$1].area }
+            dropped = pieces[limit...].filter { components[$0].box.height >= minimumHeight }.count
             pieces.removeLast(pieces.count - limit)
         }
         pieces.sort { components[$0].box.x < components[$1].box.x }
@@ -86,7 +89,7 @@ enum DigitGrouping {
         for index in groups.indices where !paired[index] && groups[index].standalone[0] {
             result.append(groups[index])
         }
-        return result
+        return (result, dropped)
     }
 
     /// `b` belongs to `a` whatever the model says: it lies inside `a`'s box, or sits right above

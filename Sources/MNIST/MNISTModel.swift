@@ -10,103 +10,254 @@ public struct MNISTModelError: Error, CustomStringConvertible {
     public var description: String { message }
 }
 
-/// The MNIST digit classifier, as IBM's MAX-MNIST: an image in, the most probable digits out,
-/// `{"prediction": 8, "probability": 0.9995}`. The Keras model is read once at start-up from
-/// the configured asset and run by our own engine.
+/// The MNIST digit classifier, as IBM's MAX-MNIST, reading every digit in a picture: an image
+/// in, one entry per digit out in reading order, `{"prediction": 8, "probability": 0.9995,
+/// "digit_score": 0.998, "box": [x, y, width, height]}`. Things that are not digits (a letter,
+/// a photo, noise) are refused by their digit score; a picture with none answers
+/// `"predictions": []` and a `message`. The Keras model is read once at start-up from the
+/// configured asset and run by our own engine.
 public struct MNISTModel: ModelWrapper {
     /// One element of `predictions`.
     public struct Digit: Encodable, Equatable, Sendable {
         public let prediction: Int
         public let probability: Double
+        /// How sure the model is that this is a digit at all (0-1); see `DigitScoring`.
+        public let digitScore: Double
+        /// [x, y, width, height] in the input's pixels; absent when the whole picture was read
+        /// as one digit (`?digits=one`, or a 28x28 grayscale upload).
+        public let box: [Int]?
+
+        enum CodingKeys: String, CodingKey { case prediction, probability, digitScore = "digit_score", box }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(prediction, forKey: .prediction)
+            try container.encode(probability, forKey: .probability)
+            try container.encode(digitScore, forKey: .digitScore)
+            try container.encodeIfPresent(box, forKey: .box)
+        }
+    }
+
+    /// One upload, ready for the model: what the finder saw and how the client wants it read.
+    public struct Request: Sendable {
+        public var found: FoundDigits
+        /// The whole picture is one digit (no boxes in the answer).
+        public var wholePicture: Bool
+        public var topK: Int
+        public var threshold: Float
+    }
+
+    /// The model's reading of one upload.
+    public struct Answer: Sendable {
+        public var request: Request
+        /// Every digit read, in reading order, before the threshold is applied.
+        public var digits: [DigitReading]
+        /// The digits whose digit score reaches the threshold: what the client is told.
+        public var accepted: [DigitReading] { digits.filter { $0.digitScore >= request.threshold } }
     }
 
     public static let defaultAsset = "assets/mnist_cnn.h5"
-    static let classes = 10
+    static let digitClasses = 10
 
     public static let plugin = ModelPlugin(name: "mnist") { context in
         let url = context.modelAsset ?? URL(fileURLWithPath: defaultAsset)
-        let model = try MNISTModel(path: url.path, limits: DecodingLimits(maxPixels: context.maxImagePixels))
-        context.logger.info("MNIST model '\(model.keras.name)' input \(model.keras.inputShape) from \(url.path)")
+        let settings = try MNISTSettings(context.options)
+        let model = try MNISTModel(path: url.path, limits: DecodingLimits(maxPixels: context.maxImagePixels), settings: settings)
+        context.logger.info("MNIST model '\(model.keras.name)' input \(model.keras.inputShape), \(model.keras.outputSize) outputs "
+            + "(digit score: \(model.scoring.rawValue), threshold \(model.settings.threshold ?? model.scoring.defaultThreshold)) from \(url.path)")
         return model
     }
 
     /// The loaded network (public so tools and tests can batch through it directly).
     public let keras: KerasModel
+    /// How the model's outputs give the digit score: from its number of outputs.
+    public let scoring: DigitScoring
+    public let settings: MNISTSettings
     let limits: DecodingLimits
+    let finder: DigitFinder
 
     /// Loads and checks the model: the input must hold one 28x28 image ((28,28,1), (28,28) or
-    /// (784,), all 784 floats in the same row-major order) and the output ten class scores.
-    public init(path: String, limits: DecodingLimits = .default) throws {
+    /// (784,), all 784 floats in the same row-major order) and the output ten class scores, or
+    /// eleven with "not a digit" last.
+    public init(path: String, limits: DecodingLimits = .default, settings: MNISTSettings = MNISTSettings()) throws {
         let keras: KerasModel
         do {
             keras = try KerasModel.load(path: path)
         } catch {
             throw MNISTModelError(message: "cannot load the Keras model '\(path)': \(error)")
         }
-        try self.init(keras: keras, limits: limits)
+        try self.init(keras: keras, limits: limits, settings: settings)
     }
 
-    public init(keras: KerasModel, limits: DecodingLimits = .default) throws {
+    public init(keras: KerasModel, limits: DecodingLimits = .default, settings: MNISTSettings = MNISTSettings()) throws {
         let acceptedInputs: [[Int]] = [[28, 28, 1], [28, 28], [784]]
         guard acceptedInputs.contains(keras.inputShape) else {
             throw MNISTModelError(message: "the model's input shape is \(keras.inputShape); an MNIST model takes (28, 28, 1), (28, 28) or (784,)")
         }
-        guard keras.outputSize == MNISTModel.classes else {
-            throw MNISTModelError(message: "the model's output shape is \(keras.outputShape); an MNIST model gives 10 class scores")
+        guard let scoring = DigitScoring.forOutputs(keras.outputSize) else {
+            throw MNISTModelError(message: "the model's output shape is \(keras.outputShape); an MNIST model gives 10 class scores, or 11 with 'not a digit' last")
         }
         self.keras = keras
+        self.scoring = scoring
+        self.settings = settings
         self.limits = limits
+        self.finder = DigitFinder(options: settings.finder)
     }
 
     public var metadata: ModelMetadata {
         ModelMetadata(id: "max-mnist-swift", name: "MNIST Digit Classifier",
-                      description: "Recognises a handwritten digit (0-9) in an image, trained on MNIST",
+                      description: "Reads every handwritten or typed digit (0-9) in an image and refuses what is not a digit; trained on MNIST",
                       type: "Keras model", source: "https://github.com/IBM/MAX-MNIST", license: "Apache-2.0")
     }
 
     public var input: ModelInputSpec {
-        .files(ImageInput.fileSpec(description: "An image of one handwritten digit (PNG, JPEG, BMP, GIF, TIFF or PNM); 28x28 grayscale is used as is"),
-            queryParameters: [QueryParameter(name: "top_k", type: .integer,
-                                             description: "How many of the most probable digits to return (1-10)",
-                                             defaultValue: .int(1))])
+        .files(ImageInput.fileSpec(description: "A picture of any size with one or more digits (PNG, JPEG, BMP, GIF, TIFF or PNM); 28x28 grayscale is fed to the model as is"),
+            queryParameters: [
+                QueryParameter(name: "top_k", type: .integer.range(1, 10),
+                               description: "How many of the most probable digits to return for each digit found (1-10)",
+                               defaultValue: .int(1)),
+                QueryParameter(name: "digits", type: .oneOf(strings: ["all", "one"]),
+                               description: "'all' reads every digit in the picture; 'one' reads the whole picture as one digit (MAX-MNIST's behaviour)",
+                               defaultValue: .string("all")),
+                QueryParameter(name: "threshold", type: .number.range(0, 1),
+                               description: "Digit score below which a mark is refused as not a digit (0 refuses nothing)",
+                               defaultValue: .number(Double(settings.threshold ?? scoring.defaultThreshold))),
+            ])
     }
 
     public var output: ModelOutputSchema {
         ModelOutputSchema(properties: [
             SchemaProperty("prediction", .integer, "The predicted digit", example: .int(8)),
-            SchemaProperty("probability", .number, "Its probability, 0-1", example: .number(0.9995)),
+            SchemaProperty("probability", .number, "Its probability among the ten digits, 0-1", example: .number(0.9995)),
+            SchemaProperty("digit_score", .number, "How sure the model is that this is a digit at all, 0-1", example: .number(0.998)),
+            SchemaProperty("box", .array(of: .integer, count: 4...4),
+                           "[x, y, width, height] of the digit in the input's pixels (absent when the whole picture is read as one digit)",
+                           example: .array([.int(12), .int(40), .int(18), .int(27)]), required: false),
         ])
     }
 
-    public func preProcess(_ input: ModelInput) throws -> [Float] {
-        let image = try ImageInput.decode(input, limits: limits)
-        do {
-            return try DigitPreprocessor.pixels(image)
-        } catch let error as DigitPreprocessingError {
-            throw ModelError.badRequest(error.description)
+    public func preProcess(_ input: ModelInput) throws -> Request {
+        try prepare(try ImageInput.decode(input, limits: limits), query: input.queryValue)
+    }
+
+    /// Reads a decoded picture with the query parameters `query` gives: what routes that need
+    /// the picture itself (annotations) call.
+    public func read(_ image: Image, query: (String) -> String?) throws -> Answer {
+        try predict(try prepare(image, query: query))
+    }
+
+    /// The upload's pixels, with the configured limits (400 unreadable, 413 too many pixels).
+    public func decode(_ input: ModelInput) throws -> Image {
+        try ImageInput.decode(input, limits: limits)
+    }
+
+    func prepare(_ image: Image, query: (String) -> String?) throws -> Request {
+        let topK = try MNISTModel.topK(query("top_k"))
+        let threshold = try MNISTModel.threshold(query("threshold")) ?? settings.threshold ?? scoring.defaultThreshold
+        let whole = try MNISTModel.readsWholePicture(query("digits"))
+        // MAX-MNIST semantics: an MNIST-shaped upload is one digit, fed as is.
+        if whole || (image.width == DigitPreprocessor.side && image.height == DigitPreprocessor.side && image.layout == .gray) {
+            let found: FoundDigits
+            do {
+                let field = try DigitPreprocessor.pixels(image)
+                found = FoundDigits(candidates: [DigitCandidate(readings: [[DigitRegion(box: PixelRect(x: 0, y: 0, width: image.width, height: image.height), field: field)]])],
+                                    omitted: 0, blank: false)
+            } catch DigitPreprocessingError.noDigitFound {
+                found = FoundDigits(candidates: [], omitted: 0, blank: true)
+            }
+            return Request(found: found, wholePicture: true, topK: topK, threshold: threshold)
+        }
+        return Request(found: finder.find(in: image), wholePicture: false, topK: topK, threshold: threshold)
+    }
+
+    public func predict(_ request: Request) throws -> Answer {
+        try predictBatch([request])[0]
+    }
+
+    /// Every field of every upload in one batch through the network.
+    public func predictBatch(_ batch: [Request]) throws -> [Answer] {
+        let outputs = try classify(batch.flatMap { $0.found.fields })
+        var next = 0
+        return batch.map { request in
+            let own = Array(outputs[next..<(next + request.found.fieldCount)])
+            next += request.found.fieldCount
+            var digits = DigitReader.read(request.found, outputs: own, scoring: scoring)
+            if request.wholePicture { for index in digits.indices { digits[index].box = nil } }
+            return Answer(request: request, digits: digits)
         }
     }
 
-    public func predict(_ pixels: [Float]) throws -> [Float] {
-        let scores = try keras.predict(pixels, batchSize: 1)
-        return MNISTModel.probabilities(scores)
+    /// The model's probabilities (10 or 11 each) for fields of 784 values, one batch.
+    public func classify(_ fields: [Float]) throws -> [[Float]] {
+        let count = fields.count / 784
+        guard count > 0 else { return [] }
+        let scores = try keras.predict(fields, batchSize: count)
+        let width = keras.outputSize
+        return (0..<count).map { MNISTModel.probabilities(Array(scores[($0 * width)..<(($0 + 1) * width)])) }
     }
 
-    public func postProcess(_ probabilities: [Float], for input: ModelInput) throws -> [Digit] {
-        let topK = try MNISTModel.topK(input.queryValue("top_k"))
-        return probabilities.enumerated()
-            .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
-            .prefix(topK)
-            .map { Digit(prediction: $0.offset, probability: Double($0.element)) }
+    public func postProcess(_ answer: Answer, for input: ModelInput) throws -> [Digit] {
+        let topK = answer.request.topK
+        return answer.accepted.flatMap { digit -> [Digit] in
+            let box = digit.box.map { [$0.x, $0.y, $0.width, $0.height] }
+            return digit.probabilities.enumerated()
+                .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
+                .prefix(topK)
+                .map { Digit(prediction: $0.offset, probability: Double($0.element), digitScore: Double(digit.digitScore), box: box) }
+        }
+    }
+
+    /// A `message` when no digit is reported (saying why), and `omitted` when the picture held
+    /// more candidates than `max_digits`.
+    public func responseFields(_ answer: Answer, for input: ModelInput) throws -> [(key: String, value: JSONValue)] {
+        var fields: [(key: String, value: JSONValue)] = []
+        let found = answer.request.found
+        if answer.accepted.isEmpty {
+            let reason: String
+            if found.blank || answer.digits.isEmpty {
+                reason = "no digit found: the picture is blank or holds no mark large enough to be a digit"
+            } else {
+                let best = answer.digits.map(\.digitScore).max() ?? 0
+                reason = "no digit found: \(answer.digits.count) mark\(answer.digits.count == 1 ? "" : "s") seen, none like a digit "
+                    + "(best digit score \(String(format: "%.3f", best)), threshold \(String(format: "%.3f", answer.request.threshold)))"
+            }
+            fields.append((key: "message", value: .string(reason)))
+        }
+        if found.omitted > 0 {
+            if answer.accepted.isEmpty == false {
+                fields.append((key: "message", value: .string(
+                    "the picture holds more than \(settings.finder.maxDigits) digit candidates; the \(settings.finder.maxDigits) with most ink were read")))
+            }
+            fields.append((key: "omitted", value: .int(found.omitted)))
+        }
+        return fields
     }
 
     /// `top_k` from the query: absent means 1; anything but 1-10 is the client's mistake.
     static func topK(_ value: String?) throws -> Int {
         guard let value else { return 1 }
-        guard let k = Int(value.trimmingCharacters(in: .whitespaces)), (1...classes).contains(k) else {
-            throw ModelError.badRequest("top_k must be an integer from 1 to \(classes), got '\(value)'")
+        guard let k = Int(value.trimmingCharacters(in: .whitespaces)), (1...digitClasses).contains(k) else {
+            throw ModelError.badRequest("top_k must be an integer from 1 to \(digitClasses), got '\(value)'")
         }
         return k
+    }
+
+    /// `threshold` from the query: absent means the configured one; else a number from 0 to 1.
+    static func threshold(_ value: String?) throws -> Float? {
+        guard let value else { return nil }
+        guard let number = Float(value.trimmingCharacters(in: .whitespaces)), number.isFinite, (0...1).contains(number) else {
+            throw ModelError.badRequest("threshold must be a number from 0 to 1, got '\(value)'")
+        }
+        return number
+    }
+
+    /// `digits` from the query: `all` (default) or `one`.
+    static func readsWholePicture(_ value: String?) throws -> Bool {
+        switch value?.trimmingCharacters(in: .whitespaces).lowercased() {
+        case nil, "all": return false
+        case "one": return true
+        case let other?: throw ModelError.badRequest("digits must be 'all' or 'one', got '\(other)'")
+        }
     }
 
     /// The scores as probabilities: a model ending in softmax already gives them; logits

@@ -80,7 +80,7 @@ enum TouchingDigits {
     /// The ink of the group's own pixels in each column of its box.
     static func columnInk(of members: [Int], in box: PixelRect, components: ConnectedComponents, page: InkPage) -> [Int] {
         var profile = [Int](repeating: 0, count: box.width)
-        let own = Set(members.map { Int32($0 + 1) })
+        let own = LabelSet(members)
         let width = components.width
         for y in box.y..<(box.y + box.height) {
             for x in box.x..<(box.x + box.width) where own.contains(components.labels[y * width + x]) {

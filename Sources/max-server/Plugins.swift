@@ -1,3 +1,4 @@
+import DigitsRecognition
 import ImageStats
 import MAXFramework
 import MNIST
@@ -11,4 +12,7 @@ let registeredPlugins: [ModelPlugin] = [
 
 /// Every protocol adapter built into the executable: each adds its routes beside MAX's (or none,
 /// when its configuration leaves it off). Add one: a `RouteProvider` in its module, listed here.
-let registeredRouteProviders: [RouteProvider] = []
+let registeredRouteProviders: [RouteProvider] = [
+    MNISTRoutes.provider,
+    DigitsRecognitionRoutes.provider,
+]

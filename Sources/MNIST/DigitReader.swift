@@ -1,0 +1,78 @@
+import Foundation
+import ImageCodecs
+
+/// How a model's outputs say whether a field holds a digit at all.
+public enum DigitScoring: String, Sendable, Equatable {
+    /// Eleven outputs, the eleventh "not a digit" (trained with outlier exposure on generated
+    /// non-digits): the score is 1 - p(not a digit).
+    case rejectClass = "reject-class"
+    /// Ten outputs, as the upstream MAX-MNIST model: the largest softmax probability. A weak
+    /// score (such models are confident on noise), the only one their outputs allow.
+    case softmaxMaximum = "softmax-maximum"
+
+    /// The scoring a model with `outputs` class scores supports.
+    public static func forOutputs(_ outputs: Int) -> DigitScoring? {
+        switch outputs {
+        case 10: return .softmaxMaximum
+        case 11: return .rejectClass
+        default: return nil
+        }
+    }
+}
+
+/// One digit as the model read it.
+public struct DigitReading: Sendable, Equatable {
+    /// Where it is in the input picture; nil when the whole picture was read as one digit.
+    public var box: PixelRect?
+    /// The ten digits' probabilities (they sum to 1).
+    public var probabilities: [Float]
+    /// How sure the model is that this is a digit at all, 0-1.
+    public var digitScore: Float
+
+    public var prediction: Int { probabilities.indices.max { probabilities[$0] < probabilities[$1] } ?? 0 }
+    /// The probability that this is a digit and the predicted one: how the finder's readings
+    /// are compared.
+    var confidence: Float { digitScore * (probabilities.max() ?? 0) }
+
+    /// A reading from one field's model output (probabilities, 10 or 11 of them).
+    public init(box: PixelRect?, output: [Float], scoring: DigitScoring) {
+        self.box = box
+        switch scoring {
+        case .rejectClass:
+            let digitShare = output.prefix(10).reduce(0, +)
+            digitScore = max(0, min(1, 1 - output[10]))
+            probabilities = output.prefix(10).map { digitShare > 0 ? $0 / digitShare : 0.1 }
+        case .softmaxMaximum:
+            probabilities = Array(output.prefix(10))
+            digitScore = probabilities.max() ?? 0
+        }
+    }
+}
+
+/// Picks, for each candidate the finder saw, the reading the model is surest of: the one whose
+/// digits' confidences have the largest product (so two good digits beat one poor one, and one
+/// good digit beats two pieces of it), and gives the digits in reading order.
+public enum DigitReader {
+    /// `outputs` holds one model output per field, in `found.fields` order.
+    public static func read(_ found: FoundDigits, outputs: [[Float]], scoring: DigitScoring) -> [DigitReading] {
+        var next = 0
+        var digits: [DigitReading] = []
+        for candidate in found.candidates {
+            var best: [DigitReading] = []
+            var bestScore = -Float.infinity
+            for reading in candidate.readings {
+                let read = reading.map { region -> DigitReading in
+                    defer { next += 1 }
+                    return DigitReading(box: region.box, output: outputs[next], scoring: scoring)
+                }
+                let score = read.reduce(Float(0)) { $0 + log(max($1.confidence, 1e-12)) }
+                if score > bestScore {
+                    bestScore = score
+                    best = read
+                }
+            }
+            digits += best
+        }
+        return ReadingOrder.sorted(digits) { $0.box ?? PixelRect(x: 0, y: 0, width: 0, height: 0) }
+    }
+}

@@ -1,0 +1,55 @@
+import MAXFramework
+
+/// The MNIST plugin's `model.options` in config.json:
+/// `{"max_digits": 100, "min_digit_height": 7, "threshold": 0.5}`.
+public struct MNISTSettings: Sendable, Equatable {
+    public var finder: DigitFinderOptions
+    /// The digit score below which a mark is refused; nil: the scoring's default.
+    public var threshold: Float?
+
+    public init(finder: DigitFinderOptions = DigitFinderOptions(), threshold: Float? = nil) {
+        self.finder = finder
+        self.threshold = threshold
+    }
+
+    /// Reads the options; an unknown key or a value out of range is a start-up error naming it.
+    public init(_ options: JSONValue) throws {
+        self.init()
+        guard let members = options.objectMembers else {
+            throw MNISTModelError(message: "model.options must be an object")
+        }
+        for (key, value) in members {
+            switch key {
+            case "max_digits":
+                guard let number = value.intValue, (1...10_000).contains(number) else {
+                    throw MNISTModelError(message: "model.options.max_digits must be a whole number from 1 to 10000, got \(value.serialized)")
+                }
+                finder.maxDigits = number
+            case "min_digit_height":
+                guard let number = value.intValue, (2...1000).contains(number) else {
+                    throw MNISTModelError(message: "model.options.min_digit_height must be a whole number from 2 to 1000, got \(value.serialized)")
+                }
+                finder.minimumHeight = number
+            case "threshold":
+                guard let number = value.doubleValue, (0...1).contains(number) else {
+                    throw MNISTModelError(message: "model.options.threshold must be a number from 0 to 1, got \(value.serialized)")
+                }
+                threshold = Float(number)
+            default:
+                throw MNISTModelError(message: "model.options has no key '\(key)' for the mnist plugin (known: max_digits, min_digit_height, threshold)")
+            }
+        }
+    }
+}
+
+extension DigitScoring {
+    /// The threshold used when none is configured: for the reject class, refusing what the
+    /// model thinks more likely not a digit than a digit; for the softmax maximum, a
+    /// probability below one half.
+    public var defaultThreshold: Float {
+        switch self {
+        case .rejectClass: return 0.5
+        case .softmaxMaximum: return 0.5
+        }
+    }
+}
