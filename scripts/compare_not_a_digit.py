@@ -43,9 +43,35 @@ ROOT = digit_sets.ROOT
 
 
 def read_fields(path):
+    """Fields, labels, and each row's kind and box size from the `.meta.csv` beside the file."""
     with gzip.open(path, "rt") as f:
         rows = np.loadtxt(f, delimiter=",", dtype=np.float32, ndmin=2)
-    return rows[:, 1:].reshape(-1, 28, 28, 1), rows[:, 0].astype(np.int64)
+    meta = np.genfromtxt(path.replace(".csv.gz", ".meta.csv"), delimiter=",", names=True, dtype=None, encoding="utf-8")
+    kinds = np.array([str(k) for k in np.atleast_1d(meta["kind"])])
+    boxes = np.stack([np.atleast_1d(meta["width"]), np.atleast_1d(meta["height"])], axis=1)
+    return rows[:, 1:].reshape(-1, 28, 28, 1), rows[:, 0].astype(np.int64), kinds, boxes
+
+
+def elongations(fields):
+    """Per field, the ratio of the principal second moments of its ink (MNIST's 1s: above 14
+    for 95 % of them; other digits mostly below 9)."""
+    f = fields.reshape(len(fields), 28, 28).astype(np.float64)
+    total = np.maximum(f.sum(axis=(1, 2)), 1e-9)
+    ys, xs = np.mgrid[0:28, 0:28]
+    my = (f * ys).sum(axis=(1, 2)) / total
+    mx = (f * xs).sum(axis=(1, 2)) / total
+    dy, dx = ys[None] - my[:, None, None], xs[None] - mx[:, None, None]
+    cyy, cxx, cxy = ((f * dy * dy).sum(axis=(1, 2)) / total, (f * dx * dx).sum(axis=(1, 2)) / total,
+                     (f * dx * dy).sum(axis=(1, 2)) / total)
+    half, det = (cxx + cyy) / 2, cxx * cyy - cxy * cxy
+    spread = np.sqrt(np.maximum(0, half * half - det))
+    return (half + spread) / np.maximum(1e-6, half - spread)
+
+
+def strokes(fields, boxes):
+    """Single strokes, upright or slanted (a mark three times as tall as wide, or a field whose
+    ink is elongated beyond 12): what MNIST calls a 1."""
+    return (boxes[:, 0] * 10 < boxes[:, 1] * 3) | (elongations(fields) > 12)
 
 
 def finder_fields(binary, images, work):
@@ -228,21 +254,32 @@ def main():
     parser.add_argument("--oe-weight", type=float, default=0.5)
     parser.add_argument("--methods", default="softmax,uniform-oe,reject-class")
     parser.add_argument("--filters", default="16,32,64", help="filters of the three conv blocks")
+    parser.add_argument("--drop-strokes-from", default="piece,fragment,texture",
+                        help="kinds of non-digit fields whose single strokes are left out of training")
+    parser.add_argument("--exclude-kinds", default="", help="kinds of non-digit fields left out of training")
     parser.add_argument("--outlier-share", type=float, default=0.5, help="non-digits per digit in each epoch")
     parser.add_argument("--save", help="save the reject-class model (softmax output) to this .h5")
     args = parser.parse_args()
 
     mnist_x, mnist_y = train_mnist.load_csv("mnist_train.csv.gz")
     test_x, test_y = train_mnist.load_csv("mnist_test.csv.gz")
-    sheets_x, sheets_y = read_fields(os.path.join(args.fields, "sheets.csv.gz"))
-    fonts_x, fonts_y = read_fields(os.path.join(args.fields, "fonts.csv.gz"))
-    other_x, _ = read_fields(os.path.join(args.fields, "nondigits.csv.gz"))
+    sheets_x, sheets_y, sheets_kind, sheets_box = read_fields(os.path.join(args.fields, "sheets.csv.gz"))
+    fonts_x, fonts_y, _, _ = read_fields(os.path.join(args.fields, "fonts.csv.gz"))
+    other_x, _, other_kind, other_box = read_fields(os.path.join(args.fields, "nondigits.csv.gz"))
     digit_mask = sheets_y < 10
+    negatives_x = np.concatenate([other_x, sheets_x[~digit_mask]])
+    negatives_kind = np.concatenate([other_kind, sheets_kind[~digit_mask]])
+    negatives_box = np.concatenate([other_box, sheets_box[~digit_mask]])
+    # Single strokes from these kinds are 1s to the model: never taught as "not a digit".
+    dropped = np.isin(negatives_kind, args.drop_strokes_from.split(",")) & strokes(negatives_x, negatives_box)
+    dropped |= np.isin(negatives_kind, [k for k in args.exclude_kinds.split(",") if k])
+    print(f"non-digit fields by kind: " + ", ".join(f"{k} {int((negatives_kind == k).sum())}" for k in sorted(set(negatives_kind)))
+          + f"; left out (single strokes, excluded kinds): {int(dropped.sum())}")
     data = {
         "mnist_x": mnist_x, "mnist_y": mnist_y,
         "digit_x": np.concatenate([sheets_x[digit_mask], fonts_x]),
         "digit_y": np.concatenate([sheets_y[digit_mask], fonts_y]),
-        "other_x": np.concatenate([other_x, sheets_x[~digit_mask]]),
+        "other_x": negatives_x[~dropped],
     }
     data["size"] = int((1 + args.outlier_share) * (len(mnist_x) + len(data["digit_x"])))
     print(f"training: {len(mnist_x)} mnist_train, {len(data['digit_x'])} finder digit fields, "

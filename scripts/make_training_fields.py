@@ -21,11 +21,11 @@ yields is labelled:
   photo crops, blank pictures and pieces of mnist_train digits (at most 25 per picture, drawn
   at random), labelled 10.
 
-A single stroke is never labelled "not a digit": a region at least three times as tall as wide,
-or whose field's ink has an elongation (ratio of principal second moments) above 12, is a 1 to
-the model (a stripe, a strip of a digit, a bar, upright or slanted), and teaching otherwise
-costs real 1s.
-Each file is MNIST CSV rows (label, then 784 values 0-255), no header.
+Each file is MNIST CSV rows (label, then 784 values 0-255), no header, with `<name>.meta.csv`
+beside it giving each row's kind (digit, joined, piece, font, letter, word, symbol, shape,
+texture, noise, photo, blank, fragment) and the region's width and height, so a training
+recipe can choose what to leave out (scripts/compare_not_a_digit.py leaves out single strokes
+from pieces, fragments and textures: see its `--keep-strokes`).
 """
 import argparse
 import gzip
@@ -62,33 +62,6 @@ def close(a, b, tolerance):
         (a[0], a[1], a[0] + a[2], a[1] + a[3]), (b[0], b[1], b[0] + b[2], b[1] + b[3])))
 
 
-def thin(box):
-    """A mark at least three times as tall as wide is a 1 to the model, whatever drew it (a
-    stripe, a strip of a digit): never taught as "not a digit"."""
-    return box[2] * 10 < box[3] * 3
-
-
-def elongation(field):
-    """How stretched a field's ink is: the ratio of the principal second moments (MNIST's 1s:
-    14 and above for 95 % of them; other digits mostly below 9)."""
-    f = np.asarray(field, dtype=np.float64).reshape(28, 28)
-    total = f.sum()
-    if total <= 0:
-        return 0.0
-    ys, xs = np.mgrid[0:28, 0:28]
-    my, mx = (f * ys).sum() / total, (f * xs).sum() / total
-    cyy, cxx = (f * (ys - my) ** 2).sum() / total, (f * (xs - mx) ** 2).sum() / total
-    cxy = (f * (xs - mx) * (ys - my)).sum() / total
-    half_trace, det = (cxx + cyy) / 2, cxx * cyy - cxy * cxy
-    spread = np.sqrt(max(0.0, half_trace * half_trace - det))
-    return (half_trace + spread) / max(1e-6, half_trace - spread)
-
-
-def one_like(box, row):
-    """A single stroke, upright or slanted: what MNIST calls a 1. Never a "not a digit" example."""
-    return thin(box) or elongation(np.array(row.split(","), dtype=np.float64)) > 12
-
-
 def find(binary, paths, workdir, nested=False):
     """Boxes per picture (every region of every reading, in order; with `nested`, as
     candidates -> readings -> boxes) and the fields CSV rows in the same order."""
@@ -114,10 +87,15 @@ def find(binary, paths, workdir, nested=False):
 
 
 def save(path, labelled):
+    """MNIST CSV rows, and beside them `<name>.meta.csv`: each row's kind and box width, height."""
     with gzip.open(path, "wt") as f:
-        for label, row in labelled:
+        for label, row, _ in labelled:
             f.write(f"{label},{row}\n")
-    print(f"{path}: {len(labelled)} fields, labels {np.bincount([l for l, _ in labelled], minlength=11).tolist()}")
+    with open(path.replace(".csv.gz", ".meta.csv"), "w") as f:
+        f.write("kind,width,height\n")
+        for _, _, (kind, box) in labelled:
+            f.write(f"{kind},{box[2]},{box[3]}\n")
+    print(f"{path}: {len(labelled)} fields, labels {np.bincount([l for l, _, _ in labelled], minlength=11).tolist()}")
 
 
 def write_pictures(folder, pictures):
@@ -162,11 +140,11 @@ def main():
             for box in found:
                 match = [d["label"] for d in truth if close(box, d["box"], 2)]
                 if match:
-                    labelled.append((match[0], rows[row]))
-                elif sum(covers(box, d["box"]) for d in truth) >= 2 or (
-                        not any(close(box, d["box"], 5) or iou(box, d["box"]) >= 0.6 for d in truth)
-                        and not one_like(box, rows[row])):
-                    labelled.append((10, rows[row]))
+                    labelled.append((match[0], rows[row], ("digit", box)))
+                elif sum(covers(box, d["box"]) for d in truth) >= 2:
+                    labelled.append((10, rows[row], ("joined", box)))
+                elif not any(close(box, d["box"], 5) or iou(box, d["box"]) >= 0.6 for d in truth):
+                    labelled.append((10, rows[row], ("piece", box)))
                 row += 1
         save(os.path.join(args.out, "sheets.csv.gz"), labelled)
 
@@ -191,16 +169,17 @@ def main():
         for digit, candidates in zip(wanted, boxes):
             # One digit per picture: when the finder sees one mark, its unsplit reading is it.
             if len(candidates) == 1:
-                labelled.append((digit, rows[row]))
+                labelled.append((digit, rows[row], ("font", candidates[0][0][0])))
             row += sum(len(reading) for candidate in candidates for reading in candidate)
         save(os.path.join(args.out, "fonts.csv.gz"), labelled)
 
         # Things that are not digits.
         rng = np.random.default_rng([args.seed, 3])
         letter_fonts = dp.fonts_with("AB")
-        pictures = []
+        pictures, kinds = [], []
         for kind, count in KINDS.items():
             for _ in range(int(count * args.scale)):
+                kinds.append(kind)
                 if kind == "fragment":
                     pictures.append((dp.fragment_picture(rng, digits[rng.integers(len(digits))]), None))
                 else:
@@ -211,9 +190,9 @@ def main():
         # A texture yields up to max-digits regions and is refused only if every one is: keep
         # many of them, but few enough that no single picture dominates.
         labelled, row = [], 0
-        for found in boxes:
-            keep = [k for k in rng.permutation(len(found)) if not one_like(found[k], rows[row + int(k)])][:25]
-            labelled += [(10, rows[row + int(k)]) for k in sorted(keep)]
+        for kind, found in zip(kinds, boxes):
+            keep = rng.permutation(len(found))[:25]
+            labelled += [(10, rows[row + int(k)], (kind, found[k])) for k in sorted(keep)]
             row += len(found)
         save(os.path.join(args.out, "nondigits.csv.gz"), labelled)
 

@@ -74,7 +74,9 @@ def measure_mnist(url):
     with gzip.open(os.path.join(ROOT, "..", "shared", "data", "mnist_test.csv.gz"), "rt") as f:
         rows = np.loadtxt(f, delimiter=",", skiprows=1, dtype=np.uint8)
     right = refused = kept_right = 0
-    forced = url + ("&" if "?" in url else "?") + "threshold=0"
+    path, _, query = url.partition("?")
+    kept = [pair for pair in query.split("&") if pair and not pair.startswith("threshold=")]
+    forced = path + "?" + "&".join(kept + ["threshold=0"])
     for row in rows:
         buffer = io.BytesIO()
         Image.fromarray(row[1:].reshape(28, 28), "L").save(buffer, format="PNG")

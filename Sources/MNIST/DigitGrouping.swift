@@ -8,8 +8,8 @@ import ImageProcessing
 /// readings, and the model chooses. Marks shorter than the minimum height are specks unless
 /// they pair with a digit.
 struct DigitGroup: Equatable {
-    /// The component indexes of each part, left to right or top to bottom. One part for a
-    /// single mark; two when the group is a pair that may be read as one digit or as two.
+    /// The component indexes of each part. One part for a single mark; more when the group may
+    /// be read as one digit or as several (a pair, and any pieces too small to stand alone).
     var parts: [[Int]]
     /// Whether each part may stand alone as a digit (false for specks and bars under the
     /// minimum height: they only count joined to their neighbour).
@@ -89,6 +89,20 @@ enum DigitGrouping {
         for index in groups.indices where !paired[index] && groups[index].standalone[0] {
             result.append(groups[index])
         }
+        // 3. A piece left over (too small to be a digit, not paired) joins the nearest group it
+        //    could belong to: a digit broken in three.
+        for index in groups.indices where !paired[index] && !groups[index].standalone[0] {
+            let piece = groups[index]
+            var best: (gap: Double, at: Int)?
+            for (at, group) in result.enumerated() {
+                if let gap = pairingGap(group.box, piece.box, withSpeck: true), gap < (best?.gap ?? .infinity) { best = (gap, at) }
+            }
+            guard let chosen = best?.at else { continue }
+            result[chosen].parts.append(piece.parts[0])
+            result[chosen].standalone.append(false)
+            result[chosen].box = union([result[chosen].box, piece.box])
+            result[chosen].mass += piece.mass
+        }
         return (result, dropped)
     }
 
@@ -108,18 +122,19 @@ enum DigitGrouping {
         return Double(overlap) >= 0.6 * Double(min(a.box.width, b.box.width)) && gap >= 0 && Double(gap) <= hairline
     }
 
-    /// How far apart two marks that may form one digit are, relative to the taller; nil when
-    /// they are surely separate digits: further apart than 0.3 of the taller's height (on both
-    /// axes), together wider than a digit, or together more than 2.3 times as tall as the
+    /// How far apart two marks that may form one digit are, relative to the smaller; nil when
+    /// they are surely separate digits: further apart (on both axes) than 0.3 of the taller's
+    /// height or 0.6 of the smaller's (a piece lies close to the rest of its digit, whatever its
+    /// size), together wider than a digit, or together more than 2.3 times as tall as the
     /// taller (two digits one above the other; the halves of a digit broken across are not).
     /// A speck cannot be a digit of its own, so with one the width does not matter.
     static func pairingGap(_ a: PixelRect, _ b: PixelRect, withSpeck: Bool = false) -> Double? {
-        let tall = Double(max(a.height, b.height))
+        let tall = Double(max(a.height, b.height)), short = Double(max(1, min(a.height, b.height)))
         let joined = union([a, b])
         let gap = Double(max(0, gapLength(a.x, a.width, b.x, b.width), gapLength(a.y, a.height, b.y, b.height)))
-        guard gap <= 0.3 * tall, withSpeck || Double(joined.width) <= 1.1 * Double(joined.height),
+        guard gap <= 0.3 * tall, gap <= max(2, 0.6 * short), withSpeck || Double(joined.width) <= 1.1 * Double(joined.height),
               Double(joined.height) <= 2.3 * tall else { return nil }
-        return gap / tall
+        return gap / short
     }
 
     /// Length of the overlap of two intervals (negative: the gap between them).

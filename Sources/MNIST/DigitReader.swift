@@ -49,10 +49,13 @@ public struct DigitReading: Sendable, Equatable {
     }
 }
 
-/// Picks, for each candidate the finder saw, the reading the model is surest of: the one whose
-/// digits' confidences have the largest product (so two good digits beat one poor one, and one
-/// good digit beats two pieces of it), and gives the digits in reading order.
+/// Picks, for each candidate the finder saw, the reading the model is surest of, and gives the
+/// digits in reading order. A reading scores the sum over its digits of log(confidence) + β:
+/// an extra digit is worth having when the model is more than e^-β = 90 % sure of it, so two
+/// good digits beat one that swallows the second, and one good digit beats two pieces of it.
 public enum DigitReader {
+    /// β = -log(0.9).
+    static let digitPrior: Float = 0.10536
     /// `outputs` holds one model output per field, in `found.fields` order.
     public static func read(_ found: FoundDigits, outputs: [[Float]], scoring: DigitScoring) -> [DigitReading] {
         var next = 0
@@ -65,7 +68,7 @@ public enum DigitReader {
                     defer { next += 1 }
                     return DigitReading(box: region.box, output: outputs[next], scoring: scoring)
                 }
-                let score = read.reduce(Float(0)) { $0 + log(max($1.confidence, 1e-12)) }
+                let score = read.reduce(Float(0)) { $0 + log(max($1.confidence, 1e-12)) + digitPrior }
                 if score > bestScore {
                     bestScore = score
                     best = read

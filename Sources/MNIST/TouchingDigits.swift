@@ -12,7 +12,8 @@ struct RegionSpec: Equatable {
 /// most about as wide as tall) may be several touching digits: it is also offered cut in two at
 /// each of the two columns with least ink in its middle, and cut into 3, 4, ... pieces as its
 /// width allows, each cut at the column with least ink near an even split. A pair of marks is
-/// offered joined and apart.
+/// offered joined and apart (apart, a speck is left out; a piece too small to be a digit but
+/// with 15 % or more of the ink is not, so that pair is only offered joined).
 enum TouchingDigits {
     /// Widths (relative to height) above this are offered cut.
     static let wideAspect = 0.9
@@ -21,8 +22,12 @@ enum TouchingDigits {
     static func readings(of group: DigitGroup, components: ConnectedComponents, page: InkPage) -> [[RegionSpec]] {
         let whole = RegionSpec(members: group.members, columns: nil)
         if group.parts.count > 1 {
+            // Apart, a speck may be left out, but not a piece with a real share of the ink.
+            let mass = { (part: [Int]) in part.reduce(0) { $0 + components.components[$1].mass } }
+            let total = max(1, mass(group.members))
+            let droppable = zip(group.parts, group.standalone).allSatisfy { $0.1 || mass($0.0) * 100 < total * 15 }
             let apart = zip(group.parts, group.standalone).filter { $0.1 }.map { RegionSpec(members: $0.0, columns: nil) }
-            return apart.isEmpty ? [[whole]] : [[whole], apart]
+            return apart.isEmpty || !droppable ? [[whole]] : [[whole], apart]
         }
         var readings = [[whole]]
         let box = group.box

@@ -24,11 +24,9 @@ final class InkContrastTests: XCTestCase {
         let lit = map.ink.samples[50 * 200 + 31], shaded = map.ink.samples[50 * 200 + 161]
         XCTAssertEqual(Double(lit), 60, accuracy: 8)
         XCTAssertEqual(Double(shaded), 60, accuracy: 8)
-        // Paper far from the strokes: no ink, however dark the shadow. (Within the closing's
-        // radius of the edge a gradient leaves a few levels: the edge-clamped window sees
-        // only the lighter side.)
-        for x in [5, 100, 130, 180] { XCTAssertLessThanOrEqual(map.ink.samples[10 * 200 + x], 6, "x=\(x)") }
-        XCTAssertLessThanOrEqual(map.ink.samples[10 * 200 + 199], 12)
+        // Paper far from the strokes: no ink, however dark the shadow, up to the picture's edge
+        // (where a gradient runs into the border).
+        for x in [0, 5, 100, 130, 180, 199] { XCTAssertLessThanOrEqual(map.ink.samples[10 * 200 + x], 4, "x=\(x)") }
         // A global threshold on the gray page could not separate them: the shaded paper is
         // darker than the lit stroke.
         XCTAssertLessThan(unevenPage().samples[50 * 200 + 190], unevenPage().samples[50 * 200 + 31])
@@ -41,7 +39,9 @@ final class InkContrastTests: XCTestCase {
         for y in 10..<70 { for x in 50..<56 { page.samples[y * 120 + x] = 40 } }
         let map = InkContrast(darkInkOn: page, cell: 4, radius: 3)
         let lighter = map.lighterThanPaper
-        XCTAssertEqual(lighter.reduce(0, +) + map.ink.samples.filter { $0 > 0 }.count, 120 * 80)
+        // Every pixel of a small picture is counted: lighter than paper, or ink, or exactly paper.
+        XCTAssertLessThanOrEqual(lighter.reduce(0, +) + map.ink.samples.filter { $0 > 0 }.count, 120 * 80)
+        XCTAssertGreaterThan(lighter.reduce(0, +), 120 * 80 / 4)
         XCTAssertLessThanOrEqual(Histogram.quantile(lighter, 0.99), 8, "grain of +-4 stays small")
         XCTAssertGreaterThan(map.ink.samples[40 * 120 + 52], 140)
     }
