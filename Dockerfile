@@ -15,23 +15,35 @@ COPY Tests ./Tests
 COPY scripts/build-release.sh ./scripts/
 RUN scripts/build-release.sh /staging
 
-FROM debian:bookworm-slim
-# The binary carries the Swift runtime (--static-swift-stdlib); it needs libc, libstdc++ and
-# libcurl4 (plus CA certificates for https asset downloads). curl serves the HEALTHCHECK.
+# The run-time files, gathered from Debian: the binary carries the Swift runtime
+# (--static-swift-stdlib) and needs only libc, libstdc++ and libcurl4 (with what libcurl links),
+# plus CA certificates for https asset downloads. scripts/make-runtime-root.sh copies exactly
+# the binary's shared-library closure into /rootfs.
+FROM debian:bookworm-slim AS runtime-libs
 # hadolint ignore=DL3008
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends libcurl4 libstdc++6 ca-certificates curl \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin max
+    && apt-get install -y --no-install-recommends libcurl4 libstdc++6 ca-certificates \
+    && rm -rf /var/lib/apt/lists/*
+COPY scripts/make-runtime-root.sh /usr/local/bin/
+COPY --from=build /staging/max-server /rootfs/usr/local/bin/max-server
+RUN make-runtime-root.sh /rootfs
+
+# The image: those files and the service's own, nothing else (no shell, no package manager).
+# The HEALTHCHECK is the binary's own.
+FROM scratch AS runtime
+COPY --from=runtime-libs /rootfs /
 WORKDIR /app
-COPY --from=build /staging/max-server /usr/local/bin/max-server
 COPY config.json md5sums.txt ./
 COPY samples ./samples
 # Writable by the service user: missing or wrong assets are downloaded here at start-up.
 COPY --chown=10001:10001 assets ./assets
+# Drop-in profiles (profiles/max-mnist: the upstream MAX-MNIST service), writable for their downloads:
+# docker run -p 5000:5000 -e MAX_CONFIG=/app/profiles/max-mnist/config.json max-swift
+COPY --chown=10001:10001 profiles ./profiles
 USER 10001:10001
 EXPOSE 5000
+# Ready = assets verified and the model loaded; the port follows APP_PORT / MAX_PORT.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=60s --retries=3 \
-    CMD ["sh", "-c", "curl -fsS -o /dev/null http://127.0.0.1:5000/model/metadata || exit 1"]
+    CMD ["max-server", "healthcheck", "--timeout", "4"]
 # config.json listens on 0.0.0.0:5000; APP_PORT / MAX_* environment variables still override it.
 CMD ["max-server", "serve", "--config", "/app/config.json"]

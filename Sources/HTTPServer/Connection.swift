@@ -29,8 +29,12 @@ final class Connection {
 
     /// When the first byte of the request being received arrived (request timeout), or nil.
     var requestStartedAt: Double?
-    /// Last time bytes moved either way (idle timeout, stalled writes).
+    /// Last time bytes moved either way (idle timeout, stalled writes, which idle one to close).
     var lastActivity: Double
+    /// When the connection was accepted: its first head is due `headerTimeout` after this.
+    let acceptedAt: Double
+    /// Requests received whole (handed to a worker) on this connection.
+    var requestsReceived = 0
 
     init(fd: Int32, id: UInt64, remoteAddress: String, limits: HTTPParserLimits, now: Double) {
         self.fd = fd
@@ -38,6 +42,16 @@ final class Connection {
         self.remoteAddress = remoteAddress
         self.parser = HTTPRequestParser(limits: limits)
         self.lastActivity = now
+        self.acceptedAt = now
+    }
+
+    /// Since when the head being awaited is timed by the header deadline: the accept for a
+    /// connection's first request, else the first byte of the request; nil while kept alive
+    /// between requests (then only the idle timeout applies).
+    var headWaitStartedAt: Double? {
+        guard parser.isReceivingHead else { return nil }
+        if requestsReceived == 0 { return acceptedAt }
+        return requestStartedAt
     }
 
     var hasPendingOutput: Bool { outputIndex < output.count }

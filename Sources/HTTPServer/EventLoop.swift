@@ -3,8 +3,8 @@ import Glibc
 
 /// One epoll thread: accepts connections, reads and parses requests, hands whole requests to the
 /// worker pool, writes the responses workers post back (woken through an eventfd), and enforces
-/// request and idle timeouts. Sockets are non-blocking and edge-triggered, so a slow or idle
-/// client costs a little memory and never a thread.
+/// header, request and idle timeouts. Sockets are non-blocking and edge-triggered, so a slow or
+/// idle client costs a little memory and never a thread.
 final class EventLoop: @unchecked Sendable {
     private static let listenToken = UInt64.max
     private static let wakeToken = UInt64.max - 1
@@ -19,6 +19,8 @@ final class EventLoop: @unchecked Sendable {
     private let wakeWriteFD: Int32
     private let readBuffer: UnsafeMutableRawPointer
     private let stopped = DispatchSemaphore(value: 0)
+    /// Signalled once the loop no longer watches (and so never accepts on) the listening socket.
+    private let listenerReleased = DispatchSemaphore(value: 0)
     private let tickInterval: Double
 
     /// Loop-thread state.
@@ -43,7 +45,8 @@ final class EventLoop: @unchecked Sendable {
         self.context = context
         self.listenFD = listenFD
         let configuration = context.configuration
-        tickInterval = max(0.005, min(0.1, min(configuration.requestTimeout, configuration.idleTimeout) / 4))
+        let shortestTimeout = min(configuration.requestTimeout, configuration.idleTimeout, configuration.headerTimeout)
+        tickInterval = max(0.005, min(0.1, shortestTimeout / 4))
         epoll = try Epoll()
         var ends: [Int32] = [-1, -1]
         guard pipe(&ends) == 0 else { throw HTTPServerError.system("cannot create a wake-up pipe", errno: errno) }
@@ -85,6 +88,12 @@ final class EventLoop: @unchecked Sendable {
         stopped.wait(timeout: .now() + max(0, timeout)) == .success
     }
 
+    /// Blocks until the loop stopped watching the listening socket (after `requestDrain`) or
+    /// `timeout` seconds passed; true if it did. Only then may the socket be closed.
+    func waitUntilListenerReleased(timeout: Double) -> Bool {
+        listenerReleased.wait(timeout: .now() + max(0, timeout)) == .success
+    }
+
     /// A worker's response for connection `fd`/`connectionID`; dropped if that connection is gone.
     func post(fd: Int32, connectionID: UInt64, bytes: [UInt8], close: Bool) {
         mailboxLock.lock()
@@ -111,7 +120,10 @@ final class EventLoop: @unchecked Sendable {
     // MARK: - The loop
 
     private func run() {
-        defer { stopped.signal() }
+        defer {
+            listenerReleased.signal()
+            stopped.signal()
+        }
         let events = Epoll.EventBuffer(capacity: 256)
         var nextTick = MonotonicClock.now() + tickInterval
         while true {
@@ -180,7 +192,7 @@ final class EventLoop: @unchecked Sendable {
                 return
             }
             let remote = Socket.addressText(address)
-            guard let id = context.reserveConnection() else {
+            guard let id = context.reserveConnection() ?? closeIdlestConnection() else {
                 refuseOverCapacity(fd: fd, remote: remote)
                 continue
             }
@@ -195,6 +207,21 @@ final class EventLoop: @unchecked Sendable {
             connections[fd] = Connection(fd: fd, id: id, remoteAddress: remote,
                                          limits: context.configuration.parserLimits, now: MonotonicClock.now())
         }
+    }
+
+    /// At `maxConnections`: closes this loop's connection idle the longest (kept alive between
+    /// requests, or connected without sending a request) and takes its place; nil when every
+    /// connection is busy. Closing an idle persistent connection is always allowed (RFC 9112
+    /// §9.5), so silent or parked sockets cannot lock newcomers out.
+    private func closeIdlestConnection() -> UInt64? {
+        var idlest: Connection?
+        for connection in connections.values where connection.isIdle {
+            if idlest.map({ connection.lastActivity < $0.lastActivity }) ?? true { idlest = connection }
+        }
+        guard let idlest else { return nil }
+        context.logger.debug("\(idlest.remoteAddress): idle connection closed to make room (\(context.configuration.maxConnections) open)")
+        closeConnection(idlest)
+        return context.reserveConnection()
     }
 
     /// Over `maxConnections`: a best-effort 503 on the fresh socket (its buffer is empty), then close.
@@ -233,6 +260,7 @@ final class EventLoop: @unchecked Sendable {
     private func beginDrain(deadline: Double) {
         drainDeadline = deadline
         if acceptsPausedUntil == nil { epoll.remove(listenFD) }
+        listenerReleased.signal()
         for connection in Array(connections.values) {
             if connection.isIdle {
                 closeConnection(connection)
@@ -291,8 +319,13 @@ final class EventLoop: @unchecked Sendable {
                 dispatch(head: head, body: body, on: connection)
             case .needMoreData:
                 if connection.peerClosed {
-                    // The client stopped sending: an unfinished request can never complete.
-                    connection.closeAfterOutput = true
+                    // The client stopped sending: an unfinished request can never complete, and
+                    // a client that half-closed can still read why it is refused.
+                    if let message = connection.parser.truncationMessage {
+                        answerWithError(connection, status: .badRequest, message: message)
+                    } else {
+                        connection.closeAfterOutput = true
+                    }
                     break
                 }
                 guard connection.readable, readChunk(into: connection) else { break }
@@ -388,6 +421,7 @@ final class EventLoop: @unchecked Sendable {
     private func dispatch(head: HTTPRequestHead, body: [UInt8], on connection: Connection) {
         let receivedAt = connection.requestStartedAt ?? MonotonicClock.now()
         connection.requestStartedAt = nil
+        connection.requestsReceived += 1
         connection.inFlight = true
         let (path, query) = RequestTarget.split(head.target)
         let request = HTTPRequest(method: head.method, target: head.target, path: path, query: query,
@@ -416,12 +450,11 @@ final class EventLoop: @unchecked Sendable {
 
     /// Answers a request the server itself refuses (400, 408, 413, ...) and closes after it.
     private func answerWithError(_ connection: Connection, status: HTTPStatus, message: String) {
-        let response = context.errorResponse(status, message)
+        let response = context.refusal(status, message, remoteAddress: connection.remoteAddress,
+                                       since: connection.requestStartedAt ?? MonotonicClock.now())
         connection.queue(ResponseSerializer.serialize(response, keepAlive: false, headOnly: false))
         connection.closeAfterOutput = true
         connection.refusedRequest = true
-        context.logAccess(remoteAddress: connection.remoteAddress, requestLine: "-", status: status.code,
-                          bytes: response.body.count, since: connection.requestStartedAt ?? MonotonicClock.now())
         context.logger.debug("\(connection.remoteAddress): \(status.code) \(message)")
     }
 
@@ -433,17 +466,28 @@ final class EventLoop: @unchecked Sendable {
             } else if connection.hasPendingOutput {
                 // The client is not reading our response.
                 if now - connection.lastActivity > configuration.idleTimeout { closeConnection(connection) }
+            } else if connection.closeAfterOutput {
+                continue
+            } else if let headStarted = connection.headWaitStartedAt, now - headStarted > configuration.headerTimeout {
+                if connection.parser.hasPartialRequest {
+                    timeOut(connection, "the request head was not received within \(configuration.headerTimeout) seconds")
+                } else {
+                    closeConnection(connection)  // connected and sent nothing: no one to answer
+                }
             } else if let started = connection.requestStartedAt {
-                if now - started > configuration.requestTimeout && !connection.closeAfterOutput {
-                    answerWithError(connection, status: .requestTimeout,
-                                    message: "the request was not received within \(configuration.requestTimeout) seconds")
-                    // One attempt to send the 408; a client that trickles may not be reading either.
-                    if flush(connection) { finishClosing(connection) }
+                if now - started > configuration.requestTimeout {
+                    timeOut(connection, "the request was not received within \(configuration.requestTimeout) seconds")
                 }
             } else if now - connection.lastActivity > configuration.idleTimeout {
                 closeConnection(connection)
             }
         }
+    }
+
+    /// Answers 408 and closes; one attempt to send it, as a client that trickles may not read either.
+    private func timeOut(_ connection: Connection, _ message: String) {
+        answerWithError(connection, status: .requestTimeout, message: message)
+        if flush(connection) { finishClosing(connection) }
     }
 
     private func closeConnection(_ connection: Connection) {

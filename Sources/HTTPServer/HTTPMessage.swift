@@ -52,9 +52,12 @@ public struct HTTPRequest: Sendable {
     public var body: [UInt8]
     /// The peer's address as text (`127.0.0.1`, `::1`), for logs.
     public var remoteAddress: String
+    /// The client's `X-Request-ID` if sane, else one the server made; the answer echoes it.
+    public var requestID: String
 
     public init(method: String, target: String, path: String, query: [(name: String, value: String)] = [],
-                headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], remoteAddress: String = "") {
+                headers: HTTPHeaders = HTTPHeaders(), body: [UInt8] = [], remoteAddress: String = "",
+                requestID: String = "") {
         self.method = method
         self.target = target
         self.path = path
@@ -62,6 +65,7 @@ public struct HTTPRequest: Sendable {
         self.headers = headers
         self.body = body
         self.remoteAddress = remoteAddress
+        self.requestID = requestID
     }
 
     /// The first query value named `name`.

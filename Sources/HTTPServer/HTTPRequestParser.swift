@@ -93,6 +93,27 @@ public struct HTTPRequestParser {
         return true
     }
 
+    /// True until the head of the request being received is complete (the header deadline).
+    public var isReceivingHead: Bool {
+        if case .head = state { return true }
+        return false
+    }
+
+    /// Where the request being received stops, for an answer when the client ends its side
+    /// early ("the request ended inside a chunk size line"); nil when no request is partial.
+    public var truncationMessage: String? {
+        guard hasPartialRequest else { return nil }
+        let place: String
+        switch state {
+        case .head: place = "inside the request head"
+        case let .fixedBody(_, length): place = "after \(bufferedByteCount) of \(length) body bytes"
+        case .chunkSize: place = "inside a chunk size line"
+        case .chunkData, .chunkDataEnd: place = "inside a chunk's data"
+        case .trailers: place = "inside the trailer fields"
+        }
+        return "the client closed its side of the connection \(place); the request is incomplete"
+    }
+
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
         compact()
         buffer.append(contentsOf: bytes)
@@ -190,7 +211,7 @@ public struct HTTPRequestParser {
         var scanned = scanned
         var lineStart = lineStart
         var requestLineLength = requestLineLength
-        let available = bufferedByteCount
+        var available = bufferedByteCount
         while scanned < available {
             guard let lf = indexOfLineFeed(from: readIndex + scanned) else {
                 scanned = available
@@ -200,13 +221,17 @@ public struct HTTPRequestParser {
             let lineLength = offset - lineStart  // without the LF, with any CR
             if requestLineLength == nil {
                 if lineLength == 0 || (lineLength == 1 && buffer[readIndex + lineStart] == .cr) {
-                    // RFC 9112 §2.2: ignore empty lines before the request line.
+                    // RFC 9112 §2.2: ignore empty lines before the request line. Offsets are
+                    // relative to `readIndex`, so what is left to scan shrinks with it.
                     readIndex = lf + 1
+                    available = bufferedByteCount
                     scanned = 0
                     lineStart = 0
                     continue
                 }
-                guard lineLength <= limits.maxRequestLineBytes else { throw requestLineTooLong() }
+                // The limit counts the request line itself, not its CR LF.
+                let hasCR = buffer[readIndex + offset - 1] == .cr
+                guard lineLength - (hasCR ? 1 : 0) <= limits.maxRequestLineBytes else { throw requestLineTooLong() }
                 requestLineLength = lineLength
             } else if lineLength == 0 || (lineLength == 1 && buffer[readIndex + lineStart] == .cr) {
                 let head = try parseHead(length: offset + 1, requestLineLength: requestLineLength ?? 0)
@@ -221,12 +246,21 @@ public struct HTTPRequestParser {
             }
         }
         if let requestLineLength {
-            if available - requestLineLength - 1 > limits.maxHeaderBytes { throw headersTooLarge() }
-        } else if available > limits.maxRequestLineBytes + 2 {
+            let complete = lineStart - requestLineLength - 1
+            if complete + pendingFieldBytes(from: lineStart, available: available) > limits.maxHeaderBytes { throw headersTooLarge() }
+        } else if available > limits.maxRequestLineBytes + 1 {
+            // No line end yet, and more bytes than the longest request line plus its CR.
             throw requestLineTooLong()
         }
         state = .head(scanned: scanned, lineStart: lineStart, requestLineLength: requestLineLength)
         return nil
+    }
+
+    /// Bytes of the incomplete line at `lineStart` (relative to `readIndex`) that count against
+    /// the header limit: all of them, except a lone CR, which may begin the head's blank line.
+    private func pendingFieldBytes(from lineStart: Int, available: Int) -> Int {
+        let pending = available - lineStart
+        return pending == 1 && buffer[readIndex + lineStart] == .cr ? 0 : pending
     }
 
     private func requestLineTooLong() -> HTTPParseError {
@@ -343,6 +377,8 @@ public struct HTTPRequestParser {
             throw HTTPParseError(.lengthRequired, "a \(method) request needs Content-Length or chunked Transfer-Encoding")
         }
 
+        try HTTPRequestParser.checkHost(headers.values("Host"), minorVersion: minorVersion)
+
         let connectionTokens = headers.values("Connection").flatMap(HTTPRequestParser.commaList).map { $0.lowercased() }
         let keepAlive = minorVersion >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
 
@@ -355,6 +391,52 @@ public struct HTTPRequestParser {
         }
         return HTTPRequestHead(method: method, target: target, minorVersion: minorVersion, headers: headers,
                                framing: framing, keepAlive: keepAlive, expectsContinue: expectsContinue)
+    }
+
+    /// RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host field, and any request at most
+    /// one; its value is `uri-host [":" port]` (RFC 3986), or empty.
+    static func checkHost(_ values: [String], minorVersion: Int) throws {
+        guard values.count <= 1 else {
+            throw HTTPParseError(.badRequest, "the request has \(values.count) Host header fields; exactly one is allowed")
+        }
+        guard let value = values.first else {
+            if minorVersion >= 1 {
+                throw HTTPParseError(.badRequest, "an HTTP/1.1 request needs a Host header field (RFC 9112, section 3.2)")
+            }
+            return
+        }
+        guard isValidHost(Array(value.utf8)) else {
+            throw HTTPParseError(.badRequest, "the Host header field is not a valid host[:port]")
+        }
+    }
+
+    static func isValidHost(_ bytes: [UInt8]) -> Bool {
+        var hostEnd = bytes.count
+        if bytes.first == UInt8(ascii: "[") {
+            // IP-literal: an IPv6 address or "v" HEXDIG "." ..., checked for its characters.
+            guard let close = bytes.firstIndex(of: UInt8(ascii: "]")), close > 1 else { return false }
+            let inside = bytes[1..<close]
+            let allowed: (UInt8) -> Bool = { $0.hexValue != nil || $0 == UInt8(ascii: ":") || $0 == UInt8(ascii: ".")
+                || $0.isUnreservedOrSubDelimiter }
+            guard inside.allSatisfy(allowed) else { return false }
+            hostEnd = close + 1
+            guard hostEnd == bytes.count || bytes[hostEnd] == UInt8(ascii: ":") else { return false }
+        } else {
+            hostEnd = bytes.firstIndex(of: UInt8(ascii: ":")) ?? bytes.count
+            var index = 0
+            while index < hostEnd {
+                let byte = bytes[index]
+                if byte == UInt8(ascii: "%") {
+                    guard index + 2 < hostEnd, bytes[index + 1].hexValue != nil, bytes[index + 2].hexValue != nil else { return false }
+                    index += 3
+                    continue
+                }
+                guard byte.isUnreservedOrSubDelimiter else { return false }
+                index += 1
+            }
+        }
+        guard hostEnd < bytes.count else { return true }
+        return bytes[(hostEnd + 1)...].allSatisfy(\.isDigit)  // port = *DIGIT
     }
 
     static func commaList(_ value: String) -> [String] {
@@ -411,8 +493,10 @@ public struct HTTPRequestParser {
             _ = try HTTPRequestParser.parseField(buffer[(readIndex + lineStart)..<contentEnd])
             lineStart = offset + 1
             scanned = offset + 1
+            // Trailer lines count against the header limit as header lines do.
+            if lineStart > limits.maxHeaderBytes { throw headersTooLarge() }
         }
-        if available > limits.maxHeaderBytes { throw headersTooLarge() }
+        if lineStart + pendingFieldBytes(from: lineStart, available: available) > limits.maxHeaderBytes { throw headersTooLarge() }
         state = .trailers(head, scanned: scanned, lineStart: lineStart)
         return false
     }
@@ -432,6 +516,21 @@ extension UInt8 {
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return Int(self - UInt8(ascii: "a") + 10)
         case UInt8(ascii: "A")...UInt8(ascii: "F"): return Int(self - UInt8(ascii: "A") + 10)
         default: return nil
+        }
+    }
+
+    /// unreserved / sub-delims of RFC 3986 (the characters of a reg-name besides %-escapes).
+    var isUnreservedOrSubDelimiter: Bool {
+        switch self {
+        case UInt8(ascii: "a")...UInt8(ascii: "z"), UInt8(ascii: "A")...UInt8(ascii: "Z"),
+             UInt8(ascii: "0")...UInt8(ascii: "9"):
+            return true
+        case UInt8(ascii: "-"), UInt8(ascii: "."), UInt8(ascii: "_"), UInt8(ascii: "~"), UInt8(ascii: "!"),
+             UInt8(ascii: "$"), UInt8(ascii: "&"), UInt8(ascii: "'"), UInt8(ascii: "("), UInt8(ascii: ")"),
+             UInt8(ascii: "*"), UInt8(ascii: "+"), UInt8(ascii: ","), UInt8(ascii: ";"), UInt8(ascii: "="):
+            return true
+        default:
+            return false
         }
     }
 

@@ -8,7 +8,8 @@ private let RLIMIT_NOFILE_RESOURCE = __rlimit_resource_t(RLIMIT_NOFILE.rawValue)
 /// An HTTP/1.1 server: event-loop threads on epoll do all socket work, a bounded worker pool runs
 /// the handler. Keep-alive, pipelining (answered in order), Content-Length and chunked bodies,
 /// `Expect: 100-continue`, HEAD, IPv4 and IPv6, size limits, request and idle timeouts, a cap on
-/// connections, and graceful shutdown.
+/// connections (idle ones make room for new ones), a header-read deadline, and graceful shutdown
+/// (the listening socket is closed as soon as the drain begins).
 ///
 /// The server answers malformed or over-limit requests itself with JSON
 /// `{"status": "error", "message": "..."}` (400, 408, 411, 413, 414, 417, 431, 501, 505); routing
@@ -96,6 +97,7 @@ public final class HTTPServer: @unchecked Sendable {
         try require(configuration.maxHeaderBytes > 0, "maxHeaderBytes must be positive")
         try require(configuration.maxBodyBytes >= 0, "maxBodyBytes must not be negative")
         try require(configuration.requestTimeout > 0, "requestTimeout must be positive")
+        try require(configuration.headerTimeout > 0, "headerTimeout must be positive")
         try require(configuration.idleTimeout > 0, "idleTimeout must be positive")
         try require(configuration.maxConnections > 0, "maxConnections must be positive")
         try require(configuration.workerCount >= 0, "workerCount must not be negative")
@@ -137,10 +139,15 @@ public final class HTTPServer: @unchecked Sendable {
         let deadline = MonotonicClock.now() + grace
         context?.beginDraining()
         for loop in loops { loop.requestDrain(deadline: deadline) }
+        // Once no loop watches the listening socket it is closed, so that new connections are
+        // refused at once instead of queueing in the backlog and being reset at the end.
+        for loop in loops where !loop.waitUntilListenerReleased(timeout: 1) {
+            logger.warning("an event loop did not release the listening socket in time")
+        }
+        if fd >= 0 { close(fd) }
         for loop in loops where !loop.waitUntilStopped(timeout: deadline - MonotonicClock.now() + 2) {
             logger.warning("an event loop did not stop in time")
         }
-        if fd >= 0 { close(fd) }
         if let context, !context.workers.stop(timeout: max(0.1, deadline - MonotonicClock.now())) {
             logger.warning("a handler was still running at the end of the grace period")
         }
@@ -155,21 +162,44 @@ public final class HTTPServer: @unchecked Sendable {
     }
 
     /// Blocks until SIGTERM or SIGINT arrives, then shuts down gracefully and returns.
-    public func waitForShutdownSignal() {
+    ///
+    /// `onSignal` runs first, at the moment the signal arrives (an application marks itself not
+    /// ready there). After a SIGTERM, the server then keeps serving for `drainDelay` seconds, so
+    /// a load balancer that polls readiness stops sending before the listener closes; a second
+    /// signal, or SIGINT (Ctrl-C) in the first place, skips the delay.
+    public func waitForShutdownSignal(drainDelay: Double = 0, onSignal: (@Sendable (Int32) -> Void)? = nil) {
         let received = DispatchSemaphore(value: 0)
+        let lastSignal = SignalBox()
         let sources = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
             signal(signalNumber, SIG_IGN)  // delivered to the dispatch source instead
             let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler { received.signal() }
+            source.setEventHandler {
+                lastSignal.set(signalNumber)
+                received.signal()
+            }
             source.resume()
             return source
         }
         received.wait()
-        logger.info("received a termination signal")
+        let first = lastSignal.value
+        logger.info("received \(first == SIGTERM ? "SIGTERM" : "SIGINT")")
+        onSignal?(first)
+        if first == SIGTERM && drainDelay > 0 {
+            logger.info("draining: still serving for \(drainDelay) s before closing the listener")
+            _ = received.wait(timeout: .now() + drainDelay)
+        }
         shutdown()
         for source in sources { source.cancel() }
         // Stopped: a later signal may end the process the ordinary way again.
         signal(SIGTERM, SIG_DFL)
         signal(SIGINT, SIG_DFL)
     }
+}
+
+/// The number of the signal that arrived, set on a dispatch queue and read on the waiting thread.
+private final class SignalBox: @unchecked Sendable {
+    private let lock = NSLock()
+    private var stored: Int32 = SIGTERM
+    func set(_ number: Int32) { lock.lock(); stored = number; lock.unlock() }
+    var value: Int32 { lock.lock(); defer { lock.unlock() }; return stored }
 }

@@ -5,19 +5,28 @@ public struct HTTPServerConfiguration: Sendable {
     public var host: String = "0.0.0.0"
     /// 0 picks a free port; read it back from `HTTPServer.localPort`.
     public var port: Int = 5000
-    /// A longer request line is answered with 414.
+    /// Bytes of the request line, not counting its CR LF; a longer one is answered with 414.
     public var maxRequestLineBytes: Int = 8 * 1024
-    /// Header (and chunked trailer) bytes after the request line; more is answered with 431.
+    /// Bytes of the header field lines with their line endings (not the request line, not the
+    /// blank line that ends the head); chunked trailers count the same. More is answered with 431.
     public var maxHeaderBytes: Int = 64 * 1024
-    /// A larger body is answered with 413: checked from Content-Length before reading, and while de-chunking.
+    /// Body bytes (after de-chunking); a larger body is answered with 413: checked from
+    /// Content-Length before reading, and while de-chunking. The limits are inclusive.
     public var maxBodyBytes: Int = 16 * 1024 * 1024
     /// Seconds to receive one whole request once its first byte arrived; then 408 and close.
     public var requestTimeout: Double = 30
+    /// Seconds a client has to send a complete request head: from the moment it connects, or
+    /// from the first byte of a later request on a kept-alive connection. A connection that sent
+    /// nothing is then closed, one that sent part of a head gets 408. Bodies are bounded by
+    /// `requestTimeout` alone, so a slow upload is not cut by this deadline.
+    public var headerTimeout: Double = 10
     /// Seconds a keep-alive connection may sit idle (or stall reading our response) before it is closed.
     public var idleTimeout: Double = 60
     /// Threads running handlers; 0 = one per core, at least 2.
     public var workerCount: Int = 0
-    /// Open connections beyond this are accepted, answered 503 and closed.
+    /// Connections open at once. At the cap, the connection idle the longest (kept alive
+    /// between requests, or connected without sending anything) is closed to make room; when
+    /// every connection is busy, a new one is answered 503 and closed.
     public var maxConnections: Int = 1024
     /// Seconds in-flight requests get to finish on shutdown before connections are cut.
     public var shutdownGracePeriod: Double = 10
@@ -26,6 +35,9 @@ public struct HTTPServerConfiguration: Sendable {
     /// Renders every error answer, the server's own (400, 408, 413, 503, ...) and those a handler
     /// throws as `HTTPResponseError`, so one body format serves them all.
     public var errorRenderer: HTTPErrorRenderer = HTTPResponse.plainTextError
+    /// Called once per answered request, the server's own refusals included, on the thread that
+    /// answered it (so it must be quick and thread-safe): metrics count requests here.
+    public var requestObserver: (@Sendable (HTTPRequestRecord) -> Void)? = nil
 
     public init() {}
 

@@ -47,6 +47,8 @@ final class ServerContext: @unchecked Sendable {
     /// Runs the handler for one request on a worker thread and returns the response bytes and
     /// whether the connection must close after them. A handler error becomes a logged 500.
     func respond(to request: HTTPRequest, keepAlive: Bool, minorVersion: Int, receivedAt: Double) -> (bytes: [UInt8], close: Bool) {
+        var request = request
+        request.requestID = RequestID.accepted(request.headers[RequestID.headerName]) ?? RequestID.generate()
         var response: HTTPResponse
         do {
             response = try handler(request)
@@ -54,19 +56,34 @@ final class ServerContext: @unchecked Sendable {
             response = errorResponse(error.status, error.message)
             for field in error.headers { response.headers.set(field.name, field.value) }
         } catch {
-            logger.error("handler failed on \(request.method) \(request.target): \(error)")
+            logger.error("handler failed on \(request.method) \(LogEscaping.escape(request.target)): \(error)")
             response = errorResponse(.internalServerError, "internal server error")
         }
         if !(200...999).contains(response.status.code) {
-            logger.error("handler returned status \(response.status.code) for \(request.method) \(request.target); answering 500")
+            logger.error("handler returned status \(response.status.code) for \(request.method) \(LogEscaping.escape(request.target)); answering 500")
             response = errorResponse(.internalServerError, "internal server error")
         }
+        response.headers.set(RequestID.headerName, request.requestID)
         let keep = keepAlive && !isDraining
         let headOnly = request.method == "HEAD"
         let bytes = ResponseSerializer.serialize(response, keepAlive: keep, headOnly: headOnly)
-        logAccess(remoteAddress: request.remoteAddress, requestLine: "\(request.method) \(request.target) HTTP/1.\(minorVersion)",
-                  status: response.status.code, bytes: headOnly ? 0 : response.body.count, since: receivedAt)
+        record(HTTPRequestRecord(method: request.method, path: request.path, target: request.target,
+                                 status: response.status.code, bodyBytes: headOnly ? 0 : response.body.count,
+                                 duration: MonotonicClock.now() - receivedAt, requestID: request.requestID,
+                                 remoteAddress: request.remoteAddress, minorVersion: minorVersion))
         return (bytes, !keep)
+    }
+
+    /// The answer to a request the server refuses itself (400, 408, 413, ...), with a request id
+    /// of its own, logged and observed like any other.
+    func refusal(_ status: HTTPStatus, _ message: String, remoteAddress: String, since start: Double) -> HTTPResponse {
+        var response = errorResponse(status, message)
+        let id = RequestID.generate()
+        response.headers.set(RequestID.headerName, id)
+        record(HTTPRequestRecord(method: "-", path: "-", target: "-", status: status.code, bodyBytes: response.body.count,
+                                 duration: MonotonicClock.now() - start, requestID: id, remoteAddress: remoteAddress,
+                                 minorVersion: nil))
+        return response
     }
 
     /// An error answer in the application's format (`HTTPServerConfiguration.errorRenderer`).
@@ -74,12 +91,27 @@ final class ServerContext: @unchecked Sendable {
         configuration.errorRenderer(status, message)
     }
 
-    /// One line per request at info level: remote address, request line, status, body bytes, duration.
-    func logAccess(remoteAddress: String, requestLine: String, status: Int, bytes: Int, since start: Double) {
+    /// Hands the record to the observer and writes the access log line.
+    private func record(_ record: HTTPRequestRecord) {
+        configuration.requestObserver?(record)
+        logAccess(record)
+    }
+
+    /// One line per request at info level: remote address, request line (its target escaped by
+    /// `LogEscaping`, so the quotes delimit it), status, body bytes, duration; JSON lines carry
+    /// each as a field (escaped as JSON), with the request id.
+    func logAccess(_ record: HTTPRequestRecord) {
         guard logger.level <= .info else { return }
-        let hundredths = Int(((MonotonicClock.now() - start) * 100_000).rounded())
+        let hundredths = Int((record.duration * 100_000).rounded())
         let fraction = hundredths % 100
         let duration = "\(hundredths / 100).\(fraction < 10 ? "0" : "")\(fraction)"
-        logger.info("\(remoteAddress) \"\(requestLine)\" \(status) \(bytes) \(duration)ms")
+        let requestLine = record.minorVersion.map { "\(record.method) \(LogEscaping.escape(record.target)) HTTP/1.\($0)" } ?? "-"
+        let line = "\(record.remoteAddress) \"\(requestLine)\" \(record.status) \(record.bodyBytes) \(duration)ms"
+        guard logger.format == .json else { return logger.info(line) }
+        logger.info(line, fields: [
+            .string("method", record.method), .string("path", record.path), .int("status", record.status),
+            .int("bytes", record.bodyBytes), .double("duration_ms", Double(hundredths) / 100),
+            .string("request_id", record.requestID), .string("remote", record.remoteAddress),
+        ])
     }
 }

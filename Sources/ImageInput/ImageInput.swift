@@ -16,7 +16,8 @@ public enum ImageInput {
     /// An image upload in the multipart field `file` (as MAX-MNIST) or `image` (as most MAX image
     /// models), or as the raw body.
     public static func fileSpec(description: String, fieldNames: [String] = ["file", "image"], maxFiles: Int = 16) -> FileInputSpec {
-        FileInputSpec(fieldNames: fieldNames, contentTypes: contentTypes, description: description, maxFiles: maxFiles)
+        FileInputSpec(fieldNames: fieldNames, contentTypes: contentTypes, description: description, maxFiles: maxFiles,
+                      kind: "an image (PNG, JPEG, BMP, GIF, TIFF or PNM)")
     }
 
     /// The upload's pixels. Bytes that are no image, or a corrupt one, are the client's mistake

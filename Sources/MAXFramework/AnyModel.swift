@@ -11,7 +11,7 @@ public final class AnyModel: Sendable {
     public let wrapper: any ModelWrapper
     /// The JSON GET /model/metadata serves, encoded once.
     public let metadataBody: [UInt8]
-    private let pipeline: @Sendable ([ModelInput]) -> [Result<ModelAnswer, Error>]
+    private let pipeline: @Sendable ([ModelInput], PipelineObserver?) -> [Result<ModelAnswer, Error>]
 
     public init<Wrapper: ModelWrapper>(_ wrapper: Wrapper) {
         metadata = wrapper.metadata
@@ -21,7 +21,7 @@ public final class AnyModel: Sendable {
         self.wrapper = wrapper
         metadataBody = Array(wrapper.metadata.json.serialized.utf8)
         let spec = wrapper.input
-        pipeline = { inputs in AnyModel.run(wrapper, spec, inputs) }
+        pipeline = { inputs, observer in AnyModel.run(wrapper, spec, inputs, observer) }
     }
 
     /// A copy serving `metadata` instead (config.json overrides).
@@ -42,22 +42,24 @@ public final class AnyModel: Sendable {
 
     /// preProcess, predict (as one batch), postProcess: one result per input, in order. An
     /// input's failure is its own: `HTTPResponseError` (usually `ModelError`) for the client's
-    /// mistakes, anything else (`ModelFailure`) for the service's.
-    public func run(_ inputs: [ModelInput]) -> [Result<ModelAnswer, Error>] {
-        pipeline(inputs)
+    /// mistakes, anything else (`ModelFailure`) for the service's. `observer` is told how long
+    /// each step took and how each input ended (metrics).
+    public func run(_ inputs: [ModelInput], observer: PipelineObserver? = nil) -> [Result<ModelAnswer, Error>] {
+        pipeline(inputs, observer)
     }
 
     /// One input through the pipeline.
-    public func run(_ input: ModelInput) throws -> ModelAnswer {
-        try run([input])[0].get()
+    public func run(_ input: ModelInput, observer: PipelineObserver? = nil) throws -> ModelAnswer {
+        try run([input], observer: observer)[0].get()
     }
 
-    private static func run<Wrapper: ModelWrapper>(_ wrapper: Wrapper, _ spec: ModelInputSpec,
-                                                   _ inputs: [ModelInput]) -> [Result<ModelAnswer, Error>] {
+    private static func run<Wrapper: ModelWrapper>(_ wrapper: Wrapper, _ spec: ModelInputSpec, _ inputs: [ModelInput],
+                                                   _ observer: PipelineObserver?) -> [Result<ModelAnswer, Error>] {
         var results = [Result<ModelAnswer, Error>?](repeating: nil, count: inputs.count)
         var prepared: [Wrapper.Prepared] = []
         var preparedIndices: [Int] = []
         for (index, input) in inputs.enumerated() {
+            let started = MonotonicClock.now()
             do {
                 try admit(input, spec)
                 prepared.append(try wrapper.preProcess(input))
@@ -65,15 +67,33 @@ public final class AnyModel: Sendable {
             } catch {
                 results[index] = .failure(clientOrFailure(error, stage: "pre-processing"))
             }
+            observer?.observe(.preprocess, seconds: MonotonicClock.now() - started, items: 1)
         }
+        let started = MonotonicClock.now()
         let outputs = predict(wrapper, prepared)
+        if !prepared.isEmpty {
+            observer?.observe(.inference, seconds: MonotonicClock.now() - started, items: prepared.count)
+        }
         for (position, index) in preparedIndices.enumerated() {
+            let started = MonotonicClock.now()
             results[index] = outputs[position].flatMap { output in
                 Result { try answer(wrapper, output, for: inputs[index]) }
                     .mapError { clientOrFailure($0, stage: "post-processing") }
             }
+            if case .success = outputs[position] {
+                observer?.observe(.postprocess, seconds: MonotonicClock.now() - started, items: 1)
+            }
         }
-        return results.map { $0! }
+        let finished = results.map { $0! }
+        if let observer {
+            for result in finished {
+                switch result {
+                case .success: observer.observe(outcome: .ok)
+                case .failure(let error): observer.observe(outcome: error is HTTPResponseError ? .clientError : .error)
+                }
+            }
+        }
+        return finished
     }
 
     /// What every plugin may assume of its input: a file is not empty, a JSON body fits the

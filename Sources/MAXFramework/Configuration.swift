@@ -6,36 +6,45 @@ import Logging
 /// other digit services use: `APP_HOST`, `APP_PORT`, `APP_LOG`, `CORS_ENABLE`) < command-line flags.
 /// The keys are listed once, in `ConfigurationKeys.all`, which README.md documents.
 public struct MAXConfiguration: Sendable {
-    // api: what /swagger.json and the docs page call the API.
-    public var apiTitle = "MAX Image Statistics"
-    public var apiDescription = "Statistics of an uploaded image: size, channels and mean intensity."
+    // api: what /swagger.json and the docs page call the API. The defaults describe the model
+    // served by default (the MNIST plugin with its built-in model), so no config file is needed.
+    public var apiTitle = "MAX MNIST"
+    public var apiDescription = "Classifies a handwritten digit (0-9) in an uploaded image with a Keras CNN trained on MNIST."
     public var apiVersion = "1.0.0"
 
     // server
     public var host = "0.0.0.0"
     public var port = 5000
     public var logLevel: LogLevel = .info
+    public var logFormat: LogFormat = .text
     public var corsEnabled = false
+    /// The demo app at /app (MAX's web apps; off with `DISABLE_WEB_APP=true`).
+    public var webAppEnabled = true
     /// Threads running requests; 0 = one per core (at least 2).
     public var workers = 0
+    /// Seconds between SIGTERM (readiness off) and closing the listener, while still serving.
+    public var drainDelay: Double = 0
 
     // limits
     public var maxUploadBytes = 16 * 1024 * 1024
     /// Largest width x height a plugin should decode (passed to plugins in their context).
     public var maxImagePixels = 50_000_000
     public var requestTimeout: Double = 30
+    /// Seconds to send a complete request head (HTTPServerConfiguration.headerTimeout).
+    public var headerTimeout: Double = 10
 
-    // model
-    /// Name of the registered plugin to serve.
-    public var modelPlugin = "image-stats"
-    /// Path (as listed under assets.files) of the file the plugin loads, if it needs one.
-    public var modelAsset: String? = nil
-    /// A model file loaded instead of `modelAsset`, as is: a user's own file needs no MD5 entry.
-    public var modelFile: String? = nil
-    /// Replacements for fields of the plugin's metadata (id, name, description, type, source, license).
-    public var modelMetadata: [String: String] = [:]
-    /// The plugin's own settings, passed to it untouched.
-    public var modelOptions: JSONValue = .object([])
+    // models
+    /// The served models, the default (what MAX's `/model/*` serves) first: config.json's
+    /// `models` list, or its single `model` section. Never empty.
+    public var models: [ModelConfiguration] = [ModelConfiguration()]
+
+    // engine: the orchestration engine this service announces itself to (its digit-service contract).
+    /// The engine's base URL (`APP_ENGINE`); announcing is on when this and `engineServiceURL` are set.
+    public var engineURL: String? = nil
+    /// This service's own base URL as the engine reaches it (`APP_SERVICE`).
+    public var engineServiceURL: String? = nil
+    /// Seconds between announcements (`APP_NOTIFY_CRON`).
+    public var engineNotifyInterval: Double = 30
 
     // assets
     public var checksumFile = "md5sums.txt"
@@ -53,6 +62,65 @@ public struct MAXConfiguration: Sendable {
     public func resolve(_ path: String) -> URL {
         path.hasPrefix("/") ? URL(fileURLWithPath: path) : baseDirectory.appendingPathComponent(path)
     }
+}
+
+extension MAXConfiguration {
+    // The single-model keys (`model.*`, `MAX_MODEL_*`, `--model`) set the default model.
+
+    /// Name of the registered plugin serving the default model.
+    public var modelPlugin: String {
+        get { models[0].plugin }
+        set { models[0].plugin = newValue }
+    }
+    /// Path (as listed under assets.files) of the file the default model's plugin loads.
+    public var modelAsset: String? {
+        get { models[0].asset }
+        set { models[0].asset = newValue }
+    }
+    /// A model file loaded instead of `modelAsset`, as is: a user's own file needs no MD5 entry.
+    public var modelFile: String? {
+        get { models[0].file }
+        set { models[0].file = newValue }
+    }
+    /// Replacements for fields of the default model's metadata.
+    public var modelMetadata: [String: String] {
+        get { models[0].metadata }
+        set { models[0].metadata = newValue }
+    }
+    /// The default model's plugin options.
+    public var modelOptions: JSONValue {
+        get { models[0].options }
+        set { models[0].options = newValue }
+    }
+}
+
+/// One served model as configured: which plugin serves it, from which file, with what options.
+public struct ModelConfiguration: Sendable, Equatable {
+    /// The `{id}` of `/models/{id}/...`; nil means the plugin's name.
+    public var id: String?
+    /// Name of the registered plugin.
+    public var plugin = "mnist"
+    /// Path (as listed under assets.files) of the file the plugin loads; nil for none (a plugin
+    /// may then use a built-in model, as `mnist` does).
+    public var asset: String?
+    /// A model file loaded instead of `asset`, as is (no MD5 entry needed). A relative path from
+    /// config.json is resolved beside it; from the environment or a flag, against the working directory.
+    public var file: String?
+    /// Replacements for fields of the plugin's metadata (id, name, description, type, source, license).
+    public var metadata: [String: String] = [:]
+    /// The plugin's own settings, checked against the options it declares.
+    public var options: JSONValue = .object([])
+    /// Where it was configured, for messages: `model` or `models[1]`.
+    public var place = "model"
+
+    public init(id: String? = nil, plugin: String = "mnist", asset: String? = nil, file: String? = nil) {
+        self.id = id
+        self.plugin = plugin
+        self.asset = asset
+        self.file = file
+    }
+
+    public var resolvedID: String { id ?? plugin }
 }
 
 /// One file the model needs: where it lives and, optionally, where to fetch it from.
@@ -142,9 +210,20 @@ extension MAXConfiguration {
 
     /// Checks that hold across keys.
     func validate() throws {
-        if let modelAsset, !assets.contains(where: { $0.path == modelAsset }) {
-            throw ConfigurationError(key: "model.asset",
-                                     message: "'\(modelAsset)' is not listed under assets.files; add {\"path\": \"\(modelAsset)\"} there")
+        var ids = Set<String>()
+        for model in models {
+            if let asset = model.asset, !assets.contains(where: { $0.path == asset }) {
+                throw ConfigurationError(key: "\(model.place).asset",
+                                         message: "'\(asset)' is not listed under assets.files; add {\"path\": \"\(asset)\"} there")
+            }
+            let id = model.resolvedID
+            guard !id.isEmpty, id.allSatisfy({ $0.isLetter || $0.isNumber || "-_.".contains($0) }) else {
+                throw ConfigurationError(key: "\(model.place).id", message: "'\(id)' cannot be part of a URL path; use letters, digits, '-', '_' and '.'")
+            }
+            guard ids.insert(id).inserted else {
+                throw ConfigurationError(key: "\(model.place).id",
+                                         message: "two models are called '\(id)'; give each an \"id\" of its own")
+            }
         }
         var seen = Set<String>()
         for asset in assets where !seen.insert(asset.path).inserted {

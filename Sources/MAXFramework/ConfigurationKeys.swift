@@ -17,6 +17,16 @@ public struct ConfigurationSetting: Sendable {
     /// One line for README.md and `--help`.
     public let summary: String
     let apply: @Sendable (inout MAXConfiguration, SettingInput, String) throws -> Void
+    /// Environment variables meaning the opposite of a boolean key (MAX's `DISABLE_WEB_APP=true`
+    /// is `server.web_app: false`); weaker than `environment`.
+    public private(set) var negatedEnvironment: [String] = []
+
+    /// This setting, also set (inverted) by the boolean variables `names`.
+    func negated(by names: [String]) -> ConfigurationSetting {
+        var copy = self
+        copy.negatedEnvironment = names
+        return copy
+    }
 }
 
 /// The table of every scalar key, plus the structured ones (model.metadata, model.options,
@@ -31,12 +41,19 @@ public enum ConfigurationKeys {
         },
         integer("server.port", ["APP_PORT", "MAX_PORT"], 0...65535, "TCP port; 0 picks a free one") { $0.port = $1 },
         level("server.log_level", ["APP_LOG", "MAX_LOG_LEVEL"], "debug, info, warning or error") { $0.logLevel = $1 },
+        choice("server.log_format", ["MAX_LOG_FORMAT"], "`text` (as MAX prints) or `json` (one object per line)",
+               expected: "text or json", { LogFormat(name: $0) }) { $0.logFormat = $1 },
         boolean("server.cors", ["CORS_ENABLE", "MAX_CORS"], "send CORS headers (Access-Control-Allow-Origin: *)") {
             $0.corsEnabled = $1
         },
+        boolean("server.web_app", ["MAX_WEB_APP"], "serve the demo app at /app (`DISABLE_WEB_APP=true` turns it off, as in MAX)") {
+            $0.webAppEnabled = $1
+        }.negated(by: ["DISABLE_WEB_APP"]),
         integer("server.workers", ["MAX_WORKERS"], 0...1024, "request threads; 0 = one per core, at least 2") {
             $0.workers = $1
         },
+        decimal("server.drain_delay", ["MAX_DRAIN_DELAY"], "seconds between SIGTERM (readiness off) and closing the listener",
+                allowsZero: true) { $0.drainDelay = $1 },
         integer("limits.max_upload_bytes", ["MAX_UPLOAD_BYTES"], 1...(1 << 34), "largest request body accepted (413 beyond)") {
             $0.maxUploadBytes = $1
         },
@@ -46,12 +63,28 @@ public enum ConfigurationKeys {
         decimal("limits.request_timeout", ["MAX_REQUEST_TIMEOUT"], "seconds to receive one request (408 beyond)") {
             $0.requestTimeout = $1
         },
+        decimal("limits.header_timeout", ["MAX_HEADER_TIMEOUT"],
+                "seconds a client has to send a request's head after connecting or starting it (408, or close if it sent nothing)") {
+            $0.headerTimeout = $1
+        },
+        text("model.id", ["MAX_MODEL_ID"], "the model's id in /models/{id}/...; empty = the plugin's name") {
+            $0.models[0].id = $1.isEmpty ? nil : $1
+        },
         text("model.plugin", ["MAX_MODEL_PLUGIN"], "registered plugin to serve") { $0.modelPlugin = $1 },
         text("model.asset", ["MAX_MODEL_ASSET"], "path (listed in assets.files) of the file the plugin loads; empty = none") {
             $0.modelAsset = $1.isEmpty ? nil : $1
         },
-        text("model.file", ["MAX_MODEL_FILE"], "a model file loaded instead of model.asset, as is (no MD5 check); empty = none") {
-            $0.modelFile = $1.isEmpty ? nil : $1
+        path("model.file", ["MAX_MODEL_FILE"], "a model file loaded instead of model.asset, as is (no MD5 check); empty = none") {
+            $0.modelFile = $1
+        },
+        text("engine.url", ["APP_ENGINE", "MAX_ENGINE_URL"], "orchestration engine to announce to (with engine.service_url); empty = none") {
+            $0.engineURL = $1.isEmpty ? nil : $1
+        },
+        text("engine.service_url", ["APP_SERVICE", "MAX_ENGINE_SERVICE_URL"], "this service's base URL as the engine reaches it; empty = none") {
+            $0.engineServiceURL = $1.isEmpty ? nil : $1
+        },
+        decimal("engine.notify_interval", ["APP_NOTIFY_CRON", "MAX_ENGINE_NOTIFY_INTERVAL"], "seconds between announcements to the engine") {
+            $0.engineNotifyInterval = $1
         },
         text("assets.checksums", ["MAX_ASSETS_CHECKSUMS"], "md5sum-format file with the assets' digests") {
             $0.checksumFile = $1
@@ -63,6 +96,10 @@ public enum ConfigurationKeys {
 
     /// Keys set only in config.json (structured values).
     static let structuredKeys: Set<String> = ["model.metadata", "model.options", "assets.files"]
+    /// Top-level keys whose value is not a section of scalar keys.
+    static let topLevelLists: Set<String> = ["models"]
+    /// The members of one entry of `models`.
+    static let modelEntryKeys = ["id", "plugin", "asset", "file", "metadata", "options"]
     static let metadataFields: Set<String> = ["id", "name", "description", "type", "source", "license"]
 
     // MARK: Applying layers
@@ -73,8 +110,16 @@ public enum ConfigurationKeys {
             throw ConfigurationError(key: source, message: "the top level must be an object, got \(document.kindDescription)")
         }
         let knownKeys = Set(all.map(\.key)).union(structuredKeys)
-        let sectionNames = Set(knownKeys.compactMap { $0.split(separator: ".").first.map(String.init) })
+        let sectionNames = Set(knownKeys.compactMap { $0.split(separator: ".").first.map(String.init) }).union(topLevelLists)
+        if sections.contains(where: { $0.key == "model" }) && sections.contains(where: { $0.key == "models" }) {
+            throw ConfigurationError(key: "\(source): models",
+                                     message: "both \"model\" and \"models\" are set; list every model under \"models\" (the first is the default)")
+        }
         for (sectionName, sectionValue) in sections {
+            if sectionName == "models" {
+                configuration.models = try modelList(sectionValue, place: "\(source): models", warnings: &warnings)
+                continue
+            }
             guard sectionNames.contains(sectionName) else {
                 warnings.append(unknownKeyWarning(sectionName, source: source, known: sectionNames))
                 continue
@@ -83,6 +128,7 @@ public enum ConfigurationKeys {
                 throw ConfigurationError(key: "\(source): \(sectionName)",
                                          message: "expected an object, got \(sectionValue.kindDescription)")
             }
+            if sectionName == "model" { configuration.models[0].place = "\(source): model" }
             for (name, value) in members {
                 let key = "\(sectionName).\(name)"
                 let place = "\(source): \(key)"
@@ -106,10 +152,24 @@ public enum ConfigurationKeys {
 
     static func applyEnvironment(_ environment: [String: String], to configuration: inout MAXConfiguration) throws {
         for setting in all {
+            for name in setting.negatedEnvironment {
+                guard let value = environment[name] else { continue }
+                try setting.apply(&configuration, .text(invertedBoolean(value)), "\(setting.key) (environment \(name))")
+            }
             for name in setting.environment {
                 guard let value = environment[name] else { continue }
                 try setting.apply(&configuration, .text(value), "\(setting.key) (environment \(name))")
             }
+        }
+    }
+
+    /// `true` for a false word and `false` for a true one; anything else unchanged, so the
+    /// boolean key refuses it with its usual message.
+    static func invertedBoolean(_ text: String) -> String {
+        switch text.trimmingCharacters(in: .whitespaces).lowercased() {
+        case "true", "1", "yes", "on": return "false"
+        case "false", "0", "no", "off", "": return "true"
+        default: return text
         }
     }
 
@@ -129,6 +189,48 @@ public enum ConfigurationKeys {
             overrides[field] = text
         }
         return overrides
+    }
+
+    /// `models`: `[{"id", "plugin", "asset", "file", "metadata", "options"}, ...]`, at least one.
+    static func modelList(_ value: JSONValue, place: String, warnings: inout [String]) throws -> [ModelConfiguration] {
+        guard let items = value.arrayValue, !items.isEmpty else {
+            throw ConfigurationError(key: place, message: "expected a non-empty array of model objects, got \(value.kindDescription)")
+        }
+        return try items.enumerated().map { index, item in
+            let itemPlace = "\(place)[\(index)]"
+            guard let members = item.objectMembers else {
+                throw ConfigurationError(key: itemPlace, message: "expected an object with \"plugin\" and optional \"id\", \"asset\", \"file\", \"metadata\", \"options\"")
+            }
+            var model = ModelConfiguration()
+            model.place = "\(itemPlace)"
+            func text(_ name: String) throws -> String? {
+                guard let member = item[name], member != .null else { return nil }
+                guard let string = member.stringValue else {
+                    throw ConfigurationError(key: "\(itemPlace).\(name)", message: "expected a string, got \(member.kindDescription)")
+                }
+                return string.isEmpty ? nil : string
+            }
+            guard let plugin = try text("plugin") else {
+                throw ConfigurationError(key: "\(itemPlace).plugin", message: "every model names the plugin that serves it")
+            }
+            model.plugin = plugin
+            model.id = try text("id")
+            model.asset = try text("asset")
+            model.file = try text("file")
+            if let metadata = item["metadata"] {
+                model.metadata = try metadataOverrides(metadata, place: "\(itemPlace).metadata", warnings: &warnings)
+            }
+            if let options = item["options"] {
+                guard options.objectMembers != nil else {
+                    throw ConfigurationError(key: "\(itemPlace).options", message: "expected an object, got \(options.kindDescription)")
+                }
+                model.options = options
+            }
+            for (name, _) in members where !modelEntryKeys.contains(name) {
+                warnings.append(unknownKeyWarning("\(itemPlace).\(name)", source: nil, known: Set(modelEntryKeys.map { "\(itemPlace).\($0)" })))
+            }
+            return model
+        }
     }
 
     static func assetList(_ value: JSONValue, place: String, warnings: inout [String]) throws -> [AssetSpec] {
@@ -165,7 +267,7 @@ public enum ConfigurationKeys {
         let prefix = source.map { "\($0): " } ?? ""
         var warning = "\(prefix)unknown key '\(key)' ignored"
         let leaf = key.split(separator: ".").last.map(String.init) ?? key
-        if let guess = known.min(by: { editDistance($0, key) < editDistance($1, key) }),
+        if let guess = known.sorted().min(by: { editDistance($0, key) < editDistance($1, key) }),
            editDistance(guess, key) <= 3 || editDistance(String(guess.split(separator: ".").last ?? ""), leaf) <= 2 {
             warning += " (did you mean '\(guess)'?)"
         }
@@ -204,6 +306,26 @@ public enum ConfigurationKeys {
         }
     }
 
+    /// A file path: relative paths from config.json stay relative (resolved beside the file
+    /// later); from the environment or a flag they are made absolute against the working directory.
+    static func path(_ key: String, _ environment: [String], _ summary: String,
+                     _ set: @escaping @Sendable (inout MAXConfiguration, String?) -> Void) -> ConfigurationSetting {
+        ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
+            switch input {
+            case .text(let value):
+                guard !value.isEmpty else { return set(&configuration, nil) }
+                let absolute = value.hasPrefix("/") ? value
+                    : URL(fileURLWithPath: FileManager.default.currentDirectoryPath).appendingPathComponent(value).path
+                set(&configuration, absolute)
+            case .json(let value):
+                guard let text = value.stringValue else {
+                    throw ConfigurationError(key: place, message: "expected a string, got \(value.kindDescription)")
+                }
+                set(&configuration, text.isEmpty ? nil : text)
+            }
+        }
+    }
+
     static func integer(_ key: String, _ environment: [String], _ range: ClosedRange<Int>, _ summary: String,
                         _ set: @escaping @Sendable (inout MAXConfiguration, Int) -> Void) -> ConfigurationSetting {
         ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
@@ -219,7 +341,7 @@ public enum ConfigurationKeys {
         }
     }
 
-    static func decimal(_ key: String, _ environment: [String], _ summary: String,
+    static func decimal(_ key: String, _ environment: [String], _ summary: String, allowsZero: Bool = false,
                         _ set: @escaping @Sendable (inout MAXConfiguration, Double) -> Void) -> ConfigurationSetting {
         ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
             let number: Double?
@@ -227,8 +349,9 @@ public enum ConfigurationKeys {
             case .text(let value): number = Double(value.trimmingCharacters(in: .whitespaces))
             case .json(let value): number = value.doubleValue
             }
-            guard let number, number.isFinite, number > 0 else {
-                throw ConfigurationError(key: place, message: "expected a positive number of seconds, got \(input.shown)")
+            guard let number, number.isFinite, number > 0 || (allowsZero && number == 0) else {
+                let expected = allowsZero ? "0 or a positive number of seconds" : "a positive number of seconds"
+                throw ConfigurationError(key: place, message: "expected \(expected), got \(input.shown)")
             }
             set(&configuration, number)
         }
@@ -256,16 +379,23 @@ public enum ConfigurationKeys {
 
     static func level(_ key: String, _ environment: [String], _ summary: String,
                       _ set: @escaping @Sendable (inout MAXConfiguration, LogLevel) -> Void) -> ConfigurationSetting {
+        choice(key, environment, summary, expected: "debug, info, warning or error", { LogLevel(name: $0) }, set)
+    }
+
+    /// A setting that takes one of a few names (`parse` returns nil for others).
+    static func choice<Value>(_ key: String, _ environment: [String], _ summary: String, expected: String,
+                              _ parse: @escaping @Sendable (String) -> Value?,
+                              _ set: @escaping @Sendable (inout MAXConfiguration, Value) -> Void) -> ConfigurationSetting {
         ConfigurationSetting(key: key, environment: environment, summary: summary) { configuration, input, place in
             let name: String?
             switch input {
             case .text(let value): name = value
             case .json(let value): name = value.stringValue
             }
-            guard let name, let level = LogLevel(name: name.trimmingCharacters(in: .whitespaces)) else {
-                throw ConfigurationError(key: place, message: "expected debug, info, warning or error, got \(input.shown)")
+            guard let name, let value = parse(name.trimmingCharacters(in: .whitespaces)) else {
+                throw ConfigurationError(key: place, message: "expected \(expected), got \(input.shown)")
             }
-            set(&configuration, level)
+            set(&configuration, value)
         }
     }
 }

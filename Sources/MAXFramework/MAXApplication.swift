@@ -17,20 +17,21 @@ public final class MAXApplication: Sendable {
 
     /// - Parameters:
     ///   - extraRoutes: routes of protocol adapters (see `RouteProvider`), served beside MAX's.
+    ///   - webApp: serve the demo app at /app (config `server.web_app`; MAX's `DISABLE_WEB_APP`).
     public init(registry: ModelRegistry, api: APIDescription, corsEnabled: Bool, extraRoutes: [Route] = [],
-                logger: Logger) {
+                webApp: Bool = true, logger: Logger) {
         self.registry = registry
         self.api = api
-        let served = ModelRoutes.routes(registry, logger: logger) + extraRoutes
-        let documentRoutes = MAXApplication.documentRoutes(api: api, describing: served, registry: registry)
+        let served = Route.documentingContentTypes(ModelRoutes.routes(registry, logger: logger) + extraRoutes)
+        let documentRoutes = MAXApplication.documentRoutes(api: api, describing: served, registry: registry, webApp: webApp)
         routes = documentRoutes + served
         router = Router(routes: routes, cors: CORSPolicy(enabled: corsEnabled), logger: logger)
     }
 
     /// One model, served as the default (the single-model configuration).
-    public convenience init(model: AnyModel, api: APIDescription, corsEnabled: Bool, logger: Logger) {
+    public convenience init(model: AnyModel, api: APIDescription, corsEnabled: Bool, webApp: Bool = true, logger: Logger) {
         self.init(registry: ModelRegistry([ServedModel(id: model.metadata.id, pluginName: model.metadata.id, model: model)]),
-                  api: api, corsEnabled: corsEnabled, logger: logger)
+                  api: api, corsEnabled: corsEnabled, webApp: webApp, logger: logger)
     }
 
     /// The default model (what `/model/*` serves).
@@ -41,29 +42,37 @@ public final class MAXApplication: Sendable {
         router.handle(request)
     }
 
-    /// `/` and `/swagger.json`, generated from the other routes' declarations (and their own).
-    private static func documentRoutes(api: APIDescription, describing served: [Route], registry: ModelRegistry) -> [Route] {
-        let docsDoc = OperationDoc(summary: "Interactive API documentation", operationId: "get_docs", tags: ["docs"],
-                                   responses: [ResponseDoc(200, "The docs page", contentType: "text/html")])
-        let swaggerDoc = OperationDoc(summary: "This Swagger 2.0 document", operationId: "get_swagger", tags: ["docs"],
-                                      responses: [ResponseDoc(200, "The API description")])
-        let placeholders = [
-            Route("GET", "/", doc: docsDoc) { _ in HTTPResponse() },
+    /// The declared path of the route a request path reaches (`/models/{id}/predict`), or nil.
+    public func routeTemplate(for path: String) -> String? {
+        router.template(for: path)
+    }
+
+    /// The pages for people (`/`, `/app` and the files they load), `/openapi.json` and
+    /// `/swagger.json`, generated from the other routes' declarations (and their own).
+    private static func documentRoutes(api: APIDescription, describing served: [Route], registry: ModelRegistry,
+                                       webApp: Bool) -> [Route] {
+        let site = WebSite(title: api.title, specPath: "openapi.json", webApp: webApp)
+        let swaggerDoc = OperationDoc(summary: "This API as a Swagger 2.0 document", operationId: "get_swagger", tags: ["docs"],
+                                      responses: [ResponseDoc(200, "The API description (Swagger 2.0)")])
+        let openAPIDoc = OperationDoc(summary: "This API as an OpenAPI 3.0 document", operationId: "get_openapi", tags: ["docs"],
+                                      responses: [ResponseDoc(200, "The API description (OpenAPI \(OpenAPIDocument.version))")])
+        let placeholders = site.routes + [
+            Route("GET", "/openapi.json", doc: openAPIDoc) { _ in HTTPResponse() },
             Route("GET", "/swagger.json", doc: swaggerDoc) { _ in HTTPResponse() },
         ]
-        let tags: [(name: String, description: String)] = [
-            ("model", registry.defaultModel.model.metadata.name),
-            ("models", "Every served model by id"),
-            ("docs", "API documentation"),
-        ] + served.compactMap(\.doc).flatMap(\.tags).filter { !["model", "models", "docs"].contains($0) }
-            .reduce(into: [(name: String, description: String)]()) { list, tag in
-                if !list.contains(where: { $0.name == tag }) { list.append((tag, tag)) }
-            }
+        // MAX's tags first, described; an adapter's tags are listed under their own names.
+        var tags: [(name: String, description: String)] = [
+            ("model", registry.defaultModel.model.metadata.name), ("models", "Every served model by id"), ("docs", "API documentation"),
+        ]
+        for tag in served.compactMap(\.doc).flatMap(\.tags) where !tags.contains(where: { $0.name == tag }) {
+            tags.append((tag, tag))
+        }
+        // Both documents from the same declarations.
         let swagger = Array(SwaggerDocument.build(api: api, routes: placeholders + served, tags: tags).serialized.utf8)
-        let docs = Array(DocsPage.html(title: api.title).utf8)
-        return [
-            Route("GET", "/", doc: docsDoc) { _ in
-                HTTPResponse(status: .ok, headers: ["Content-Type": "text/html; charset=utf-8"], body: docs)
+        let openAPI = Array(OpenAPIDocument.build(api: api, routes: placeholders + served, tags: tags).serialized.utf8)
+        return site.routes + [
+            Route("GET", "/openapi.json", doc: openAPIDoc) { _ in
+                HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: openAPI)
             },
             Route("GET", "/swagger.json", doc: swaggerDoc) { _ in
                 HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: swagger)
@@ -103,15 +112,21 @@ public struct RouteProvider: Sendable {
     }
 }
 
-/// What a route provider is given: the served models, the configuration and a logger.
+/// What a route provider is given: the served models, the configuration, a logger, the
+/// service's health (readiness) and its metrics (to register families of its own).
 public struct ServiceContext: Sendable {
     public let registry: ModelRegistry
     public let configuration: MAXConfiguration
     public let logger: Logger
+    public let health: ServiceHealth
+    public let metrics: ServiceMetrics
 
-    public init(registry: ModelRegistry, configuration: MAXConfiguration, logger: Logger) {
+    public init(registry: ModelRegistry, configuration: MAXConfiguration, logger: Logger,
+                health: ServiceHealth = ServiceHealth(), metrics: ServiceMetrics = ServiceMetrics()) {
         self.registry = registry
         self.configuration = configuration
         self.logger = logger
+        self.health = health
+        self.metrics = metrics
     }
 }

@@ -76,15 +76,13 @@ public struct ModelInputSpec: Sendable {
         ModelInputSpec(json: spec, queryParameters: queryParameters)
     }
 
-    /// One sentence naming what the route takes, for error messages (`multipart/form-data with
-    /// the field 'file' (or 'image'), or an image/png or image/jpeg body`).
+    /// What the route takes, for error messages: `multipart/form-data with an image (PNG, JPEG)
+    /// in the field 'file' (or 'image'), or the image as the raw body`.
     public var acceptedForms: String {
         var forms: [String] = []
         if let files {
-            forms.append("multipart/form-data with the field \(files.fieldList)")
-            if !files.contentTypes.isEmpty {
-                forms.append("a \(files.contentTypes.joined(separator: ", ")) body")
-            }
+            forms.append("multipart/form-data with \(files.kind) in the field \(files.fieldList)")
+            if !files.contentTypes.isEmpty { forms.append("the file as the raw body") }
         }
         if json != nil { forms.append("an application/json body") }
         return forms.joined(separator: ", or ")
@@ -102,13 +100,18 @@ public struct FileInputSpec: Sendable {
     public var description: String
     /// How many files one request may carry (repeated fields); they reach the plugin as one batch.
     public var maxFiles: Int
+    /// What the file is, in a few words, for messages ("an image (PNG or JPEG)"); by default the
+    /// content types are listed.
+    public var kind: String
 
-    public init(fieldNames: [String] = ["file"], contentTypes: [String] = [], description: String, maxFiles: Int = 16) {
+    public init(fieldNames: [String] = ["file"], contentTypes: [String] = [], description: String, maxFiles: Int = 16,
+                kind: String? = nil) {
         precondition(!fieldNames.isEmpty && maxFiles >= 1)
         self.fieldNames = fieldNames
         self.contentTypes = contentTypes.map { $0.lowercased() }
         self.description = description
         self.maxFiles = maxFiles
+        self.kind = kind ?? (contentTypes.isEmpty ? "a file" : "a file of type \(contentTypes.joined(separator: ", "))")
     }
 
     /// `'file'` or `'file' (or 'image')`.
@@ -132,11 +135,23 @@ public struct JSONInputSpec: Sendable {
     public var description: String
     /// Shown in the documents and the docs page's "try it" form.
     public var example: JSONValue?
+    /// Set, a body that is a JSON array of 1 to this many documents, each fitting `schema`, is a
+    /// batch: one input per item, answered one entry each under `results` (as several files
+    /// are). Nil: the body is always one document.
+    public var maxListItems: Int?
 
-    public init(schema: Schema, description: String, example: JSONValue? = nil) {
+    public init(schema: Schema, description: String, example: JSONValue? = nil, maxListItems: Int? = nil) {
+        precondition(maxListItems.map { $0 >= 1 } ?? true, "maxListItems must be at least 1")
         self.schema = schema
         self.description = description
         self.example = example
+        self.maxListItems = maxListItems
+    }
+
+    /// The body's schema as the documents show it: one document, or also a list of them.
+    public var documentedSchema: Schema {
+        guard let maxListItems else { return schema }
+        return .oneOf([schema, .array(of: schema, count: 1...maxListItems)])
     }
 }
 

@@ -18,16 +18,17 @@ enum ModelRoutes {
     static func maxRoutes(_ served: ServedModel, logger: Logger) -> [Route] {
         let model = served.model
         var routes = [
-            Route("GET", "/model/metadata", doc: metadataDoc(operationId: "get_model_metadata_api", tag: "model")) { _ in
-                metadataResponse(served)
+            Route("GET", "/model/metadata", doc: metadataDoc(operationId: "get_model_metadata_api", tag: "model")) { request in
+                try FieldsMask.applying(request, to: metadataResponse(served), schema: Schema.modelMetadata)
             },
             Route("POST", "/model/predict", doc: predictDoc(model, operationId: "predict", tag: "model", schemaPrefix: "")) { request in
-                try predict(served, request, logger: logger)
+                try FieldsMask.applying(request, to: predict(served, request, logger: logger), schema: predictResponseSchema(served.model))
             },
         ]
         if let labels = model.labels {
-            routes.append(Route("GET", "/model/labels", doc: labelsDoc(operationId: "get_model_labels_api", tag: "model", count: labels.count)) { _ in
-                try labelsResponse(served)
+            // MAX's classifiers name it `get_labels` (`@MAX_API.doc('get_labels')`).
+            routes.append(Route("GET", "/model/labels", doc: labelsDoc(operationId: "get_labels", tag: "model", count: labels.count)) { request in
+                try FieldsMask.applying(request, to: labelsResponse(served), schema: labelsSchema(count: labels.count))
             })
         }
         return routes
@@ -41,17 +42,17 @@ enum ModelRoutes {
         let tag = "models"
         let suffix = operationSuffix(served.id)
         var routes = [
-            Route("GET", base + "/metadata", doc: metadataDoc(operationId: "get_metadata_\(suffix)", tag: tag)) { _ in
-                metadataResponse(served)
+            Route("GET", base + "/metadata", doc: metadataDoc(operationId: "get_metadata_\(suffix)", tag: tag)) { request in
+                try FieldsMask.applying(request, to: metadataResponse(served), schema: Schema.modelMetadata)
             },
             Route("POST", base + "/predict",
                   doc: predictDoc(model, operationId: "predict_\(suffix)", tag: tag, schemaPrefix: schemaPrefix(served.id))) { request in
-                try predict(served, request, logger: logger)
+                try FieldsMask.applying(request, to: predict(served, request, logger: logger), schema: predictResponseSchema(served.model))
             },
         ]
         if let labels = model.labels {
-            routes.append(Route("GET", base + "/labels", doc: labelsDoc(operationId: "get_labels_\(suffix)", tag: tag, count: labels.count)) { _ in
-                try labelsResponse(served)
+            routes.append(Route("GET", base + "/labels", doc: labelsDoc(operationId: "get_labels_\(suffix)", tag: tag, count: labels.count)) { request in
+                try FieldsMask.applying(request, to: labelsResponse(served), schema: labelsSchema(count: labels.count))
             })
         }
         return routes
@@ -113,37 +114,47 @@ enum ModelRoutes {
     }
 
     static func predict(_ served: ServedModel, _ request: RouteRequest, logger: Logger) throws -> HTTPResponse {
-        let model = served.model
-        let inputs = try ModelInputExtractor.inputs(from: request.http, spec: model.input)
-        return model.respond(to: inputs, logger: logger).response
+        let inputs = try ModelInputExtractor.inputs(from: request.http, spec: served.model.input)
+        return served.respond(to: inputs, logger: logger).response
     }
 
     // MARK: Documents
 
     static func metadataDoc(operationId: String, tag: String) -> OperationDoc {
         OperationDoc(summary: "Return the metadata associated with the model", operationId: operationId, tags: [tag],
+                     parameters: [FieldsMask.parameter],
                      responses: [ResponseDoc(200, "Model metadata", schema: Schema.modelMetadata)])
     }
 
-    static func labelsDoc(operationId: String, tag: String, count: Int) -> OperationDoc {
+    /// `{"count", "labels": [{"id", "name"}]}`, for the documents and the X-Fields mask.
+    static func labelsSchema(count: Int) -> Schema {
         let label = Schema.object([
             SchemaProperty("id", .string, "The class index as text", example: .string("0")),
             SchemaProperty("name", .string, "The class name", example: .string("zero")),
         ]).named("ModelLabel")
-        let list = Schema.object([
+        return Schema.object([
             SchemaProperty("count", .integer, "How many labels", example: .int(count)),
             SchemaProperty("labels", .array(of: label), "The labels, by class index"),
         ]).named("ModelLabels")
-        return OperationDoc(summary: "Return the list of labels that can be predicted by the model", operationId: operationId,
-                            tags: [tag], responses: [ResponseDoc(200, "The model's labels", schema: list)])
     }
 
-    static func predictDoc(_ model: AnyModel, operationId: String, tag: String, schemaPrefix: String) -> OperationDoc {
+    static func labelsDoc(operationId: String, tag: String, count: Int) -> OperationDoc {
+        OperationDoc(summary: "Return the list of labels that can be predicted by the model", operationId: operationId,
+                     tags: [tag], parameters: [FieldsMask.parameter],
+                     responses: [ResponseDoc(200, "The model's labels", schema: labelsSchema(count: count))])
+    }
+
+    /// `{"status", "predictions": [Prediction]}`: what predict answers, for the documents and the X-Fields mask.
+    static func predictResponseSchema(_ model: AnyModel, schemaPrefix: String = "") -> Schema {
         let prediction = Schema.object(model.output.properties).named(schemaPrefix + "Prediction")
-        let response = Schema.object([
+        return Schema.object([
             SchemaProperty("status", .string, "Response status message", example: .string("ok")),
             SchemaProperty("predictions", .array(of: prediction), "Predicted results"),
         ]).named(schemaPrefix + "ModelPredictResponse")
+    }
+
+    static func predictDoc(_ model: AnyModel, operationId: String, tag: String, schemaPrefix: String) -> OperationDoc {
+        let response = predictResponseSchema(model, schemaPrefix: schemaPrefix)
         var responses = [ResponseDoc(200, "Predictions (with several files: one entry per file under 'results')", schema: response)]
         var clientErrors = [ResponseDoc.error(400, "The input cannot be used (no file, an empty file, unreadable content)")]
         if model.input.json != nil {
@@ -156,7 +167,7 @@ enum ModelRoutes {
         responses += clientErrors.sorted { $0.status < $1.status }
         responses.append(.error(500, "The model failed; the server log has details"))
         return OperationDoc(summary: "Make a prediction given input data", operationId: operationId, tags: [tag],
-                            parameters: model.input.queryParameters.map(ParameterDoc.init),
+                            parameters: model.input.queryParameters.map(ParameterDoc.init) + [FieldsMask.parameter],
                             requestBody: RequestBodyDoc(model.input), responses: responses)
     }
 

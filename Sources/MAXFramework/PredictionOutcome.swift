@@ -38,8 +38,8 @@ extension AnyModel {
     /// input, in order: `{"status": "ok", "results": [{"file": "a.png", "status": "ok",
     /// "predictions": [...]}, {"file": "b.png", "status": "error", "message": "..."}]}`.
     /// The service's own faults are logged in full and answered with a generic message.
-    public func respond(to inputs: [ModelInput], logger: Logger) -> PredictionOutcome {
-        let results = run(inputs)
+    public func respond(to inputs: [ModelInput], logger: Logger, observer: PipelineObserver? = nil) -> PredictionOutcome {
+        let results = run(inputs, observer: observer)
         let outcomes = results.map { AnyModel.outcome($0, logger: logger) }
         if outcomes.count == 1 { return outcomes[0] }
         let entries: [JSONValue] = zip(inputs, outcomes).map { input, outcome in
@@ -51,8 +51,8 @@ extension AnyModel {
         return PredictionOutcome(status: .ok, json: .object([("status", .string("ok")), ("results", .array(entries))]))
     }
 
-    public func respond(to input: ModelInput, logger: Logger) -> PredictionOutcome {
-        respond(to: [input], logger: logger)
+    public func respond(to input: ModelInput, logger: Logger, observer: PipelineObserver? = nil) -> PredictionOutcome {
+        respond(to: [input], logger: logger, observer: observer)
     }
 
     private static func outcome(_ result: Result<ModelAnswer, Error>, logger: Logger) -> PredictionOutcome {

@@ -10,6 +10,8 @@ struct Router: Sendable {
     let routes: [Route]
     let cors: CORSPolicy
     let logger: Logger
+    /// Literal paths (no captures) as served, for finding a request's route template at once.
+    private let literalPaths: Set<String>
 
     init(routes: [Route], cors: CORSPolicy, logger: Logger) {
         // Literal segments outrank captures; otherwise the declared order holds.
@@ -18,6 +20,16 @@ struct Router: Sendable {
             .map(\.element)
         self.cors = cors
         self.logger = logger
+        literalPaths = Set(routes.filter { $0.pattern.captureCount == 0 }.map { "/" + $0.pattern.literalPath })
+    }
+
+    /// The declared path of the route `path` reaches (`/models/{id}/predict`), or nil: what
+    /// metrics label a request with, whatever the client put in the path.
+    func template(for path: String) -> String? {
+        if literalPaths.contains(path) { return path }
+        let normalized = "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
+        if literalPaths.contains(normalized) { return normalized }
+        return routes.first { $0.pattern.captureCount > 0 && $0.pattern.match(path) != nil }?.path
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -33,12 +45,20 @@ struct Router: Sendable {
         }
         // The routes of the most specific pattern that matched (all methods on that path).
         let candidates = matching.filter { $0.0.path == first.0.path }
-        let methods = candidates.map(\.0.method)
+        let methods = candidates.map(\.0.method).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let method = request.method == "HEAD" ? "GET" : request.method
         if method == "OPTIONS" && !methods.contains("OPTIONS") {
             return options(allowing: methods, request: request)
         }
-        guard let (route, parameters) = candidates.first(where: { $0.0.method == method }) else {
+        let sameMethod = candidates.filter { $0.0.method == method }
+        let mediaType = MediaType.essence(of: request.headers["Content-Type"] ?? "")
+        let chosen = sameMethod.first { $0.0.contentTypes?.contains(mediaType) == true }
+            ?? sameMethod.first { $0.0.contentTypes == nil }
+        if chosen == nil, !sameMethod.isEmpty {
+            let accepted = sameMethod.compactMap(\.0.contentTypes).flatMap { $0 }
+            return Router.error(.unsupportedMediaType, "\(request.method) \(request.path) takes \(accepted.joined(separator: ", ")), not '\(mediaType)'")
+        }
+        guard let (route, parameters) = chosen else {
             var response = Router.error(.methodNotAllowed,
                                         "\(request.method) is not allowed on \(request.path); use \(methods.joined(separator: ", "))")
             response.headers.set("Allow", Router.allowHeader(methods))

@@ -29,6 +29,8 @@ public struct Schema: Sendable {
     public var allowedValues: [String]?
     /// Set, the documents list the schema once under this name and refer to it.
     public var name: String?
+    /// A hint for the documents (`binary`, `mask`); values are not checked against it.
+    public var format: String?
 
     public init(_ kind: Kind, description: String? = nil, example: JSONValue? = nil) {
         self.kind = kind
@@ -71,6 +73,13 @@ public struct Schema: Sendable {
     }
 
     /// This schema listed once in the documents under `name`.
+    /// This schema with a documented `format` (`Schema.string.formatted("mask")`).
+    public func formatted(_ format: String) -> Schema {
+        var copy = self
+        copy.format = format
+        return copy
+    }
+
     public func named(_ name: String) -> Schema {
         var copy = self
         copy.name = name
@@ -137,10 +146,10 @@ extension Schema {
         case .integer, .number:
             guard let number = value.doubleValue else { return "\(path): expected a number, got \(value.kindDescription)" }
             if case .integer = kind, value.intValue == nil {
-                return "\(path): expected a whole number, got \(JSONValue.format(number))"
+                return "\(path): expected a whole number, got \(value.serialized)"
             }
-            if let minimum, number < minimum { return "\(path): \(JSONValue.format(number)) is below the minimum \(Schema.shown(minimum))" }
-            if let maximum, number > maximum { return "\(path): \(JSONValue.format(number)) is above the maximum \(Schema.shown(maximum))" }
+            if let minimum, number < minimum { return "\(path): \(value.serialized) is below the minimum \(Schema.shown(minimum))" }
+            if let maximum, number > maximum { return "\(path): \(value.serialized) is above the maximum \(Schema.shown(maximum))" }
             return nil
         case .array(let element):
             guard let items = value.arrayValue else { return "\(path): expected an array, got \(value.kindDescription)" }

@@ -57,15 +57,42 @@ public struct MNISTModel: ModelWrapper {
     }
 
     public static let defaultAsset = "assets/mnist_cnn.h5"
-    static let digitClasses = 10
+    static let classes = 10
 
-    public static let plugin = ModelPlugin(name: "mnist") { context in
-        let url = context.modelAsset ?? URL(fileURLWithPath: defaultAsset)
+    /// Serves the configured model file, or the built-in model when none is configured.
+    public static let plugin = ModelPlugin(name: "mnist", options: MNISTSettings.declared) { context in
+        let limits = DecodingLimits(maxPixels: context.maxImagePixels)
         let settings = try MNISTSettings(context.options)
-        let model = try MNISTModel(path: url.path, limits: DecodingLimits(maxPixels: context.maxImagePixels), settings: settings)
-        context.logger.info("MNIST model '\(model.keras.name)' input \(model.keras.inputShape), \(model.keras.outputSize) outputs "
-            + "(digit score: \(model.scoring.rawValue), threshold \(model.settings.threshold ?? model.scoring.defaultThreshold)) from \(url.path)")
+        guard let url = context.modelAsset else {
+            let model = try MNISTModel(keras: try builtInKerasModel(), limits: limits, settings: settings)
+            context.logger.info("MNIST model '\(model.keras.name)' built in (\(BuiltInModel.source), MD5 \(BuiltInModel.md5)); "
+                + "no model file configured; \(model.scoringDescription)")
+            return model
+        }
+        let model = try MNISTModel(path: url.path, limits: limits, settings: settings)
+        context.logger.info("MNIST model '\(model.keras.name)' input \(model.keras.inputShape) from \(url.path); \(model.scoringDescription)")
         return model
+    }
+
+    /// The default model's bytes as compiled into the binary (see scripts/embed-default-model.sh).
+    public static func builtInModelBytes() -> [UInt8] {
+        guard let data = Data(base64Encoded: BuiltInModel.base64) else {
+            preconditionFailure("BuiltInModel.swift holds invalid base64; regenerate it with scripts/embed-default-model.sh")
+        }
+        return [UInt8](data)
+    }
+
+    static func builtInKerasModel() throws -> KerasModel {
+        do {
+            return try KerasModel.load(bytes: builtInModelBytes())
+        } catch {
+            throw MNISTModelError(message: "the built-in model does not load (\(error)); regenerate Sources/MNIST/BuiltInModel.swift")
+        }
+    }
+
+    /// For the start-up log: how digits are scored and refused.
+    var scoringDescription: String {
+        "\(keras.outputSize) outputs, digit score \(scoring.rawValue), threshold \(settings.threshold ?? scoring.defaultThreshold)"
     }
 
     /// The loaded network (public so tools and tests can batch through it directly).
@@ -111,7 +138,9 @@ public struct MNISTModel: ModelWrapper {
     }
 
     public var input: ModelInputSpec {
-        .files(ImageInput.fileSpec(description: "A picture of any size with one or more digits (PNG, JPEG, BMP, GIF, TIFF or PNM); 28x28 grayscale is fed to the model as is"),
+        ModelInputSpec(
+            files: ImageInput.fileSpec(description: "A picture of any size with one or more digits (PNG, JPEG, BMP, GIF, TIFF or PNM); 28x28 grayscale is fed to the model as is"),
+            json: PixelRows.inputSpec,
             queryParameters: [
                 QueryParameter(name: "top_k", type: .integer.range(1, 10),
                                description: "How many of the most probable digits to return for each digit found (1-10)",
@@ -125,6 +154,9 @@ public struct MNISTModel: ModelWrapper {
             ])
     }
 
+    /// The ten digits, as MAX's classifiers list their labels.
+    public var labels: [ModelLabel]? { ModelLabel.indexed((0..<MNISTModel.classes).map(String.init)) }
+
     public var output: ModelOutputSchema {
         ModelOutputSchema(properties: [
             SchemaProperty("prediction", .integer, "The predicted digit", example: .int(8)),
@@ -137,7 +169,15 @@ public struct MNISTModel: ModelWrapper {
     }
 
     public func preProcess(_ input: ModelInput) throws -> Request {
-        try prepare(try ImageInput.decode(input, limits: limits), query: input.queryValue)
+        // Pixel rows are MNIST's own layout already: one digit each, fed as is.
+        if let document = input.json {
+            let field = try PixelRows.pixels(from: document)
+            return Request(found: FoundDigits(candidates: [DigitCandidate(readings: [[DigitRegion(box: PixelRect(x: 0, y: 0, width: 28, height: 28), field: field)]])],
+                                              omitted: 0, blank: false),
+                           wholePicture: true, topK: try MNISTModel.topK(input.queryValue("top_k")),
+                           threshold: try MNISTModel.threshold(input.queryValue("threshold")) ?? settings.threshold ?? scoring.defaultThreshold)
+        }
+        return try prepare(try ImageInput.decode(input, limits: limits), query: input.queryValue)
     }
 
     /// Reads a decoded picture with the query parameters `query` gives: what routes that need
@@ -236,8 +276,8 @@ public struct MNISTModel: ModelWrapper {
     /// `top_k` from the query: absent means 1; anything but 1-10 is the client's mistake.
     static func topK(_ value: String?) throws -> Int {
         guard let value else { return 1 }
-        guard let k = Int(value.trimmingCharacters(in: .whitespaces)), (1...digitClasses).contains(k) else {
-            throw ModelError.badRequest("top_k must be an integer from 1 to \(digitClasses), got '\(value)'")
+        guard let k = Int(value.trimmingCharacters(in: .whitespaces)), (1...classes).contains(k) else {
+            throw ModelError.badRequest("top_k must be an integer from 1 to \(classes), got '\(value)'")
         }
         return k
     }
@@ -260,14 +300,6 @@ public struct MNISTModel: ModelWrapper {
         }
     }
 
-    /// The scores as probabilities: a model ending in softmax already gives them; logits
-    /// (any negative score, or a sum far from 1) get a softmax here.
-    static func probabilities(_ scores: [Float]) -> [Float] {
-        let sum = scores.reduce(0, +)
-        if scores.allSatisfy({ $0 >= 0 }), abs(sum - 1) < 1e-3 { return scores }
-        let peak = scores.max() ?? 0
-        let exponentials = scores.map { Foundation.exp($0 - peak) }
-        let total = exponentials.reduce(0, +)
-        return total > 0 ? exponentials.map { $0 / total } : scores
-    }
+    /// The scores as probabilities (softmax applied to logits).
+    static func probabilities(_ scores: [Float]) -> [Float] { ClassScores.probabilities(scores) }
 }

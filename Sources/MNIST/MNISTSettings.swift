@@ -12,7 +12,19 @@ public struct MNISTSettings: Sendable, Equatable {
         self.threshold = threshold
     }
 
-    /// Reads the options; an unknown key or a value out of range is a start-up error naming it.
+    /// The options as the plugin declares them (types and defaults for the documents and the
+    /// framework's checks; ranges are checked by `init(_:)`).
+    public static let declared: [PluginOption] = [
+        PluginOption("max_digits", .integer.range(1, 10_000),
+                     "At most this many digits are read in one picture; the answer counts the rest in 'omitted'", default: .int(100)),
+        PluginOption("min_digit_height", .integer.range(2, 1000),
+                     "Marks shorter than this many pixels are specks, not digits", default: .int(7)),
+        PluginOption("threshold", .number.range(0, 1),
+                     "Digit score below which a mark is refused as not a digit (?threshold= overrides it per request)"),
+    ]
+
+    /// Reads the options; a value out of range is a start-up error naming it (unknown keys are
+    /// the framework's to warn about).
     public init(_ options: JSONValue) throws {
         self.init()
         guard let members = options.objectMembers else {
@@ -36,7 +48,7 @@ public struct MNISTSettings: Sendable, Equatable {
                 }
                 threshold = Float(number)
             default:
-                throw MNISTModelError(message: "model.options has no key '\(key)' for the mnist plugin (known: max_digits, min_digit_height, threshold)")
+                continue
             }
         }
     }

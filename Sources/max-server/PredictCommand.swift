@@ -12,7 +12,9 @@ enum PredictCommand {
         usage: max-server predict [OPTIONS] FILE...
 
         Runs preProcess, predict and postProcess on each file and prints one line of JSON per
-        file, exactly as POST /model/predict answers. Exits 1 if any file failed.
+        file, exactly as POST /model/predict answers. For a model that takes JSON, a file whose
+        name ends in .json (any file, if the model takes no files) is its JSON body. Exits 1 if
+        any file failed.
 
         options:
           --query NAME=VALUE query parameter passed to the model, repeatable as NAME=VALUE,NAME=VALUE
@@ -23,8 +25,8 @@ enum PredictCommand {
         """,
         spec: ArgumentSpec(valued: ServiceOptions.valued.union(["--query", "--bench"]), minPositionals: 1),
         run: { arguments in
+            let query = try parseQuery(arguments.value("--query"))  // usage errors before any output
             let (configuration, logger) = try ServiceOptions.configuration(arguments)
-            let query = try parseQuery(arguments.value("--query"))
             let benchRuns = try arguments.int("--bench")
             if let runs = benchRuns, runs <= 0 || runs > 1_000_000 { throw UsageError("--bench needs a count from 1 to 1000000") }
             let model: AnyModel
@@ -43,8 +45,19 @@ enum PredictCommand {
                     status = 1
                     continue
                 }
-                let upload = ModelInput(bytes: bytes, contentType: nil,
-                                        fileName: URL(fileURLWithPath: path).lastPathComponent, query: query)
+                let name = URL(fileURLWithPath: path).lastPathComponent
+                let upload: ModelInput
+                if model.input.json != nil && (model.input.files == nil || name.lowercased().hasSuffix(".json")) {
+                    do {
+                        upload = ModelInput(.json(try JSONValue.parse(bytes)), query: query)
+                    } catch {
+                        print(PredictionEnvelope.failure("\(path) is not valid JSON: \(error)").serialized)
+                        status = 1
+                        continue
+                    }
+                } else {
+                    upload = ModelInput(bytes: bytes, contentType: nil, fileName: name, query: query)
+                }
                 let outcome = model.respond(to: upload, logger: logger)
                 print(outcome.json.serialized)
                 if !outcome.succeeded { status = 1 }

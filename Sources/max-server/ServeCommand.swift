@@ -9,7 +9,8 @@ enum ServeCommand {
         usage: max-server [serve] [OPTIONS]
 
         Verifies the assets against md5sums.txt (downloading missing ones), loads the model and
-        serves GET /model/metadata, POST /model/predict, GET /swagger.json and the docs page at /.
+        serves GET /model/metadata, POST /model/predict, /openapi.json, /swagger.json, the docs page
+        at / and the demo app at /app.
         Stops gracefully on SIGINT or SIGTERM.
 
         options:

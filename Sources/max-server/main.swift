@@ -1,4 +1,5 @@
 import Foundation
+import MAXFramework
 
 /// Every subcommand; the first is the default when none is named.
 /// Add a command: write `XCommand.swift` with `static let command = Command(...)`, list it here.
@@ -7,10 +8,12 @@ let commands: [Command] = [
     MetadataCommand.command,
     PredictCommand.command,
     VerifyAssetsCommand.command,
+    HealthcheckCommand.command,
     DecodeCommand.command,
     H5lsCommand.command,
     ModelSummaryCommand.command,
     BenchCommand.command,
+    CPUCommand.command,
     FindDigitsCommand.command,
 ]
 
@@ -20,9 +23,13 @@ func runMain(_ arguments: [String]) -> Int32 {
     let topHelp = "usage: max-server [COMMAND] [OPTIONS]\n\ncommands:\n"
         + commands.map { "  \($0.name.padding(toLength: 16, withPad: " ", startingAt: 0))\($0.summary)" }
             .joined(separator: "\n")
-        + "\n\nmax-server COMMAND --help shows a command's options."
+        + "\n\nmax-server COMMAND --help shows a command's options; max-server --version prints the version."
     if arguments.first == "--help" || arguments.first == "-h" || arguments.first == "help" {
         print(topHelp)
+        return 0
+    }
+    if arguments.first == "--version" || arguments.first == "version" {
+        print("max-server \(MAXVersion.current)")
         return 0
     }
     let command: Command

@@ -1,4 +1,5 @@
 import Compression
+import TestSupport
 import XCTest
 
 /// The encoder, checked by decoding its output (here with Inflate; scripts/bench-inflate.sh
@@ -16,7 +17,7 @@ final class DeflateTests: XCTestCase {
     }
 
     func testEdgeCaseInputs() throws {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let random = (0..<70_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let cases: [(String, [UInt8])] = [
             ("empty", []),
@@ -34,6 +35,24 @@ final class DeflateTests: XCTestCase {
             for level in [0, 1, 4, 6, 9] {
                 XCTAssertEqual(try Inflate.zlib(Deflate.zlib(input, level: level)), input, "\(name) level \(level)")
             }
+        }
+    }
+
+    /// Matches reach exactly 32,768 bytes back (RFC 1951's window) and never one byte further:
+    /// a random block of 32,768 bytes repeated is found at distance 32,768 and compresses to
+    /// about half; one of 32,769 bytes repeated must not be matched across the block boundary
+    /// (distance 32,769 has no code) and still round-trips.
+    func testMatchesReachExactlyTheWindow() throws {
+        var generator = SplitMix64(seed: 32_768)
+        let atWindow = generator.bytes(32_768)
+        let pastWindow = generator.bytes(32_769)
+        for level in 1...9 {
+            let repeatedAtWindow = atWindow + atWindow
+            let compressed = Deflate.raw(repeatedAtWindow, level: level)
+            XCTAssertEqual(try Inflate.raw(compressed), repeatedAtWindow, "32,768 x 2, level \(level)")
+            XCTAssertLessThan(compressed.count, 32_768 + 2_000, "level \(level): the repeat at distance 32,768 was not matched")
+            let repeatedPastWindow = pastWindow + pastWindow
+            XCTAssertEqual(try Inflate.raw(Deflate.raw(repeatedPastWindow, level: level)), repeatedPastWindow, "32,769 x 2, level \(level)")
         }
     }
 
@@ -70,18 +89,5 @@ final class DeflateTests: XCTestCase {
         for level in 1...9 {
             XCTAssertLessThanOrEqual(Deflate.raw(random, level: level).count, random.count + 5 * (random.count / 16_384 + 1), "level \(level)")
         }
-    }
-}
-
-/// A small deterministic generator (SplitMix64), so failures reproduce.
-struct SeededGenerator: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

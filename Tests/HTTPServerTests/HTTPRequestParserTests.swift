@@ -26,8 +26,8 @@ final class HTTPRequestParserTests: XCTestCase {
 
     func testEverySplitOfAPipelineGivesTheSameRequests() throws {
         let input = Array(("\r\nGET /a?x=1 HTTP/1.1\r\nHost: h\r\nX-Two:  spaced value \t\r\n\r\n"
-            + "POST /b HTTP/1.1\r\nContent-Length: 3\r\n\r\nabc"
-            + "PUT /c HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n1;e=v\r\n!\r\n0\r\nT: 1\r\n\r\n"
+            + "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
+            + "PUT /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n1;e=v\r\n!\r\n0\r\nT: 1\r\n\r\n"
             + "DELETE /d HTTP/1.0\nConnection: keep-alive\n\n").utf8)
         for pieceSize in [1, 2, 3, 7, 16, input.count] {
             let requests = try parseAll(input, pieceSize: pieceSize)
@@ -42,7 +42,7 @@ final class HTTPRequestParserTests: XCTestCase {
 
     func testHeadEventComesBeforeTheBody() throws {
         var parser = HTTPRequestParser()
-        parser.append(Array("POST /u HTTP/1.1\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n".utf8))
+        parser.append(Array("POST /u HTTP/1.1\r\nHost: h\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n".utf8))
         guard case .head(let head) = try parser.next() else { return XCTFail("expected the head first") }
         XCTAssertTrue(head.expectsContinue)
         XCTAssertEqual(head.framing, .contentLength(4))
@@ -59,15 +59,15 @@ final class HTTPRequestParserTests: XCTestCase {
             ("GET / HTTP/3.0\r\n\r\n", 505),
             ("GET / XTTP/1.1\r\n\r\n", 400),
             ("GET\r\n\r\n", 400),
-            ("POST / HTTP/1.1\r\n\r\n", 411),
-            ("POST / HTTP/1.1\r\nContent-Length: -1\r\n\r\n", 400),
-            ("POST / HTTP/1.1\r\nContent-Length: 2000\r\n\r\n", 413),
-            ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\n\r\n", 411),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: -1\r\n\r\n", 400),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 2000\r\n\r\n", 413),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", 400),
             ("POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400),
-            ("POST / HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n", 413),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\nffffffffffffffffff\r\n", 413),
             ("GET /\(String(repeating: "a", count: 200)) HTTP/1.1\r\n\r\n", 414),
             ("GET / HTTP/1.1\r\nA: \(String(repeating: "b", count: 600))\r\n\r\n", 431),
-            ("GET / HTTP/1.1\r\nA: b\0c\r\n\r\n", 400),
+            ("GET / HTTP/1.1\r\nHost: h\r\nA: b\0c\r\n\r\n", 400),
         ]
         let limits = HTTPParserLimits(maxRequestLineBytes: 128, maxHeaderBytes: 512, maxBodyBytes: 1000)
         for (input, status) in cases {
@@ -77,8 +77,66 @@ final class HTTPRequestParserTests: XCTestCase {
         }
     }
 
+    /// Finding 3 of issue 13: the blank line skipped before the request line must not shift the
+    /// scan past bytes that arrive in a later segment.
+    func testBlankLinesBeforeTheRequestLineAcrossSegments() throws {
+        for prefix in ["\r\n", "\n", "\r\n\r\n\n"] {
+            var parser = HTTPRequestParser()
+            parser.append(Array((prefix + "GET /m HTTP/1.1\r\nHost: x\r\n").utf8))
+            guard case .needMoreData = try parser.next() else { return XCTFail("the head is not complete yet") }
+            parser.append(Array("\r\n".utf8))
+            guard case .request(let head, _) = try parser.next() else {
+                return XCTFail("the final CRLF of a head after \(prefix.debugDescription) was not seen")
+            }
+            XCTAssertEqual(head.target, "/m")
+        }
+    }
+
+    func testHostRules() throws {
+        func status(_ raw: String) -> Int? {
+            do {
+                _ = try parseAll(Array(raw.utf8), pieceSize: 1000)
+                return nil
+            } catch {
+                return (error as? HTTPParseError)?.status.code
+            }
+        }
+        XCTAssertEqual(status("GET / HTTP/1.1\r\n\r\n"), 400)
+        XCTAssertEqual(status("GET / HTTP/1.1\r\nHost: a\r\nhost: a\r\n\r\n"), 400)
+        XCTAssertEqual(status("GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n"), 400)
+        XCTAssertEqual(status("GET http://a/ HTTP/1.1\r\n\r\n"), 400)
+        XCTAssertEqual(status("GET / HTTP/1.1\r\nHost: a:b\r\n\r\n"), 400)
+        XCTAssertEqual(status("GET / HTTP/1.1\r\nHost: [::1]x\r\n\r\n"), 400)
+        XCTAssertNil(status("GET / HTTP/1.0\r\n\r\n"))
+        XCTAssertNil(status("GET / HTTP/1.1\r\nHost: a.example:5000\r\n\r\n"))
+        XCTAssertNil(status("GET / HTTP/1.1\r\nHost: [2001:db8::1]:80\r\n\r\n"))
+        XCTAssertNil(status("GET / HTTP/1.1\r\nHost: %41b-c_d~e!$&'()*+,;=\r\n\r\n"))
+    }
+
+    func testTruncationSaysWhereTheRequestWasCut() throws {
+        let cases: [(String, String?)] = [
+            ("", nil),
+            ("GET / HTTP/1.1\r\nHo", "inside the request head"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nContent-Length: 9\r\n\r\nabcd", "after 4 of 9 body bytes"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n1", "inside a chunk size line"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n4\r\nab", "inside a chunk's data"),
+            ("POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n", "inside the trailer fields"),
+        ]
+        for (raw, expected) in cases {
+            var parser = HTTPRequestParser()
+            parser.append(Array(raw.utf8))
+            while case .head = try parser.next() {}
+            let message = parser.truncationMessage
+            if let expected {
+                XCTAssertTrue(message?.contains(expected) ?? false, "\(raw.debugDescription): \(message ?? "nil")")
+            } else {
+                XCTAssertNil(message)
+            }
+        }
+    }
+
     func testEmptyContentLengthBodyIsARequestWithoutBody() throws {
-        let requests = try parseAll(Array("POST /p HTTP/1.1\r\nContent-Length: 0\r\n\r\n".utf8), pieceSize: 100)
+        let requests = try parseAll(Array("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n".utf8), pieceSize: 100)
         XCTAssertEqual(requests.count, 1)
         XCTAssertEqual(requests.first?.1, [])
     }

@@ -33,14 +33,14 @@ final class HTTPServerErrorTests: XCTestCase {
         try assertError("GET / HTTP/1.1\r\nNo colon here\r\n\r\n", status: 400)
         try assertError("GET / HTTP/1.1\r\nBad Name: x\r\n\r\n", status: 400)
         try assertError("GET / HTTP/1.1\r\nHost: a\r\n folded: continuation\r\n\r\n", status: 400)
-        try assertError("POST / HTTP/1.1\r\nContent-Length: 12abc\r\n\r\n", status: 400)
-        try assertError("POST / HTTP/1.1\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", status: 400)
-        try assertError("POST / HTTP/1.1\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400)
+        try assertError("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 12abc\r\n\r\n", status: 400)
+        try assertError("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nContent-Length: 4\r\n\r\nabcd", status: 400)
+        try assertError("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", status: 400)
     }
 
     func testMalformedChunkIs400() throws {
-        try assertError("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", status: 400)
-        try assertError("POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", status: 400)
+        try assertError("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", status: 400)
+        try assertError("POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", status: 400)
     }
 
     func testUnsupportedVersionIs505() throws {
@@ -48,11 +48,11 @@ final class HTTPServerErrorTests: XCTestCase {
     }
 
     func testUnsupportedTransferCodingIs501() throws {
-        try assertError("POST / HTTP/1.1\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", status: 501)
+        try assertError("POST / HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: gzip, chunked\r\n\r\n", status: 501)
     }
 
     func testUnsupportedExpectationIs417() throws {
-        try assertError("POST / HTTP/1.1\r\nContent-Length: 1\r\nExpect: teapot\r\n\r\nx", status: 417)
+        try assertError("POST / HTTP/1.1\r\nHost: t\r\nContent-Length: 1\r\nExpect: teapot\r\n\r\nx", status: 417)
     }
 
     func testPostWithoutLengthIs411() throws {
@@ -60,8 +60,8 @@ final class HTTPServerErrorTests: XCTestCase {
     }
 
     func testDeclaredBodyOverLimitIs413BeforeTheBodyIsSent() throws {
-        try assertError("POST /echo HTTP/1.1\r\nContent-Length: 2048\r\n\r\n", status: 413) { $0.maxBodyBytes = 1024 }
-        try assertError("POST /echo HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n", status: 413)
+        try assertError("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 2048\r\n\r\n", status: 413) { $0.maxBodyBytes = 1024 }
+        try assertError("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 99999999999999999999999\r\n\r\n", status: 413)
     }
 
     func testOversizedBodyBeingSentGets413() throws {
@@ -78,7 +78,7 @@ final class HTTPServerErrorTests: XCTestCase {
 
     func testChunkedBodyOverLimitIs413() throws {
         let chunk = String(repeating: "a", count: 600)
-        let chunked = "POST /echo HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n"
+        let chunked = "POST /echo HTTP/1.1\r\nHost: t\r\nTransfer-Encoding: chunked\r\n\r\n"
             + "258\r\n\(chunk)\r\n258\r\n\(chunk)\r\n0\r\n\r\n"
         try assertError(chunked, status: 413) { $0.maxBodyBytes = 1000 }
     }
@@ -94,6 +94,32 @@ final class HTTPServerErrorTests: XCTestCase {
         let header = "X-Big: " + String(repeating: "h", count: 2000) + "\r\n"
         try assertError(get("/", header), status: 431) { $0.maxHeaderBytes = 1024 }
         try assertError("GET / HTTP/1.1\r\n" + String(repeating: "X-A: b\r\n", count: 300), status: 431) { $0.maxHeaderBytes = 1024 }
+    }
+
+    /// The configured limits reach the parser and are inclusive: a request exactly at every
+    /// limit is served on one connection; one byte over each is refused (414, 431, 413).
+    func testRequestExactlyAtEveryConfiguredLimitIsServed() throws {
+        let configure: (inout HTTPServerConfiguration) -> Void = {
+            $0.maxRequestLineBytes = 256; $0.maxHeaderBytes = 512; $0.maxBodyBytes = 1024
+        }
+        func requestLine(_ length: Int) -> String {
+            "POST /echo?" + String(repeating: "q", count: length - "POST /echo? HTTP/1.1".utf8.count) + " HTTP/1.1\r\n"
+        }
+        func headers(_ length: Int) -> String {
+            let fixed = "Host: t\r\nContent-Length: 1024\r\nX-Fill: \r\n".utf8.count
+            return "Host: t\r\nContent-Length: 1024\r\nX-Fill: " + String(repeating: "h", count: length - fixed) + "\r\n"
+        }
+        let body = String(repeating: "b", count: 1024)
+        let server = try TestServer(configure)
+        let client = try server.client()
+        try client.send(requestLine(256) + headers(512) + "\r\n" + body)
+        let response = try client.readResponse()
+        XCTAssertEqual(response.statusCode, 200, response.bodyText)
+        XCTAssertEqual(response.bodyText, body)
+
+        try assertError(requestLine(257) + headers(512) + "\r\n" + body, status: 414, configure: configure)
+        try assertError(requestLine(256) + headers(513) + "\r\n" + body, status: 431, configure: configure)
+        try assertError(requestLine(256) + "Host: t\r\nContent-Length: 1025\r\n\r\n", status: 413, configure: configure)
     }
 
     func testHandlerErrorIsLogged500AndConnectionSurvives() throws {

@@ -34,7 +34,16 @@ final class HTTPServerLifecycleTests: XCTestCase {
         try client.send(get("/fast"))
         XCTAssertEqual(try client.readResponse().statusCode, 200)
         XCTAssertLessThan(Date().timeIntervalSince(started), 1.0)
-        XCTAssertEqual(idle.count, 200)
+        // The idle and trickling connections were kept, not dropped to make room: each still
+        // gets its answer once it sends a request.
+        for index in [0, 99, 199] {
+            try idle[index].send(get("/idle-\(index)"))
+            XCTAssertEqual(try idle[index].readResponse().statusCode, 200, "idle connection \(index)")
+        }
+        try trickler.send("TP/1.1\r\nHost: test\r\n\r\n")
+        let trickled = try trickler.readResponse()
+        XCTAssertEqual(trickled.statusCode, 200)
+        XCTAssertTrue(trickled.bodyText.contains("/slow"), trickled.bodyText)
     }
 
     func testIdleKeepAliveConnectionIsClosedAfterIdleTimeout() throws {
@@ -49,20 +58,21 @@ final class HTTPServerLifecycleTests: XCTestCase {
         XCTAssertLessThan(waited, 2)
     }
 
-    func testConnectionsOverTheCapAre503() throws {
+    func testConnectionsOverTheCapAre503WhileAllAreBusy() throws {
         let server = try TestServer { $0.maxConnections = 2 }
         let first = try server.client()
         let second = try server.client()
-        for client in [first, second] {  // both accepted and counted
-            try client.send(get("/held"))
-            XCTAssertEqual(try client.readResponse().statusCode, 200)
+        for client in [first, second] {  // both accepted, counted, and in the middle of a request
+            try client.send("GET /held HTTP/1.1\r\n")
         }
+        usleep(50_000)
         let third = try server.client()
         let refused = try third.readResponse()
         XCTAssertEqual(refused.statusCode, 503)
         XCTAssertEqual(refused.json?["status"] as? String, "error")
-        // Closing one frees a slot.
+        // Closing one frees a slot (its unfinished request is answered first).
         first.shutdownWrite()
+        XCTAssertEqual(try first.readResponse().statusCode, 400)
         XCTAssertTrue(first.isClosedByServer())
         usleep(100_000)
         let fourth = try server.client()

@@ -65,6 +65,6 @@ final class ImageStatsServiceTests: XCTestCase {
 
         let rawText = try client.send("POST", "/model/predict", headers: [("Content-Type", "text/plain")], body: Array("hello".utf8))
         XCTAssertEqual(rawText.status, 415)
-        XCTAssertTrue(rawText.text.contains("multipart/form-data with the field 'file' (or 'image')"), rawText.text)
+        XCTAssertEqual(try JSONValue.parse(rawText.body)["message"]?.stringValue, "Content-Type 'text/plain' is not accepted: send multipart/form-data with an image (PNG, JPEG, BMP, GIF, TIFF or PNM) in the field 'file' (or 'image'), or the file as the raw body")
     }
 }

@@ -41,4 +41,46 @@ final class LoggerTests: XCTestCase {
         XCTAssertEqual(LogLevel(name: "Debug"), .debug)
         XCTAssertNil(LogLevel(name: "verbose"))
     }
+
+    func testJSONLinesAreOneObjectEachWithTypedFields() throws {
+        let lines = Lines()
+        let logger = Logger(label: "http", level: .info, format: .json, sink: { lines.append($0) })
+        logger.info("GET /model/metadata 200", fields: [
+            .string("method", "GET"), .int("status", 200), .double("duration_ms", 0.25),
+            LogField("cached", .bool(true)), .double("ratio", .nan),
+        ])
+        logger.child(label: "app").warning("quote \" backslash \\ tab\t newline\n bell\u{07} é 数")
+        logger.debug("dropped")
+        XCTAssertEqual(lines.all.count, 2)
+        XCTAssertFalse(lines.all.contains { $0.contains("\n") }, "one physical line per entry")
+        let first = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines.all[0].utf8)) as? [String: Any])
+        XCTAssertEqual(first["level"] as? String, "INFO")
+        XCTAssertEqual(first["logger"] as? String, "http")
+        XCTAssertEqual(first["message"] as? String, "GET /model/metadata 200")
+        XCTAssertEqual(first["method"] as? String, "GET")
+        XCTAssertEqual(first["status"] as? Int, 200)
+        XCTAssertEqual(first["duration_ms"] as? Double, 0.25)
+        XCTAssertEqual(first["cached"] as? Bool, true)
+        XCTAssertTrue(first["ratio"] is NSNull)
+        let time = try XCTUnwrap(first["time"] as? String)
+        XCTAssertNotNil(time.range(of: #"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$"#, options: .regularExpression), time)
+        let formatter = ISO8601DateFormatter()
+        formatter.formatOptions = [.withInternetDateTime, .withFractionalSeconds]
+        let parsed = try XCTUnwrap(formatter.date(from: time))
+        XCTAssertLessThan(abs(parsed.timeIntervalSinceNow), 5)
+        let second = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(lines.all[1].utf8)) as? [String: Any])
+        XCTAssertEqual(second["message"] as? String, "quote \" backslash \\ tab\t newline\n bell\u{07} é 数")
+        XCTAssertEqual(second["level"] as? String, "WARNING")
+        XCTAssertEqual(second["logger"] as? String, "app")
+    }
+
+    func testTextLinesIgnoreFieldsAndFormatNamesParse() {
+        let lines = Lines()
+        let logger = Logger(label: "http", sink: { lines.append($0) })
+        logger.info("plain", fields: [.int("status", 200)])
+        XCTAssertTrue(lines.all[0].hasSuffix(" INFO http: plain"), lines.all[0])
+        XCTAssertEqual(LogFormat(name: "JSON"), .json)
+        XCTAssertEqual(LogFormat(name: "text"), .text)
+        XCTAssertNil(LogFormat(name: "xml"))
+    }
 }

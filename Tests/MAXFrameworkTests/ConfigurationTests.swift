@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MAXFramework
+import TestSupport
 import XCTest
 
 /// defaults < config.json < environment < flags; bad values name their key.
@@ -40,7 +41,8 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(loaded.configuration.host, defaults.host)
         XCTAssertEqual(loaded.configuration.logLevel, .info)
         XCTAssertFalse(loaded.configuration.corsEnabled)
-        XCTAssertEqual(loaded.configuration.modelPlugin, "image-stats")
+        XCTAssertEqual(loaded.configuration.modelPlugin, "mnist", "the MNIST model is served by default")
+        XCTAssertEqual(loaded.configuration.models.count, 1)
         XCTAssertTrue(loaded.warnings.isEmpty)
         XCTAssertEqual(loaded.configuration.baseDirectory.standardizedFileURL.path, folder.url.standardizedFileURL.path)
     }
@@ -101,9 +103,27 @@ final class ConfigurationTests: XCTestCase {
         XCTAssertEqual(flagged.logLevel, .warning, "untouched by flags")
     }
 
+    func testLogFormatFromFileAndEnvironment() throws {
+        XCTAssertEqual(try load(nil).configuration.logFormat, .text)
+        XCTAssertEqual(try load(#"{"server": {"log_format": "json"}}"#).configuration.logFormat, .json)
+        XCTAssertEqual(try load(#"{"server": {"log_format": "json"}}"#, environment: ["MAX_LOG_FORMAT": "TEXT"])
+            .configuration.logFormat, .text)
+        assertError(#"{"server": {"log_format": "xml"}}"#, mentions: ["server.log_format", "text or json", "\"xml\""])
+    }
+
     func testMAXNamesWinOverTheBorrowedNames() throws {
         let configuration = try load(nil, environment: ["APP_PORT": "7001", "MAX_PORT": "7003"]).configuration
         XCTAssertEqual(configuration.port, 7003)
+    }
+
+    func testWebAppIsOnUnlessTurnedOffAsMAXDoes() throws {
+        XCTAssertTrue(try load(nil).configuration.webAppEnabled)
+        XCTAssertFalse(try load(#"{"server": {"web_app": false}}"#).configuration.webAppEnabled)
+        XCTAssertFalse(try load(nil, environment: ["DISABLE_WEB_APP": "true"]).configuration.webAppEnabled)
+        XCTAssertTrue(try load(#"{"server": {"web_app": false}}"#, environment: ["DISABLE_WEB_APP": "false"]).configuration.webAppEnabled)
+        XCTAssertTrue(try load(nil, environment: ["DISABLE_WEB_APP": "true", "MAX_WEB_APP": "on"]).configuration.webAppEnabled,
+                      "the MAX_ name wins")
+        assertError(nil, environment: ["DISABLE_WEB_APP": "maybe"], mentions: ["server.web_app", "DISABLE_WEB_APP", "'maybe'"])
     }
 
     func testEveryScalarKeyHasAMAXEnvironmentName() {
@@ -142,7 +162,7 @@ final class ConfigurationTests: XCTestCase {
         let loaded = try load(#"{"server": {"prot": 1}, "modle": {}, "model": {"metadata": {"author": "x"}}}"#)
         XCTAssertEqual(loaded.warnings.count, 3, "\(loaded.warnings)")
         XCTAssertTrue(loaded.warnings.contains { $0.contains("'server.prot'") && $0.contains("did you mean 'server.port'") })
-        XCTAssertTrue(loaded.warnings.contains { $0.contains("'modle'") && $0.contains("'model'") })
+        XCTAssertTrue(loaded.warnings.contains { $0.contains("'modle'") && $0.contains("'model'") }, "\(loaded.warnings)")
         XCTAssertTrue(loaded.warnings.contains { $0.contains("author") })
     }
 

@@ -26,7 +26,7 @@ final class SwaggerDocumentTests: XCTestCase {
     func testEveryRouteIsDescribedWithResponses() throws {
         let swagger = try document()
         let paths = swagger["paths"]?.objectMembers?.map(\.key) ?? []
-        XCTAssertEqual(Set(paths), ["/", "/swagger.json", "/model/metadata", "/model/predict", "/models",
+        XCTAssertEqual(Set(paths), ["/", "/app", "/openapi.json", "/swagger.json", "/model/metadata", "/model/predict", "/models",
                                     "/models/byte-stats/metadata", "/models/byte-stats/predict"])
         for path in paths {
             let operations = swagger["paths"]?[path]?.objectMembers ?? []

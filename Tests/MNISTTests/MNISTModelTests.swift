@@ -151,10 +151,12 @@ final class MNISTModelTests: XCTestCase {
         let inputs = try XCTUnwrap(entry["inputs"] as? [Any]).map(flatten)
         let outputs = try XCTUnwrap(entry["outputs"] as? [Any]).map(flatten)
         XCTAssertEqual(inputs.count, 3)
+        XCTAssertEqual(outputs.count, inputs.count, "reference.json gives an output for every input")
         let model = try MNISTModel(path: url.path)
         for (input, expected) in zip(inputs, outputs) {
             XCTAssertEqual(input.count, 784)
             let probabilities = try XCTUnwrap(try model.classify(input).first)
+            XCTAssertEqual(expected.count, 10, "reference.json gives ten scores per input")
             XCTAssertEqual(probabilities.count, expected.count)
             for (got, want) in zip(probabilities, expected) { XCTAssertEqual(got, want, accuracy: 1e-5) }
         }
@@ -189,6 +191,30 @@ final class MNISTModelTests: XCTestCase {
         XCTAssertThrowsError(try MNISTModel(keras: flatInput), "784 in, 784 out is not ten classes")
         XCTAssertThrowsError(try MNISTModel(path: assetPath("assets/README.md"))) { error in
             XCTAssertTrue("\(error)".contains("cannot load the Keras model"), "\(error)")
+        }
+    }
+}
+
+/// The model compiled into the binary is the shipped asset, and serves without any file.
+final class BuiltInModelTests: XCTestCase {
+    func testBuiltInBytesAreTheAssetListedInMD5Sums() throws {
+        let bytes = MNISTModel.builtInModelBytes()
+        let sums = try String(contentsOf: TestPaths.packageRoot.appendingPathComponent("md5sums.txt"), encoding: .utf8)
+        let line = try XCTUnwrap(sums.split(separator: "\n").first { $0.hasSuffix("  assets/mnist_cnn.h5") })
+        XCTAssertEqual(MD5.hex(of: bytes), String(line.prefix(32)),
+                       "Sources/MNIST/BuiltInModel.swift is stale: run scripts/embed-default-model.sh")
+        let asset = [UInt8](try Data(contentsOf: TestPaths.packageRoot.appendingPathComponent("assets/mnist_cnn.h5")))
+        XCTAssertEqual(bytes, asset)
+    }
+
+    func testWithoutAModelFileThePluginServesTheBuiltInModel() throws {
+        let log = LogCapture()
+        let model = try MNISTModel.plugin.make(PluginContext(logger: log.logger()))
+        XCTAssertTrue(log.contains("built in"), "the log says where the model came from")
+        XCTAssertEqual(model.labels?.map(\.name), (0...9).map(String.init))
+        for sample in try MNISTFixtures.labelledSamples().prefix(6) {
+            let answer = try model.run(ModelInput(bytes: [UInt8](try Data(contentsOf: sample.url))))
+            XCTAssertEqual(answer.predictions.first?["prediction"], .int(sample.label), sample.url.lastPathComponent)
         }
     }
 }

@@ -36,7 +36,8 @@ final class TestServer {
     let port: Int
     let host: String
 
-    init(host: String = "127.0.0.1", _ configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
+    init(host: String = "127.0.0.1", logFormat: LogFormat = .text,
+         _ configure: (inout HTTPServerConfiguration) -> Void = { _ in }) throws {
         var configuration = HTTPServerConfiguration()
         configuration.host = host
         configuration.port = 0
@@ -45,7 +46,7 @@ final class TestServer {
         configuration.errorRenderer = TestServer.renderError
         configure(&configuration)
         self.host = host
-        server = HTTPServer(configuration: configuration, logger: Logger(label: "test", level: .info, sink: log.sink),
+        server = HTTPServer(configuration: configuration, logger: Logger(label: "test", level: .info, format: logFormat, sink: log.sink),
                             throwingHandler: TestServer.handle)
         try server.start()
         port = server.localPort
@@ -87,6 +88,7 @@ final class TestServer {
                 "query": request.query.map { [$0.name, $0.value] },
                 "bodyBytes": request.body.count,
                 "remote": request.remoteAddress,
+                "requestID": request.requestID,
             ]
             let data = (try? JSONSerialization.data(withJSONObject: description, options: [.sortedKeys])) ?? Data()
             return HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: Array(data))
