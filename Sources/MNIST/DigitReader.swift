@@ -1,30 +1,22 @@
 import Foundation
 import ImageCodecs
 
-/// How a model's outputs say whether a field holds a digit at all.
+/// How a model's outputs say whether a field holds a digit at all (`DigitClasses.scoring`).
 public enum DigitScoring: String, Sendable, Equatable {
-    /// Eleven outputs, the eleventh "not a digit" (trained with outlier exposure on generated
-    /// non-digits): the score is 1 - p(not a digit).
+    /// A "not a digit" output (trained with outlier exposure on generated non-digits): the
+    /// score is 1 - p(not a digit).
     case rejectClass = "reject-class"
-    /// Ten outputs, as the upstream MAX-MNIST model: the largest softmax probability. A weak
+    /// Digits only, as the upstream MAX-MNIST model: the largest softmax probability. A weak
     /// score (such models are confident on noise), the only one their outputs allow.
     case softmaxMaximum = "softmax-maximum"
-
-    /// The scoring a model with `outputs` class scores supports.
-    public static func forOutputs(_ outputs: Int) -> DigitScoring? {
-        switch outputs {
-        case 10: return .softmaxMaximum
-        case 11: return .rejectClass
-        default: return nil
-        }
-    }
 }
 
 /// One digit as the model read it.
 public struct DigitReading: Sendable, Equatable {
     /// Where it is in the input picture; nil when the whole picture was read as one digit.
     public var box: PixelRect?
-    /// The ten digits' probabilities (they sum to 1).
+    /// The probabilities of the digits 0-9, indexed by digit, summing to 1 (a digit the model
+    /// does not know gets 0).
     public var probabilities: [Float]
     /// How sure the model is that this is a digit at all, 0-1.
     public var digitScore: Float
@@ -34,16 +26,24 @@ public struct DigitReading: Sendable, Equatable {
     /// are compared.
     var confidence: Float { digitScore * (probabilities.max() ?? 0) }
 
-    /// A reading from one field's model output (probabilities, 10 or 11 of them).
-    public init(box: PixelRect?, output: [Float], scoring: DigitScoring) {
+    /// A reading from one field's model output (probabilities, one per class of `classes`).
+    public init(box: PixelRect?, output: [Float], classes: DigitClasses) {
         self.box = box
-        switch scoring {
+        var probabilities = [Float](repeating: 0, count: 10)
+        var digitShare: Float = 0
+        var output = output
+        if let reject = classes.rejectOutput { output.remove(at: reject) }
+        for (digit, p) in zip(classes.digits, output) {
+            probabilities[digit] = p
+            digitShare += p
+        }
+        switch classes.scoring {
         case .rejectClass:
-            let digitShare = output.prefix(10).reduce(0, +)
-            digitScore = max(0, min(1, 1 - output[10]))
-            probabilities = output.prefix(10).map { digitShare > 0 ? $0 / digitShare : 0.1 }
+            digitScore = max(0, min(1, digitShare))
+            self.probabilities = probabilities.map { digitShare > 0 ? $0 / digitShare : 0 }
+            if digitShare <= 0 { for digit in classes.digits { self.probabilities[digit] = 1 / Float(classes.count) } }
         case .softmaxMaximum:
-            probabilities = Array(output.prefix(10))
+            self.probabilities = probabilities
             digitScore = probabilities.max() ?? 0
         }
     }
@@ -57,7 +57,7 @@ public enum DigitReader {
     /// β = -log(0.9).
     static let digitPrior: Float = 0.10536
     /// `outputs` holds one model output per field, in `found.fields` order.
-    public static func read(_ found: FoundDigits, outputs: [[Float]], scoring: DigitScoring) -> [DigitReading] {
+    public static func read(_ found: FoundDigits, outputs: [[Float]], classes: DigitClasses) -> [DigitReading] {
         var next = 0
         var digits: [DigitReading] = []
         for candidate in found.candidates {
@@ -66,7 +66,7 @@ public enum DigitReader {
             for reading in candidate.readings {
                 let read = reading.map { region -> DigitReading in
                     defer { next += 1 }
-                    return DigitReading(box: region.box, output: outputs[next], scoring: scoring)
+                    return DigitReading(box: region.box, output: outputs[next], classes: classes)
                 }
                 let score = read.reduce(Float(0)) { $0 + log(max($1.confidence, 1e-12)) + digitPrior }
                 if score > bestScore {

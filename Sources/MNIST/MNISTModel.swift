@@ -57,21 +57,32 @@ public struct MNISTModel: ModelWrapper {
     }
 
     public static let defaultAsset = "assets/mnist_cnn.h5"
-    static let classes = 10
 
     /// Serves the configured model file, or the built-in model when none is configured.
-    public static let plugin = ModelPlugin(name: "mnist", options: MNISTSettings.declared) { context in
+    public static let plugin = ModelPlugin(name: "mnist", options: MNISTSettings.declared + [
+        PluginOption("digits", .array(of: Schema.integer.range(0, 9)),
+                     "The digit each output stands for, in output order, for a model file that does not record them (default: the file's class_names, else 0-9, with 'not a digit' last for 11 outputs)"),
+    ]) { context in
         let limits = DecodingLimits(maxPixels: context.maxImagePixels)
         let settings = try MNISTSettings(context.options)
+        let digitsOption = try digitList(context.option("digits"))
         guard let url = context.modelAsset else {
-            let model = try MNISTModel(keras: try builtInKerasModel(), limits: limits, settings: settings)
+            let keras = try builtInKerasModel()
+            let classes = try DigitClasses.of(modelBytes: builtInModelBytes(), outputs: keras.outputSize, option: digitsOption)
+            let model = try MNISTModel(keras: keras, limits: limits, settings: settings, classes: classes)
             context.logger.info("MNIST model '\(model.keras.name)' built in (\(BuiltInModel.source), MD5 \(BuiltInModel.md5)); "
                 + "no model file configured; \(model.scoringDescription)")
             return model
         }
-        let model = try MNISTModel(path: url.path, limits: limits, settings: settings)
+        let model = try MNISTModel(path: url.path, limits: limits, settings: settings, digits: digitsOption)
         context.logger.info("MNIST model '\(model.keras.name)' input \(model.keras.inputShape) from \(url.path); \(model.scoringDescription)")
         return model
+    }
+
+    /// The `digits` option's list (its type is checked at start-up against the declaration).
+    static func digitList(_ value: JSONValue?) throws -> [Int]? {
+        guard case .array(let items)? = value else { return nil }
+        return items.compactMap { if case .int(let digit) = $0 { return digit }; return nil }
     }
 
     /// The default model's bytes as compiled into the binary (see scripts/embed-default-model.sh).
@@ -92,48 +103,63 @@ public struct MNISTModel: ModelWrapper {
 
     /// For the start-up log: how digits are scored and refused.
     var scoringDescription: String {
-        "\(keras.outputSize) outputs, digit score \(scoring.rawValue), threshold \(settings.threshold ?? scoring.defaultThreshold)"
+        "classes \(digits.names.joined(separator: ", ")), digit score \(scoring.rawValue), threshold \(threshold)"
     }
+
+    /// The threshold a request gets when it names none: the configured one, else the scoring's.
+    public var threshold: Float { settings.threshold ?? scoring.defaultThreshold }
 
     /// The loaded network (public so tools and tests can batch through it directly).
     public let keras: KerasModel
-    /// How the model's outputs give the digit score: from its number of outputs.
-    public let scoring: DigitScoring
+    /// How the model's outputs give the digit score: by its "not a digit" class if it has one.
+    public var scoring: DigitScoring { digits.scoring }
     public let settings: MNISTSettings
     let limits: DecodingLimits
     let finder: DigitFinder
+    /// What each output stands for: a digit (all ten, or the subset the model was trained on),
+    /// or "not a digit".
+    public let digits: DigitClasses
 
     /// Loads and checks the model: the input must hold one 28x28 image ((28,28,1), (28,28) or
-    /// (784,), all 784 floats in the same row-major order) and the output ten class scores, or
-    /// eleven with "not a digit" last.
-    public init(path: String, limits: DecodingLimits = .default, settings: MNISTSettings = MNISTSettings()) throws {
+    /// (784,), all 784 floats in the same row-major order) and the output one score per class:
+    /// ten digits, or eleven with "not a digit" last, or the classes the file records
+    /// (`class_names`) or `digits` names.
+    public init(path: String, limits: DecodingLimits = .default, settings: MNISTSettings = MNISTSettings(), digits option: [Int]? = nil) throws {
         let keras: KerasModel
+        let classes: DigitClasses
         do {
-            keras = try KerasModel.load(path: path)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw MNISTModelError(message: "cannot read the file")
+            }
+            let bytes = [UInt8](data)
+            keras = try KerasModel.load(bytes: bytes)
+            classes = try DigitClasses.of(modelBytes: bytes, outputs: keras.outputSize, option: option)
         } catch {
             throw MNISTModelError(message: "cannot load the Keras model '\(path)': \(error)")
         }
-        try self.init(keras: keras, limits: limits, settings: settings)
+        try self.init(keras: keras, limits: limits, settings: settings, classes: classes)
     }
 
-    public init(keras: KerasModel, limits: DecodingLimits = .default, settings: MNISTSettings = MNISTSettings()) throws {
+    public init(keras: KerasModel, limits: DecodingLimits = .default, settings: MNISTSettings = MNISTSettings(), classes: DigitClasses? = nil) throws {
         let acceptedInputs: [[Int]] = [[28, 28, 1], [28, 28], [784]]
         guard acceptedInputs.contains(keras.inputShape) else {
             throw MNISTModelError(message: "the model's input shape is \(keras.inputShape); an MNIST model takes (28, 28, 1), (28, 28) or (784,)")
         }
-        guard let scoring = DigitScoring.forOutputs(keras.outputSize) else {
-            throw MNISTModelError(message: "the model's output shape is \(keras.outputShape); an MNIST model gives 10 class scores, or 11 with 'not a digit' last")
+        guard let classes = classes ?? (try? DigitClasses.unnamed(outputs: keras.outputSize)), keras.outputSize == classes.outputs else {
+            throw MNISTModelError(message: "the model's output shape is \(keras.outputShape); an MNIST model gives one score per class: "
+                + (classes.map { "\($0.outputs) here (\($0.names.joined(separator: ", ")))" } ?? "the digits 0-9, and 'not a digit' last if it has that class"))
         }
         self.keras = keras
-        self.scoring = scoring
         self.settings = settings
         self.limits = limits
         self.finder = DigitFinder(options: settings.finder)
+        self.digits = classes
     }
 
     public var metadata: ModelMetadata {
         ModelMetadata(id: "max-mnist-swift", name: "MNIST Digit Classifier",
-                      description: "Reads every handwritten or typed digit (0-9) in an image and refuses what is not a digit; trained on MNIST",
+                      description: digits.digits == Array(0...9) ? "Reads every handwritten or typed digit (0-9) in an image and refuses what is not a digit; trained on MNIST"
+                          : "Reads the handwritten digits \(digits.digits.map(String.init).joined(separator: ", ")) in an image, trained on those digits of MNIST",
                       type: "Keras model", source: "https://github.com/IBM/MAX-MNIST", license: "Apache-2.0")
     }
 
@@ -142,20 +168,20 @@ public struct MNISTModel: ModelWrapper {
             files: ImageInput.fileSpec(description: "A picture of any size with one or more digits (PNG, JPEG, BMP, GIF, TIFF or PNM); 28x28 grayscale is fed to the model as is"),
             json: PixelRows.inputSpec,
             queryParameters: [
-                QueryParameter(name: "top_k", type: .integer.range(1, 10),
-                               description: "How many of the most probable digits to return for each digit found (1-10)",
+                QueryParameter(name: "top_k", type: .integer.range(1, Double(digits.count)),
+                               description: "How many of the most probable digits to return for each digit found (1-\(digits.count))",
                                defaultValue: .int(1)),
                 QueryParameter(name: "digits", type: .oneOf(strings: ["all", "one"]),
                                description: "'all' reads every digit in the picture; 'one' reads the whole picture as one digit (MAX-MNIST's behaviour)",
                                defaultValue: .string("all")),
                 QueryParameter(name: "threshold", type: .number.range(0, 1),
                                description: "Digit score below which a mark is refused as not a digit (0 refuses nothing)",
-                               defaultValue: .number(Double(settings.threshold ?? scoring.defaultThreshold))),
+                               defaultValue: .number(Double(threshold))),
             ])
     }
 
-    /// The ten digits, as MAX's classifiers list their labels.
-    public var labels: [ModelLabel]? { ModelLabel.indexed((0..<MNISTModel.classes).map(String.init)) }
+    /// The digits the model answers, as MAX's classifiers list their labels.
+    public var labels: [ModelLabel]? { digits.labels }
 
     public var output: ModelOutputSchema {
         ModelOutputSchema(properties: [
@@ -174,8 +200,8 @@ public struct MNISTModel: ModelWrapper {
             let field = try PixelRows.pixels(from: document)
             return Request(found: FoundDigits(candidates: [DigitCandidate(readings: [[DigitRegion(box: PixelRect(x: 0, y: 0, width: 28, height: 28), field: field)]])],
                                               omitted: 0, blank: false),
-                           wholePicture: true, topK: try MNISTModel.topK(input.queryValue("top_k")),
-                           threshold: try MNISTModel.threshold(input.queryValue("threshold")) ?? settings.threshold ?? scoring.defaultThreshold)
+                           wholePicture: true, topK: try MNISTModel.topK(input.queryValue("top_k"), classes: digits.count),
+                           threshold: try MNISTModel.threshold(input.queryValue("threshold")) ?? threshold)
         }
         return try prepare(try ImageInput.decode(input, limits: limits), query: input.queryValue)
     }
@@ -192,8 +218,8 @@ public struct MNISTModel: ModelWrapper {
     }
 
     func prepare(_ image: Image, query: (String) -> String?) throws -> Request {
-        let topK = try MNISTModel.topK(query("top_k"))
-        let threshold = try MNISTModel.threshold(query("threshold")) ?? settings.threshold ?? scoring.defaultThreshold
+        let topK = try MNISTModel.topK(query("top_k"), classes: digits.count)
+        let threshold = try MNISTModel.threshold(query("threshold")) ?? self.threshold
         let whole = try MNISTModel.readsWholePicture(query("digits"))
         // MAX-MNIST semantics: an MNIST-shaped upload is one digit, fed as is.
         if whole || (image.width == DigitPreprocessor.side && image.height == DigitPreprocessor.side && image.layout == .gray) {
@@ -221,13 +247,13 @@ public struct MNISTModel: ModelWrapper {
         return batch.map { request in
             let own = Array(outputs[next..<(next + request.found.fieldCount)])
             next += request.found.fieldCount
-            var digits = DigitReader.read(request.found, outputs: own, scoring: scoring)
+            var digits = DigitReader.read(request.found, outputs: own, classes: digits)
             if request.wholePicture { for index in digits.indices { digits[index].box = nil } }
             return Answer(request: request, digits: digits)
         }
     }
 
-    /// The model's probabilities (10 or 11 each) for fields of 784 values, one batch.
+    /// The model's probabilities (one per output) for fields of 784 values, one batch.
     public func classify(_ fields: [Float]) throws -> [[Float]] {
         let count = fields.count / 784
         guard count > 0 else { return [] }
@@ -240,10 +266,12 @@ public struct MNISTModel: ModelWrapper {
         let topK = answer.request.topK
         return answer.accepted.flatMap { digit -> [Digit] in
             let box = digit.box.map { [$0.x, $0.y, $0.width, $0.height] }
-            return digit.probabilities.enumerated()
-                .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
+            // Only the model's own digits are candidates (a subset model gives the others 0).
+            let candidates: [(digit: Int, probability: Float)] = digits.digits.map { ($0, digit.probabilities[$0]) }
+            return candidates
+                .sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.digit < $1.digit }
                 .prefix(topK)
-                .map { Digit(prediction: $0.offset, probability: Double($0.element), digitScore: Double(digit.digitScore), box: box) }
+                .map { Digit(prediction: $0.digit, probability: Double($0.probability), digitScore: Double(digit.digitScore), box: box) }
         }
     }
 
@@ -273,8 +301,8 @@ public struct MNISTModel: ModelWrapper {
         return fields
     }
 
-    /// `top_k` from the query: absent means 1; anything but 1-10 is the client's mistake.
-    static func topK(_ value: String?) throws -> Int {
+    /// `top_k` from the query: absent means 1; anything but 1-`classes` is the client's mistake.
+    static func topK(_ value: String?, classes: Int) throws -> Int {
         guard let value else { return 1 }
         guard let k = Int(value.trimmingCharacters(in: .whitespaces)), (1...classes).contains(k) else {
             throw ModelError.badRequest("top_k must be an integer from 1 to \(classes), got '\(value)'")

@@ -6,6 +6,7 @@ import KerasClassifier
 import LogisticRegression
 import MAXFramework
 import MNIST
+import TrainingService
 
 /// Every model plugin built into the executable; config.json `model.plugin` picks one by name.
 /// Add a plugin: write its `ModelWrapper` with a `static let plugin`, list it here.
@@ -24,4 +25,5 @@ let registeredRouteProviders: [RouteProvider] = [
     DigitServices.engine,
     MNISTRoutes.provider,
     DigitsRecognitionRoutes.provider,
+    TrainingRoutes.provider(plugins: registeredPlugins),
 ]

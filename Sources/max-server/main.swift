@@ -15,6 +15,9 @@ let commands: [Command] = [
     BenchCommand.command,
     CPUCommand.command,
     FindDigitsCommand.command,
+    TrainCommand.command,
+    DatasetCommand.command,
+    EvaluateCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.

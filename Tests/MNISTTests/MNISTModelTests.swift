@@ -22,9 +22,9 @@ final class MNISTModelTests: XCTestCase {
         let model = try MNISTModel(path: assetPath(MNISTModel.defaultAsset))
         let outputs = try model.classify(digits.flatMap(\.pixels))
         XCTAssertEqual(outputs.count, digits.count)
-        let readings = outputs.map { DigitReading(box: nil, output: $0, scoring: model.scoring) }
+        let readings = outputs.map { DigitReading(box: nil, output: $0, classes: model.digits) }
         let correct = zip(readings, digits).filter { $0.0.prediction == $0.1.label }.count
-        let refused = readings.filter { $0.digitScore < model.scoring.defaultThreshold }.count
+        let refused = readings.filter { $0.digitScore < model.threshold }.count
         let accuracy = Double(correct) / Double(digits.count)
         print("MNIST accuracy through the Swift engine: \(correct)/\(digits.count) = \(accuracy * 100)%; "
               + "refused as not a digit at the default threshold: \(refused)")
