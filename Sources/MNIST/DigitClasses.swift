@@ -51,13 +51,11 @@ public struct DigitClasses: Sendable, Equatable {
         self.rejectOutput = reject
     }
 
-    /// The classes of a model: the plugin's `digits` option when given (plus "not a digit" last
-    /// when the model has one output more), else the class names the file records, else
-    /// `unnamed(outputs:)`.
+    /// The classes of a model: the plugin's `digits` option when given (one digit per output),
+    /// else the class names the file records, else `unnamed(outputs:)`.
     public static func of(modelBytes: [UInt8], outputs: Int, option: [Int]? = nil) throws -> DigitClasses {
         if let option {
-            let names = option.map(String.init) + (outputs == option.count + 1 ? [rejectName] : [])
-            return try DigitClasses(classNames: names, outputs: outputs, source: "the digits option")
+            return try DigitClasses(classNames: option.map(String.init), outputs: outputs, source: "the digits option")
         }
         let recorded: [String]?
         do {
