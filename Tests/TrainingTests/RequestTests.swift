@@ -100,7 +100,7 @@ final class RequestTests: XCTestCase {
     /// The catalog's configurations are what tf-keras writes: they load in the inference engine
     /// and the trainer, with the layer names Keras would give.
     func testCatalogNetworksBuild() throws {
-        let expectedParameters = ["mlp": 118_282, "lenet5": 61_706, "mnist_cnn": 271_594]
+        let expectedParameters = ["mlp": 118_282, "lenet5": 61_706, "mnist_cnn": 271_594, "mnist_small": 98_890]
         for name in NetworkCatalog.names {
             let json = try NetworkCatalog.configuration(network: name, arguments: [:], shape: ImageShape(height: 28, width: 28), classes: 10)
             let network = try Network(configuration: json, weights: nil, seed: 1)
