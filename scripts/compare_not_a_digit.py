@@ -37,41 +37,10 @@ import tensorflow as tf  # noqa: E402
 import tf_keras as keras  # noqa: E402
 
 import digit_sets  # noqa: E402
+from make_training_fields import read_fields, strokes  # noqa: E402
 import train_mnist  # noqa: E402
 
 ROOT = digit_sets.ROOT
-
-
-def read_fields(path):
-    """Fields, labels, and each row's kind and box size from the `.meta.csv` beside the file."""
-    with gzip.open(path, "rt") as f:
-        rows = np.loadtxt(f, delimiter=",", dtype=np.float32, ndmin=2)
-    meta = np.genfromtxt(path.replace(".csv.gz", ".meta.csv"), delimiter=",", names=True, dtype=None, encoding="utf-8")
-    kinds = np.array([str(k) for k in np.atleast_1d(meta["kind"])])
-    boxes = np.stack([np.atleast_1d(meta["width"]), np.atleast_1d(meta["height"])], axis=1)
-    return rows[:, 1:].reshape(-1, 28, 28, 1), rows[:, 0].astype(np.int64), kinds, boxes
-
-
-def elongations(fields):
-    """Per field, the ratio of the principal second moments of its ink (MNIST's 1s: above 14
-    for 95 % of them; other digits mostly below 9)."""
-    f = fields.reshape(len(fields), 28, 28).astype(np.float64)
-    total = np.maximum(f.sum(axis=(1, 2)), 1e-9)
-    ys, xs = np.mgrid[0:28, 0:28]
-    my = (f * ys).sum(axis=(1, 2)) / total
-    mx = (f * xs).sum(axis=(1, 2)) / total
-    dy, dx = ys[None] - my[:, None, None], xs[None] - mx[:, None, None]
-    cyy, cxx, cxy = ((f * dy * dy).sum(axis=(1, 2)) / total, (f * dx * dx).sum(axis=(1, 2)) / total,
-                     (f * dx * dy).sum(axis=(1, 2)) / total)
-    half, det = (cxx + cyy) / 2, cxx * cyy - cxy * cxy
-    spread = np.sqrt(np.maximum(0, half * half - det))
-    return (half + spread) / np.maximum(1e-6, half - spread)
-
-
-def strokes(fields, boxes):
-    """Single strokes, upright or slanted (a mark three times as tall as wide, or a field whose
-    ink is elongated beyond 12): what MNIST calls a 1."""
-    return (boxes[:, 0] * 10 < boxes[:, 1] * 3) | (elongations(fields) > 12)
 
 
 def finder_fields(binary, images, work):
