@@ -94,9 +94,15 @@ final class DigitReadingTests: XCTestCase {
         XCTAssertThrowsError(try model(options: .object([("max_digits", .int(0))]))) { error in
             XCTAssertTrue("\(error)".contains("max_digits"), "\(error)")
         }
-        XCTAssertThrowsError(try model(options: .object([("treshold", .number(0.5))]))) { error in
-            XCTAssertTrue("\(error)".contains("treshold"), "\(error)")
+        XCTAssertThrowsError(try model(options: .object([("threshold", .number(1.5))]))) { error in
+            XCTAssertTrue("\(error)".contains("threshold"), "\(error)")
         }
+        // Declared, so the framework checks types and warns about unknown keys.
+        XCTAssertEqual(Set(MNISTModel.plugin.options.map(\.name)), ["max_digits", "min_digit_height", "threshold", "digits"])
+        var warnings: [String] = []
+        let checked = try MNISTModel.plugin.checkedOptions(.object([("treshold", .number(0.5))]), place: "model", warnings: &warnings)
+        XCTAssertTrue(warnings.first?.contains("did you mean 'threshold'") == true, "\(warnings)")
+        XCTAssertEqual(checked["max_digits"], .int(100))
     }
 
     /// top_k gives each digit's k most probable readings, digit after digit.

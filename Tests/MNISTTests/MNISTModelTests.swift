@@ -60,7 +60,8 @@ final class MNISTModelTests: XCTestCase {
                 let whole = image.width == 28 && image.height == 28 && image.layout == .gray
                 XCTAssertEqual(predictions.first?.objectMembers?.map(\.key),
                                ["prediction", "probability", "digit_score"] + (whole ? [] : ["box"]), sample.url.lastPathComponent)
-                XCTAssertGreaterThanOrEqual(predictions.first?["digit_score"]?.doubleValue ?? 0, 0.5)
+                XCTAssertGreaterThanOrEqual(predictions.first?["digit_score"]?.doubleValue ?? 0, Double(DigitScoring.rejectClass.defaultThreshold),
+                                            "\(sample.url.lastPathComponent): \(response.text)")
                 XCTAssertEqual(predictions.first?["prediction"], .int(sample.label), "\(sample.url.lastPathComponent) via '\(field)': \(response.text)")
                 if predictions.first?["prediction"] == .int(sample.label) { right += 1 }
             }
