@@ -69,6 +69,10 @@ let package = Package(
         .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging", "Metrics", "WebPages"]),
         // What image plugins share: the image file input and decoding uploads with limits.
         .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
+        // The Open Inference Protocol (KServe v2, Triton) for every served model.
+        .target(name: "KServe", dependencies: ["MAXFramework"]),
+        // The contracts of the digit services users come from: Kaggle rows and CSV, the engine's /compute.
+        .target(name: "DigitServices", dependencies: ["MAXFramework", "Logging"]),
         // A plugin that takes JSON, not images: logistic regression over named features.
         .target(name: "LogisticRegression", dependencies: ["MAXFramework"]),
         // A small real plugin: statistics of an uploaded image.
@@ -80,8 +84,8 @@ let package = Package(
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging",
-                           "Datasets", "Training", "TrainingService"]),
+            dependencies: ["MAXFramework", "KServe", "DigitServices", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs",
+                           "HDF5", "Keras", "Logging", "Datasets", "Training", "TrainingService"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
@@ -94,6 +98,8 @@ let package = Package(
         .testTarget(name: "TrainingTests", dependencies: ["Training", "Keras", "Kernels", "HDF5", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "KServeTests", dependencies: ["KServe", "MAXFramework", "TestSupport"]),
+        .testTarget(name: "DigitServicesTests", dependencies: ["DigitServices", "MAXFramework", "HTTPServer", "Logging", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MAXFrameworkTests", dependencies: ["MAXFramework", "HTTPServer", "TestSupport"]),
         .testTarget(name: "KerasClassifierTests", dependencies: ["KerasClassifier", "MAXFramework", "ImageCodecs", "Keras", "TestSupport"],
@@ -105,6 +111,7 @@ let package = Package(
         .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
-            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"]),
+            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],
+            exclude: ["Fixtures"]),
     ]
 )

@@ -229,7 +229,9 @@ public struct HTTPRequestParser {
                     lineStart = 0
                     continue
                 }
-                guard lineLength <= limits.maxRequestLineBytes else { throw requestLineTooLong() }
+                // The limit counts the request line itself, not its CR LF.
+                let hasCR = buffer[readIndex + offset - 1] == .cr
+                guard lineLength - (hasCR ? 1 : 0) <= limits.maxRequestLineBytes else { throw requestLineTooLong() }
                 requestLineLength = lineLength
             } else if lineLength == 0 || (lineLength == 1 && buffer[readIndex + lineStart] == .cr) {
                 let head = try parseHead(length: offset + 1, requestLineLength: requestLineLength ?? 0)
@@ -244,12 +246,21 @@ public struct HTTPRequestParser {
             }
         }
         if let requestLineLength {
-            if available - requestLineLength - 1 > limits.maxHeaderBytes { throw headersTooLarge() }
-        } else if available > limits.maxRequestLineBytes + 2 {
+            let complete = lineStart - requestLineLength - 1
+            if complete + pendingFieldBytes(from: lineStart, available: available) > limits.maxHeaderBytes { throw headersTooLarge() }
+        } else if available > limits.maxRequestLineBytes + 1 {
+            // No line end yet, and more bytes than the longest request line plus its CR.
             throw requestLineTooLong()
         }
         state = .head(scanned: scanned, lineStart: lineStart, requestLineLength: requestLineLength)
         return nil
+    }
+
+    /// Bytes of the incomplete line at `lineStart` (relative to `readIndex`) that count against
+    /// the header limit: all of them, except a lone CR, which may begin the head's blank line.
+    private func pendingFieldBytes(from lineStart: Int, available: Int) -> Int {
+        let pending = available - lineStart
+        return pending == 1 && buffer[readIndex + lineStart] == .cr ? 0 : pending
     }
 
     private func requestLineTooLong() -> HTTPParseError {
@@ -482,8 +493,10 @@ public struct HTTPRequestParser {
             _ = try HTTPRequestParser.parseField(buffer[(readIndex + lineStart)..<contentEnd])
             lineStart = offset + 1
             scanned = offset + 1
+            // Trailer lines count against the header limit as header lines do.
+            if lineStart > limits.maxHeaderBytes { throw headersTooLarge() }
         }
-        if available > limits.maxHeaderBytes { throw headersTooLarge() }
+        if lineStart + pendingFieldBytes(from: lineStart, available: available) > limits.maxHeaderBytes { throw headersTooLarge() }
         state = .trailers(head, scanned: scanned, lineStart: lineStart)
         return false
     }

@@ -5,11 +5,13 @@ public struct HTTPServerConfiguration: Sendable {
     public var host: String = "0.0.0.0"
     /// 0 picks a free port; read it back from `HTTPServer.localPort`.
     public var port: Int = 5000
-    /// A longer request line is answered with 414.
+    /// Bytes of the request line, not counting its CR LF; a longer one is answered with 414.
     public var maxRequestLineBytes: Int = 8 * 1024
-    /// Header (and chunked trailer) bytes after the request line; more is answered with 431.
+    /// Bytes of the header field lines with their line endings (not the request line, not the
+    /// blank line that ends the head); chunked trailers count the same. More is answered with 431.
     public var maxHeaderBytes: Int = 64 * 1024
-    /// A larger body is answered with 413: checked from Content-Length before reading, and while de-chunking.
+    /// Body bytes (after de-chunking); a larger body is answered with 413: checked from
+    /// Content-Length before reading, and while de-chunking. The limits are inclusive.
     public var maxBodyBytes: Int = 16 * 1024 * 1024
     /// Seconds to receive one whole request once its first byte arrived; then 408 and close.
     public var requestTimeout: Double = 30

@@ -36,6 +36,18 @@ enum DecodeCommand {
             guard maxPixels > 0 else { throw UsageError("--max-pixels must be positive") }
             limits.maxPixels = maxPixels
         }
+        // Usage errors first, before any output.
+        let runs = try arguments.int("--bench")
+        if let runs, runs <= 0 { throw UsageError("--bench needs a positive count") }
+        let outFormat = try arguments.value("--out").map { out -> (path: String, encode: (Image) -> [UInt8]) in
+            switch URL(fileURLWithPath: out).pathExtension.lowercased() {
+            case "pam": return (out, PNMEncoder.pam)
+            case "png": return (out, { PNGEncoder.encode($0) })
+            case "pgm": return (out, PNMEncoder.pgm)
+            case "ppm": return (out, PNMEncoder.ppm)
+            default: throw UsageError("--out must end in .pam, .png, .pgm or .ppm")
+            }
+        }
         let image: Image
         do {
             image = try ImageDecoder.decode(bytes, limits: limits)
@@ -45,8 +57,7 @@ enum DecodeCommand {
         let format = ImageFormat.sniff(bytes).map { "\($0)" } ?? "?"
         print("\(path): \(format) \(image.width)x\(image.height) \(image.layout)")
 
-        if let runs = try arguments.int("--bench") {
-            guard runs > 0 else { throw UsageError("--bench needs a positive count") }
+        if let runs {
             let start = DispatchTime.now().uptimeNanoseconds
             var checksum = 0
             for _ in 0..<runs {
@@ -67,17 +78,9 @@ enum DecodeCommand {
             }
         }
 
-        if let out = arguments.value("--out") {
-            let encoded: [UInt8]
-            switch URL(fileURLWithPath: out).pathExtension.lowercased() {
-            case "pam": encoded = PNMEncoder.pam(image)
-            case "png": encoded = PNGEncoder.encode(image)
-            case "pgm": encoded = PNMEncoder.pgm(image)
-            case "ppm": encoded = PNMEncoder.ppm(image)
-            default: throw UsageError("--out must end in .pam, .png, .pgm or .ppm")
-            }
-            guard FileManager.default.createFile(atPath: out, contents: Data(encoded)) else {
-                throw CommandFailure("cannot write \(out)")
+        if let outFormat {
+            guard FileManager.default.createFile(atPath: outFormat.path, contents: Data(outFormat.encode(image))) else {
+                throw CommandFailure("cannot write \(outFormat.path)")
             }
         }
         return 0

@@ -17,7 +17,7 @@ final class DeflateTests: XCTestCase {
     }
 
     func testEdgeCaseInputs() throws {
-        var generator = SeededGenerator(seed: 42)
+        var generator = SplitMix64(seed: 42)
         let random = (0..<70_000).map { _ in UInt8.random(in: 0...255, using: &generator) }
         let cases: [(String, [UInt8])] = [
             ("empty", []),
@@ -35,6 +35,24 @@ final class DeflateTests: XCTestCase {
             for level in [0, 1, 4, 6, 9] {
                 XCTAssertEqual(try Inflate.zlib(Deflate.zlib(input, level: level)), input, "\(name) level \(level)")
             }
+        }
+    }
+
+    /// Matches reach exactly 32,768 bytes back (RFC 1951's window) and never one byte further:
+    /// a random block of 32,768 bytes repeated is found at distance 32,768 and compresses to
+    /// about half; one of 32,769 bytes repeated must not be matched across the block boundary
+    /// (distance 32,769 has no code) and still round-trips.
+    func testMatchesReachExactlyTheWindow() throws {
+        var generator = SplitMix64(seed: 32_768)
+        let atWindow = generator.bytes(32_768)
+        let pastWindow = generator.bytes(32_769)
+        for level in 1...9 {
+            let repeatedAtWindow = atWindow + atWindow
+            let compressed = Deflate.raw(repeatedAtWindow, level: level)
+            XCTAssertEqual(try Inflate.raw(compressed), repeatedAtWindow, "32,768 x 2, level \(level)")
+            XCTAssertLessThan(compressed.count, 32_768 + 2_000, "level \(level): the repeat at distance 32,768 was not matched")
+            let repeatedPastWindow = pastWindow + pastWindow
+            XCTAssertEqual(try Inflate.raw(Deflate.raw(repeatedPastWindow, level: level)), repeatedPastWindow, "32,769 x 2, level \(level)")
         }
     }
 

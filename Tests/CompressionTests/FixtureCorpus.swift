@@ -35,26 +35,42 @@ struct FixtureCorpus {
               let zlib = manifest["zlib"] as? [String: String],
               let raw = manifest["raw"] as? [String: String],
               let zips = manifest["zip"] as? [String: [[String: Any]]] else {
-            throw XCTSkip("manifest.json has an unexpected shape; regenerate the fixtures")
+            throw BrokenFixture("manifest.json has an unexpected shape; rerun scripts/make-compression-fixtures.py")
+        }
+        func field<T>(_ facts: [String: Any], _ key: String, _ what: String) throws -> T {
+            guard let value = facts[key] as? T else { throw BrokenFixture("manifest.json: \(what) has no valid '\(key)'") }
+            return value
         }
         var inputs: [String: Input] = [:]
         for (name, facts) in inputFacts {
             let bytes = try file("inputs/\(name).bin")
-            inputs[name] = Input(bytes: bytes, crc32: UInt32(facts["crc32"] as? Int ?? -1),
-                                 adler32: UInt32(facts["adler32"] as? Int ?? -1))
+            guard bytes.count == (try field(facts, "size", "input \(name)") as Int) else {
+                throw BrokenFixture("inputs/\(name).bin is \(bytes.count) bytes, not the size manifest.json records")
+            }
+            inputs[name] = Input(bytes: bytes, crc32: UInt32(try field(facts, "crc32", "input \(name)") as Int),
+                                 adler32: UInt32(try field(facts, "adler32", "input \(name)") as Int))
         }
         var archives: [String: [ZipEntryFacts]] = [:]
         for (name, entries) in zips {
-            archives[name] = entries.map {
-                let source = $0["source"] as? [String: Any] ?? [:]
-                var contents = Array((source["text"] as? String ?? "").utf8)
-                if let input = source["input"] as? String, let length = source["length"] as? Int {
-                    contents = Array((inputs[input]?.bytes ?? []).prefix(length))
+            archives[name] = try entries.map { entry in
+                let entryName: String = try field(entry, "name", "an entry of \(name)")
+                let what = "\(name) \(entryName)"
+                let source: [String: Any] = try field(entry, "source", what)
+                var contents: [UInt8]
+                if let input = source["input"] as? String {
+                    guard let bytes = inputs[input]?.bytes else { throw BrokenFixture("manifest.json: \(what) names unknown input \(input)") }
+                    contents = Array(bytes.prefix(try field(source, "length", what) as Int))
+                } else {
+                    contents = Array((try field(source, "text", what) as String).utf8)
+                }
+                let size: Int = try field(entry, "size", what)
+                guard contents.count == size else {
+                    throw BrokenFixture("manifest.json: \(what) is \(size) bytes but its source gives \(contents.count)")
                 }
                 return ZipEntryFacts(
-                    name: $0["name"] as? String ?? "", isDirectory: $0["isDirectory"] as? Bool ?? false,
-                    size: $0["size"] as? Int ?? -1, crc32: UInt32($0["crc32"] as? Int ?? 0),
-                    method: $0["method"] as? Int ?? -1, contents: contents)
+                    name: entryName, isDirectory: try field(entry, "isDirectory", what), size: size,
+                    crc32: UInt32(try field(entry, "crc32", what) as Int), method: try field(entry, "method", what),
+                    contents: contents)
             }
         }
         return FixtureCorpus(inputs: inputs, zlibStreams: zlib, rawStreams: raw, zipArchives: archives)

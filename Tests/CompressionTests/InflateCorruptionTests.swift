@@ -1,3 +1,4 @@
+import Foundation
 import Compression
 import XCTest
 
@@ -105,7 +106,10 @@ final class InflateCorruptionTests: XCTestCase {
             }
             XCTAssertEqual(kind, "Adler-32")
             XCTAssertEqual(expected ^ actual, 0x10)
-            XCTAssertTrue(error.localizedDescription.isEmpty || String(describing: error).contains("0x"))
+            // The message names both digests, eight hex digits each, so a user can compare them.
+            let message = String(describing: error)
+            XCTAssertTrue(message.contains(String(format: "0x%08x", expected)), message)
+            XCTAssertTrue(message.contains(String(format: "0x%08x", actual)), message)
         }
         XCTAssertThrowsError(try Inflate.zlib(Array(good.dropLast(4)))) { error in
             guard case .truncatedInput? = error as? CompressionError else { return XCTFail("got \(error)") }

@@ -67,6 +67,26 @@ final class InflateTests: XCTestCase {
         }
     }
 
+    /// The output limit is inclusive however the output grows: from a size hint of one byte,
+    /// a stored block, literals and a match each reach exactly the limit (and fail one below).
+    func testOutputLimitIsInclusiveWhateverTheSizeHint() throws {
+        let stored: [UInt8] = [0x01, 100, 0x00, ~100, 0xFF] + [UInt8](repeating: 0x61, count: 100)
+        var literals = HandmadeBitStream()
+        literals.bits(1, 1); literals.bits(1, 2)
+        for byte in 0..<50 { literals.fixedSymbol(byte) }
+        literals.fixedSymbol(256)
+        var match = HandmadeBitStream()
+        match.bits(1, 1); match.bits(1, 2)
+        match.fixedSymbol(7); match.fixedSymbol(285); match.fixedDistance(0)   // 1 + 258 bytes
+        match.fixedSymbol(256)
+        for (name, stream, size) in [("stored", stored, 100), ("literals", literals.bytes, 50), ("match", match.bytes, 259)] {
+            XCTAssertEqual(try Inflate.raw(stream, expectedSize: 1, maxOutputBytes: size).count, size, name)
+            XCTAssertThrowsError(try Inflate.raw(stream, expectedSize: 1, maxOutputBytes: size - 1), name) {
+                XCTAssertEqual($0 as? CompressionError, .outputLimitExceeded(limit: size - 1), name)
+            }
+        }
+    }
+
     func testEmptyAndSingleByteStreams() throws {
         let corpus = try FixtureCorpus.load()
         XCTAssertEqual(try Inflate.zlib(FixtureCorpus.file("zlib/empty.level6.zz")), [])

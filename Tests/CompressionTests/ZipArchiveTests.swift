@@ -15,8 +15,14 @@ final class ZipArchiveTests: XCTestCase {
                 XCTAssertEqual(entry.uncompressedSize, expected.size, context)
                 XCTAssertEqual(entry.crc32, expected.crc32, context)
                 XCTAssertEqual(entry.method, expected.method == 8 ? .deflated : .stored, context)
-                XCTAssertEqual(expected.contents.count, expected.size, "manifest consistency: \(context)")
                 XCTAssertEqual(try archive.contents(of: entry), expected.contents, context)
+                // The output limit is inclusive: exactly the entry's size is allowed, one less is not.
+                XCTAssertEqual(try archive.contents(of: entry, maxOutputBytes: expected.size), expected.contents, context)
+                if expected.size > 0 {
+                    XCTAssertThrowsError(try archive.contents(of: entry, maxOutputBytes: expected.size - 1), context) {
+                        XCTAssertEqual($0 as? CompressionError, .outputLimitExceeded(limit: expected.size - 1), context)
+                    }
+                }
             }
         }
     }

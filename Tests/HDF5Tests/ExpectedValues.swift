@@ -1,4 +1,5 @@
 import Foundation
+import TestSupport
 import XCTest
 @testable import HDF5
 
@@ -7,7 +8,7 @@ enum ExpectedValues {
     static func load(_ url: URL) throws -> [String: Any] {
         let data = try Data(contentsOf: url)
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: Any] else {
-            throw HDF5Error(.corrupt, "\(url.lastPathComponent) is not a JSON object")
+            throw BrokenFixture("\(url.lastPathComponent) is not a JSON object; rerun scripts/make-hdf5-fixtures.py")
         }
         return object
     }

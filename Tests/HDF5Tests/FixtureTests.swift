@@ -45,6 +45,7 @@ final class FixtureTests: XCTestCase {
             XCTAssertEqual(floats.count, dataset.elementCount, "\(name) \(path) float count")
         }
         let attributes = description["attributes"] as? [String: [String: Any]] ?? [:]
+        XCTAssertFalse(attributes.isEmpty, name)
         for (path, byName) in attributes {
             let node = try file.node(at: path)
             let names: [String]
@@ -54,7 +55,9 @@ final class FixtureTests: XCTestCase {
             }
             XCTAssertEqual(names, byName["__order__"] as? [String], "\(name) \(path) attribute order")
             for (attributeName, entry) in byName where attributeName != "__order__" {
-                guard let entry = entry as? [String: Any] else { continue }
+                guard let entry = entry as? [String: Any] else {
+                    throw BrokenFixture("expected.json: \(name) \(path)@\(attributeName) is not an object")
+                }
                 let value: HDF5Value?
                 switch node {
                 case .group(let group): value = try group.attribute(attributeName)

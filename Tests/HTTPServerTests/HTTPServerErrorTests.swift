@@ -96,6 +96,32 @@ final class HTTPServerErrorTests: XCTestCase {
         try assertError("GET / HTTP/1.1\r\n" + String(repeating: "X-A: b\r\n", count: 300), status: 431) { $0.maxHeaderBytes = 1024 }
     }
 
+    /// The configured limits reach the parser and are inclusive: a request exactly at every
+    /// limit is served on one connection; one byte over each is refused (414, 431, 413).
+    func testRequestExactlyAtEveryConfiguredLimitIsServed() throws {
+        let configure: (inout HTTPServerConfiguration) -> Void = {
+            $0.maxRequestLineBytes = 256; $0.maxHeaderBytes = 512; $0.maxBodyBytes = 1024
+        }
+        func requestLine(_ length: Int) -> String {
+            "POST /echo?" + String(repeating: "q", count: length - "POST /echo? HTTP/1.1".utf8.count) + " HTTP/1.1\r\n"
+        }
+        func headers(_ length: Int) -> String {
+            let fixed = "Host: t\r\nContent-Length: 1024\r\nX-Fill: \r\n".utf8.count
+            return "Host: t\r\nContent-Length: 1024\r\nX-Fill: " + String(repeating: "h", count: length - fixed) + "\r\n"
+        }
+        let body = String(repeating: "b", count: 1024)
+        let server = try TestServer(configure)
+        let client = try server.client()
+        try client.send(requestLine(256) + headers(512) + "\r\n" + body)
+        let response = try client.readResponse()
+        XCTAssertEqual(response.statusCode, 200, response.bodyText)
+        XCTAssertEqual(response.bodyText, body)
+
+        try assertError(requestLine(257) + headers(512) + "\r\n" + body, status: 414, configure: configure)
+        try assertError(requestLine(256) + headers(513) + "\r\n" + body, status: 431, configure: configure)
+        try assertError(requestLine(256) + "Host: t\r\nContent-Length: 1025\r\n\r\n", status: 413, configure: configure)
+    }
+
     func testHandlerErrorIsLogged500AndConnectionSurvives() throws {
         let server = try TestServer()
         let client = try server.client()

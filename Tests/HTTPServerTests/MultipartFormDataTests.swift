@@ -1,5 +1,5 @@
 import Foundation
-import HTTPServer
+@testable import HTTPServer
 import TestSupport
 import XCTest
 
@@ -57,12 +57,32 @@ final class MultipartFormDataTests: XCTestCase {
              .unterminatedPart(part: 0)),
             ("--x\r\nno colon line\r\n\r\nv\r\n--x--", "multipart/form-data; boundary=x", .malformedPartHeaders(part: 0)),
             ("--x\r\nA: b\r\n", "multipart/form-data; boundary=x", .unterminatedPart(part: 0)),
+            // The close delimiter is the boundary followed by two dashes; one is not enough.
+            (String(good.dropLast()), "multipart/form-data; boundary=x", .unterminatedPart(part: 1)),
+            (String(good.dropLast()) + "\r\n", "multipart/form-data; boundary=x", .unterminatedPart(part: 1)),
         ]
         for (body, contentType, expected) in cases {
             XCTAssertThrowsError(try MultipartFormData.parse(body: Array(body.utf8), contentType: contentType)) { error in
                 XCTAssertEqual(error as? MultipartError, expected, body)
                 XCTAssertFalse(String(describing: error).isEmpty)
             }
+        }
+    }
+
+    /// A part's header block may hold exactly `maxPartHeaderBytes` (its lines with their CR LF,
+    /// without the blank line); one byte more is refused.
+    func testPartHeaderLimitIsInclusive() throws {
+        let limit = MultipartFormData.maxPartHeaderBytes
+        func body(headerBytes: Int) -> [UInt8] {
+            let disposition = "Content-Disposition: form-data; name=\"f\"\r\n"
+            let fill = "X-Fill: " + String(repeating: "h", count: headerBytes - disposition.utf8.count - "X-Fill: \r\n".utf8.count) + "\r\n"
+            return Array(("--x\r\n" + disposition + fill + "\r\nvalue\r\n--x--").utf8)
+        }
+        let parts = try MultipartFormData.parse(body: body(headerBytes: limit), contentType: "multipart/form-data; boundary=x")
+        XCTAssertEqual(parts.map(\.name), ["f"])
+        XCTAssertEqual(parts.first?.body, Array("value".utf8))
+        XCTAssertThrowsError(try MultipartFormData.parse(body: body(headerBytes: limit + 1), contentType: "multipart/form-data; boundary=x")) {
+            XCTAssertEqual($0 as? MultipartError, .malformedPartHeaders(part: 0))
         }
     }
 

@@ -28,6 +28,27 @@ final class DecoderSafetyTests: XCTestCase {
         XCTAssertNil(kind { try ImageDecoder.decode(fourByFour) }, "the same file is fine under the default limit")
     }
 
+    /// The pixel limit is inclusive in every format: a file of exactly `maxPixels` pixels
+    /// decodes, the same file under a limit one lower is refused as too large.
+    func testPixelLimitIsInclusiveInEveryFormat() throws {
+        var files = try FixtureDecodingTests.manifest().map { ($0.name, $0.width * $0.height) }
+        let jpegFolder = TestPaths.fixture("jpeg", target: "ImageCodecsTests")
+        for name in try FileManager.default.contentsOfDirectory(atPath: jpegFolder.path).sorted() where name.hasSuffix(".jpg") && !name.hasPrefix("refused_") {
+            let image = try ImageDecoder.decode(try FixtureDecodingTests.bytes("jpeg/" + name))
+            files.append(("jpeg/" + name, image.width * image.height))
+        }
+        var formats: Set<String> = []
+        for (name, pixels) in files {
+            let bytes = try FixtureDecodingTests.bytes(name)
+            XCTAssertNil(kind { try ImageDecoder.decode(bytes, limits: DecodingLimits(maxPixels: pixels)) },
+                         "\(name): \(pixels) pixels under a limit of \(pixels)")
+            XCTAssertEqual(kind { try ImageDecoder.decode(bytes, limits: DecodingLimits(maxPixels: pixels - 1)) }, .tooLarge,
+                           "\(name): \(pixels) pixels under a limit of \(pixels - 1)")
+            formats.insert(String(name.prefix { $0 != "_" && $0 != "/" }))
+        }
+        XCTAssertEqual(formats, ["png", "bmp", "pnm", "pam", "jpeg"])
+    }
+
     func testZeroSizedPNGIsInvalid() {
         let png = PNGTestBuilder.png(PNGTestBuilder.ihdr(width: 0, height: 5, depth: 8, colorType: 0), raw: [0])
         XCTAssertEqual(kind { try ImageDecoder.decode(png) }, .invalid)
@@ -73,17 +94,33 @@ final class DecoderSafetyTests: XCTestCase {
     }
 
     func testCorruptedPixelBytesNeverTrap() throws {
-        // Overwrite bytes all over each file: a clean error or a decoded image are both fine.
+        // Overwrite bytes all over each file: a typed error or a well-formed image are both
+        // fine; any other error, or an image whose samples do not fill its size, is a failure.
         // Seeded, so a failure reproduces.
-        var generator = SeededGenerator(seed: 0x5EED)
+        var generator = SplitMix64(seed: 0x5EED)
+        var refused = 0, decoded = 0
         for expectation in try FixtureDecodingTests.manifest() {
             let bytes = try FixtureDecodingTests.bytes(expectation.name)
-            for _ in 0..<300 {
+            for round in 0..<300 {
                 var damaged = bytes
                 for _ in 0..<3 { damaged[Int.random(in: 0..<damaged.count, using: &generator)] = UInt8.random(in: 0...255, using: &generator) }
-                _ = try? ImageDecoder.decode(damaged)
+                do {
+                    let image = try ImageDecoder.decode(damaged)
+                    XCTAssertEqual(image.samples.count, image.width * image.height * image.channels,
+                                   "\(expectation.name) damage round \(round): samples do not fill the image")
+                    XCTAssertGreaterThan(image.width * image.height, 0, "\(expectation.name) round \(round)")
+                    decoded += 1
+                } catch let error as ImageDecodingError {
+                    XCTAssertFalse(error.message.isEmpty, "\(expectation.name) round \(round)")
+                    refused += 1
+                } catch {
+                    XCTFail("\(expectation.name) damage round \(round): untyped error \(error)")
+                }
             }
         }
+        // Both outcomes occur: the damage reaches checked headers and unchecked pixel bytes.
+        XCTAssertGreaterThan(refused, 0)
+        XCTAssertGreaterThan(decoded, 0)
     }
 
     func testHugeBMPAndPNMHeadersAreRefused() {

@@ -16,11 +16,13 @@ final class FixtureDecodingTests: XCTestCase {
         let url = TestPaths.fixture("expected.json", target: "ImageCodecsTests")
         let data = try Data(contentsOf: url)
         guard let object = try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]] else {
-            XCTFail("expected.json is not an object of objects"); return []
+            throw BrokenFixture("expected.json is not an object of objects; rerun scripts/make-image-fixtures.py")
         }
-        return object.keys.sorted().compactMap { name in
+        return try object.keys.sorted().map { name in
             guard let entry = object[name], let width = entry["width"] as? Int, let height = entry["height"] as? Int,
-                  let layout = entry["layout"] as? String else { return nil }
+                  let layout = entry["layout"] as? String else {
+                throw BrokenFixture("expected.json: \(name) lacks width, height or layout")
+            }
             return Expectation(name: name, width: width, height: height, layout: layout, samples16: entry["samples16"] as? String)
         }
     }

@@ -97,6 +97,35 @@ final class JPEGErrorTests: XCTestCase {
         }
     }
 
+    /// The all-ones code of each length is reserved (T.81 annex C), so a length can hold one
+    /// code fewer than its bits allow: two codes of length 1 are exactly one too many, while
+    /// one code of length 1 and one of length 2 fit (the file then fails later, for want of a frame).
+    func testHuffmanTableExactlyOverfullIsRefused() {
+        func dht(counts: [UInt8], symbols: [UInt8]) -> [UInt8] {
+            let length = 2 + 1 + 16 + symbols.count
+            return [0xFF, 0xC4, UInt8(length >> 8), UInt8(length & 0xFF), 0x00] + counts + symbols
+        }
+        let twoOfLengthOne = dht(counts: [2] + [UInt8](repeating: 0, count: 15), symbols: [0, 1])
+        expectError([0xFF, 0xD8] + twoOfLengthOne + [0xFF, 0xD9]) {
+            if case .malformedSegment(marker: "DHT", _) = $0 { return true } else { return false }
+        }
+        let fullButTheAllOnesCode = dht(counts: [1, 1] + [UInt8](repeating: 0, count: 14), symbols: [0, 1])
+        expectError([0xFF, 0xD8] + fullButTheAllOnesCode + [0xFF, 0xD9]) {
+            if case .malformedSegment(marker: "DHT", _) = $0 { return false } else { return true }
+        }
+        // The same edge further down: after one code of length 1, two of length 2 are one too
+        // many; 255 codes of length 8 take every 8-bit code but the all-ones one, and fit.
+        let overfullAtTwo = dht(counts: [1, 2] + [UInt8](repeating: 0, count: 14), symbols: [0, 1, 2])
+        expectError([0xFF, 0xD8] + overfullAtTwo + [0xFF, 0xD9]) {
+            if case .malformedSegment(marker: "DHT", _) = $0 { return true } else { return false }
+        }
+        let fullAtEight = dht(counts: [0, 0, 0, 0, 0, 0, 0, 255] + [UInt8](repeating: 0, count: 8),
+                              symbols: (0..<255).map { UInt8($0) })
+        expectError([0xFF, 0xD8] + fullAtEight + [0xFF, 0xD9]) {
+            if case .malformedSegment(marker: "DHT", _) = $0 { return false } else { return true }
+        }
+    }
+
     func testWrongRestartMarkerIsRefused() throws {
         var bytes = try fixture("rgb_420_restart.jpg")
         let sos = try XCTUnwrap(markerIndex(0xDA, in: bytes))
@@ -106,7 +135,7 @@ final class JPEGErrorTests: XCTestCase {
     }
 
     func testRandomByteFlipsNeverTrap() throws {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: 0x4A50_4547)
         for name in ["rgb_420_q75.jpg", "rgb_420_progressive.jpg", "gray_progressive.jpg", "rgb_411_cjpeg.jpg"] {
             let original = try fixture(name)
             for _ in 0..<300 {

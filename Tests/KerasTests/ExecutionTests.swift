@@ -43,15 +43,16 @@ final class ExecutionTests: XCTestCase {
     func testConcurrentPredictionsAgree() throws {
         let (model, fixture) = try model("k2_conv_stack")
         let threads = 6
-        let results = UnsafeMutableBufferPointer<[Float]>.allocate(capacity: threads)
-        results.initialize(repeating: [])
-        defer { results.deallocate() }
+        let results = ConcurrentResults(count: threads)
         DispatchQueue.concurrentPerform(iterations: threads) { index in
-            var last: [Float] = []
-            for _ in 0..<20 { last = (try? model.predict(fixture.inputs, batchSize: fixture.batch)) ?? [] }
-            results[index] = last
+            results.record(index) { try (0..<20).map { _ in try model.predict(fixture.inputs, batchSize: fixture.batch) } }
         }
-        for index in 0..<threads { assertClose(results[index], fixture.outputs, "thread \(index)") }
+        XCTAssertEqual(results.errors, [], "no concurrent prediction may fail")
+        for index in 0..<threads {
+            let outputs = results.outputs[index]
+            XCTAssertEqual(outputs.count, 20, "thread \(index)")
+            for (round, output) in outputs.enumerated() { assertClose(output, fixture.outputs, "thread \(index) round \(round)") }
+        }
     }
 
     func testActivationFormulas() {
@@ -83,9 +84,13 @@ final class SteadyStateTests: XCTestCase {
         for _ in 0..<50 { try predict() }
         XCTAssertEqual(model.pool.created, 1, "sequential predictions share one workspace")
         assertClose(output, fixture.outputs, "after warm-up")
-        DispatchQueue.concurrentPerform(iterations: 4) { _ in
-            for _ in 0..<10 { _ = try? model.predict(fixture.inputs, batchSize: fixture.batch) }
+        let results = ConcurrentResults(count: 4)
+        DispatchQueue.concurrentPerform(iterations: 4) { index in
+            results.record(index) { try (0..<10).map { _ in try model.predict(fixture.inputs, batchSize: fixture.batch) } }
         }
+        XCTAssertEqual(results.errors, [], "no concurrent prediction may fail")
+        XCTAssertEqual(results.outputs.map(\.count), [10, 10, 10, 10])
+        for output in results.outputs.joined() { assertClose(output, fixture.outputs, "concurrent caller") }
         XCTAssertLessThanOrEqual(model.pool.created, 4, "at most one workspace per concurrent caller")
     }
 
@@ -102,5 +107,24 @@ final class SteadyStateTests: XCTestCase {
         // [1, 1, 1] -> [1 + 2 + 3 + 0.5, relu(-6 + 0.25)] = [6.5, 0]
         XCTAssertEqual(try model.predict([1, 1, 1], batchSize: 1), [6.5, 0])
         XCTAssert(model.summary().contains("dense_1 (Dense)"))
+    }
+}
+
+/// What concurrent callers produced: each caller's outputs, and every error as text (so a
+/// failing prediction fails the test instead of vanishing in a `try?`).
+final class ConcurrentResults: @unchecked Sendable {
+    private let lock = NSLock()
+    private(set) var outputs: [[[Float]]]
+    private(set) var errors: [String] = []
+
+    init(count: Int) { outputs = Array(repeating: [], count: count) }
+
+    func record(_ index: Int, _ body: () throws -> [[Float]]) {
+        do {
+            let produced = try body()
+            lock.lock(); outputs[index] = produced; lock.unlock()
+        } catch {
+            lock.lock(); errors.append("caller \(index): \(error)"); lock.unlock()
+        }
     }
 }

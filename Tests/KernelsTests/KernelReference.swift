@@ -93,9 +93,9 @@ enum Reference {
 
 /// Seeded test data: the same values on every run and machine.
 struct SeededValues {
-    private var generator: SeededGenerator
+    private var generator: SplitMix64
 
-    init(seed: UInt64) { generator = SeededGenerator(seed: seed) }
+    init(seed: UInt64) { generator = SplitMix64(seed: seed) }
 
     mutating func next() -> UInt64 { generator.next() }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Logging
 import MAXFramework
+import TestSupport
 import XCTest
 
 /// defaults < config.json < environment < flags; bad values name their key.

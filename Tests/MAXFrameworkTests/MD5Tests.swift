@@ -1,5 +1,6 @@
 import Foundation
 import MAXFramework
+import TestSupport
 import XCTest
 
 final class MD5Tests: XCTestCase {
@@ -20,12 +21,26 @@ final class MD5Tests: XCTestCase {
         }
     }
 
+    /// The padding edges: 55 bytes is the longest message whose length still fits in its last
+    /// block, 56 the shortest that needs another; likewise 119 and 120. Digests from md5sum and
+    /// Python's hashlib (they agree) of that many 'a's.
+    func testPaddingEdgeVectors() {
+        let vectors: [(Int, String)] = [
+            (55, "ef1772b6dff9a122358552954ad0df65"), (56, "3b0c8ac703f828b04c6c197006d17218"),
+            (63, "b06521f39153d618550606be297466d5"), (64, "014842d480b571495a4a0363793f7367"),
+            (119, "8a7bd0732ed6a28ce75f6dabc90e1613"), (120, "5f61c0ccad4cac44c75ff505e1f1e537"),
+        ]
+        for (length, expected) in vectors {
+            XCTAssertEqual(MD5.hex(of: [UInt8](repeating: UInt8(ascii: "a"), count: length)), expected, "\(length) x 'a'")
+        }
+    }
+
     /// Feeding the same bytes in uneven pieces gives the one-shot digest (block boundaries and
     /// the padding edge at 55/56/63/64 bytes).
     func testStreamingMatchesOneShot() {
-        var generator = SystemRandomNumberGenerator()
+        var generator = SplitMix64(seed: 0x4D44_35)
         for length in [0, 1, 55, 56, 57, 63, 64, 65, 119, 120, 128, 1000, 4097] {
-            let bytes = (0..<length).map { _ in UInt8.random(in: 0...255, using: &generator) }
+            let bytes = generator.bytes(length)
             let whole = MD5.hex(of: bytes)
             for pieceSize in [1, 3, 63, 64, 100] {
                 var hasher = MD5()
@@ -40,23 +55,34 @@ final class MD5Tests: XCTestCase {
         }
     }
 
-    /// Agrees with coreutils' `md5sum` on real files of awkward sizes, up to several megabytes.
-    func testAgreesWithMd5sumOnFiles() throws {
+    /// Agrees with coreutils' `md5sum` at every length from 0 to 200 bytes (every padding
+    /// case, in up to four blocks), at 64 KiB + 55, and on files of awkward sizes up to several
+    /// megabytes. The data is seeded, so a failure reproduces.
+    func testAgreesWithMd5sum() throws {
         guard FileManager.default.isExecutableFile(atPath: "/usr/bin/md5sum") else {
             throw XCTSkip("/usr/bin/md5sum is not installed")
         }
         let folder = try TemporaryFolder()
-        let random = try XCTUnwrap(FileHandle(forReadingAtPath: "/dev/urandom"))
-        defer { try? random.close() }
-        for length in [0, 56, 64, 1_048_575, 1_048_577, 3_000_001] {
+        var generator = SplitMix64(seed: 1321)
+        let lengths = Array(0...200) + [65_536 + 55, 1_048_575, 1_048_577, 3_000_001]
+        var files: [(length: Int, path: String, bytes: [UInt8])] = []
+        for length in lengths {
             let file = folder.url.appendingPathComponent("sample-\(length).bin")
-            let bytes = [UInt8](try random.read(upToCount: length) ?? Data())
-            XCTAssertEqual(bytes.count, length)
+            let bytes = generator.bytes(length)
             try Data(bytes).write(to: file)
-            let ours = try MD5.hex(ofFileAt: file)
-            let output = try run("/usr/bin/md5sum", [file.path])
-            XCTAssertEqual(String(output.prefix(32)), ours, "file of \(length) bytes")
-            XCTAssertEqual(MD5.hex(of: bytes), ours)
+            files.append((length, file.path, bytes))
+        }
+        // One md5sum process for all files: "<digest>  <path>" per line, in argument order.
+        let lines = try run("/usr/bin/md5sum", files.map(\.path)).split(separator: "\n")
+        XCTAssertEqual(lines.count, files.count)
+        for (file, line) in zip(files, lines) {
+            XCTAssertTrue(line.hasSuffix(file.path), "md5sum line out of order: \(line)")
+            let reference = String(line.prefix(32))
+            if file.length < 1_000_000 {
+                XCTAssertEqual(MD5.hex(of: file.bytes), reference, "\(file.length) bytes")
+            } else {
+                XCTAssertEqual(try MD5.hex(ofFileAt: URL(fileURLWithPath: file.path)), reference, "file of \(file.length) bytes")
+            }
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPServer
 import MAXFramework
+import TestSupport
 import XCTest
 
 /// The keys issue 13 added (deadlines, budgets, download limits): read from config.json and the

@@ -136,10 +136,12 @@ final class MNISTModelTests: XCTestCase {
         let inputs = try XCTUnwrap(entry["inputs"] as? [Any]).map(flatten)
         let outputs = try XCTUnwrap(entry["outputs"] as? [Any]).map(flatten)
         XCTAssertEqual(inputs.count, 3)
+        XCTAssertEqual(outputs.count, inputs.count, "reference.json gives an output for every input")
         let model = try MNISTModel(path: url.path)
         for (input, expected) in zip(inputs, outputs) {
             XCTAssertEqual(input.count, 784)
             let probabilities = try model.predict(input)
+            XCTAssertEqual(expected.count, 10, "reference.json gives ten scores per input")
             XCTAssertEqual(probabilities.count, expected.count)
             for (got, want) in zip(probabilities, expected) { XCTAssertEqual(got, want, accuracy: 1e-5) }
         }

@@ -1,24 +1,24 @@
 import Foundation
 
 /// A fresh folder under the system's temporary directory, removed when released.
-final class TemporaryFolder {
-    let url: URL
+public final class TemporaryFolder {
+    public let url: URL
 
-    init() throws {
+    public init() throws {
         url = FileManager.default.temporaryDirectory
-            .appendingPathComponent("max-framework-tests-\(UUID().uuidString)")
+            .appendingPathComponent("max-swift-tests-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     }
 
     deinit { try? FileManager.default.removeItem(at: url) }
 
     @discardableResult
-    func write(_ name: String, _ text: String) throws -> URL {
+    public func write(_ name: String, _ text: String) throws -> URL {
         try write(name, Array(text.utf8))
     }
 
     @discardableResult
-    func write(_ name: String, _ bytes: [UInt8]) throws -> URL {
+    public func write(_ name: String, _ bytes: [UInt8]) throws -> URL {
         let file = url.appendingPathComponent(name)
         try FileManager.default.createDirectory(at: file.deletingLastPathComponent(), withIntermediateDirectories: true)
         try Data(bytes).write(to: file)
@@ -26,7 +26,7 @@ final class TemporaryFolder {
     }
 
     /// Names in `relative` (default: the folder itself), hidden files included.
-    func contents(of relative: String = "") throws -> [String] {
+    public func contents(of relative: String = "") throws -> [String] {
         let folder = relative.isEmpty ? url : url.appendingPathComponent(relative)
         return try FileManager.default.contentsOfDirectory(atPath: folder.path).sorted()
     }
