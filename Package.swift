@@ -46,8 +46,8 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["Compression"]),
         // Tensors, kernels, layers, Keras model files. Knows nothing of HTTP.
         .target(name: "Keras", dependencies: ["HDF5", "Compression", "Kernels"], swiftSettings: vectorSettings),
-        // Labelled image sets for training: Kaggle CSV, MNIST IDX, Keras .npz; split, augmentation.
-        .target(name: "Datasets", dependencies: ["Compression"], swiftSettings: vectorSettings),
+        // Labelled image sets for training: Kaggle CSV, MNIST IDX, Keras .npz, TFRecord; split, augmentation.
+        .target(name: "Datasets", dependencies: ["Compression", "ImageCodecs"], swiftSettings: vectorSettings),
         // Training Keras models: backward passes, losses, optimizers, the loop. Knows nothing of HTTP.
         .target(name: "Training", dependencies: ["Keras", "Kernels", "HDF5", "Datasets"], swiftSettings: vectorSettings),
         // Training behind HTTP and the CLI: Imagia's train routes, jobs, responses.
@@ -106,7 +106,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         // The built max-server binary run as a child process (it must be built: `swift build`).
         .testTarget(name: "TrainingServiceTests", dependencies: ["TrainingService", "MNIST", "MAXFramework", "HTTPServer", "TestSupport"]),
-        .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "Keras", "TestSupport"]),
+        .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "Keras", "Datasets", "Compression", "TestSupport"]),
         .testTarget(name: "LogisticRegressionTests", dependencies: ["LogisticRegression", "MAXFramework", "TestSupport"]),
         .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(

@@ -10,9 +10,12 @@ public enum DatasetFormat: String, Equatable, Sendable, CaseIterable {
     case idx
     /// NumPy's .npz with x_train/y_train (Keras's mnist.npz).
     case npz
+    /// TensorFlow's TFRecord of tf.train.Example (see TFRecordImages).
+    case tfRecord = "tfrecord"
 
     /// What `bytes` (already decompressed) hold, or nil when none of the formats.
     public static func detect(_ bytes: [UInt8]) -> DatasetFormat? {
+        if TFRecord.hasSignature(bytes) { return .tfRecord }
         if NumPyArchive.hasSignature(bytes) { return .npz }
         if MNISTIDX.hasSignature(bytes) { return .idx }
         if looksLikeText(bytes) { return .kaggleCSV }
@@ -51,9 +54,14 @@ public enum DatasetFile {
     /// A path: a Kaggle CSV (gzip or not), an .npz, an IDX images file (its labels file is the
     /// one beside it whose name says `labels` where this one says `images`), or a directory
     /// holding MNIST's IDX files (`train-images-idx3-ubyte`, `train-labels-idx1-ubyte`, and
-    /// `t10k-*` for the test set; each may end in `.gz`).
+    /// `t10k-*` for the test set; each may end in `.gz`), a TFRecord file, or several files read
+    /// as one (TensorFlow's shards `x.tfrecord-00000-of-00004`... named `x.tfrecord`, or a glob
+    /// pattern; see `DatasetShards`).
     public static func load(path: String, options: Options = Options()) throws -> DatasetSplits {
         var isDirectory: ObjCBool = false
+        if let shards = try DatasetShards.paths(for: path) {
+            return DatasetSplits(training: try DatasetShards.load(shards, options: options))
+        }
         guard FileManager.default.fileExists(atPath: path, isDirectory: &isDirectory) else {
             throw DatasetError(.io, "\(path): no such file or directory")
         }
@@ -74,7 +82,7 @@ public enum DatasetFile {
         }
     }
 
-    /// Bytes as uploaded (gzip or not): a Kaggle CSV or an .npz. IDX needs two files, so it is
+    /// Bytes as uploaded (gzip or not): a Kaggle CSV, an .npz or a TFRecord. IDX needs two files, so it is
     /// refused here with a message saying so.
     public static func load(bytes: [UInt8], options: Options = Options()) throws -> DatasetSplits {
         try load(decompressed: try gunzipIfNeeded(bytes, limits: options.limits), options: options)
@@ -90,6 +98,9 @@ public enum DatasetFile {
                                                               limits: options.limits))
         case .npz?:
             return try NumPyArchive.readKerasDataset(bytes, classNames: options.classNames, limits: options.limits)
+        case .tfRecord?:
+            return DatasetSplits(training: try TFRecordImages.read(bytes, shape: options.shape, classNames: options.classNames,
+                                                                   limits: options.limits))
         case .idx?:
             throw DatasetError.invalid("an IDX file needs its companion (images and labels are separate files); give the path of the images file or of their directory")
         case nil:
@@ -97,7 +108,10 @@ public enum DatasetFile {
                 throw DatasetError.invalid("a single .npy array holds no labels; use an .npz with x_train and y_train")
             }
             let head = bytes.prefix(4).map { String($0, radix: 16) }.joined(separator: " ")
-            throw DatasetError(.unrecognisedFormat, "not a Kaggle CSV, MNIST IDX or NumPy .npz file (first bytes \(head))")
+            // A TFRecord has no signature: say why its first record fails, in case it is one.
+            let asRecords = bytes.count < TFRecord.headerSize + TFRecord.footerSize ? ""
+                : TFRecord.firstRecordProblem(bytes).map { "; read as TFRecord: \($0)" } ?? ""
+            throw DatasetError(.unrecognisedFormat, "not a Kaggle CSV, MNIST IDX or NumPy .npz file, nor a TFRecord (first bytes \(head)\(asRecords))")
         }
     }
 

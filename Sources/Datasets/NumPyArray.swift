@@ -156,6 +156,17 @@ public struct NumPyArray: Equatable, Sendable {
         return encode(shape: shape, descr: "<i8", data: data)
     }
 
+    /// A C-order .npy (version 1) of little-endian 32-bit floats.
+    public static func encode(shape: [Int], floats values: [Float]) -> [UInt8] {
+        var data: [UInt8] = []
+        data.reserveCapacity(values.count * 4)
+        for value in values {
+            let bits = value.bitPattern
+            for byte in 0..<4 { data.append(UInt8(truncatingIfNeeded: bits >> (8 * UInt32(byte)))) }
+        }
+        return encode(shape: shape, descr: "<f4", data: data)
+    }
+
     private static func encode(shape: [Int], descr: String, data: [UInt8]) -> [UInt8] {
         let dimensions = shape.map(String.init).joined(separator: ", ") + (shape.count == 1 ? "," : "")
         var header = "{'descr': '\(descr)', 'fortran_order': False, 'shape': (\(dimensions)), }"

@@ -29,16 +29,19 @@ public struct KerasModelFile: Equatable, Sendable {
     public var backend: String
     /// Every layer of the model in order (layers without weights too: Keras lists them).
     public var layers: [NamedLayerWeights]
+    /// What each output stands for (root attribute `class_names`; see `ModelClassNames`), when known.
+    public var classNames: [String]?
 
     /// The Keras version whose file format `encode()` follows (and whose tf-keras loads it).
     public static let writtenKerasVersion = "2.21.0"
 
     public init(configuration: [UInt8], layers: [NamedLayerWeights], kerasVersion: String = KerasModelFile.writtenKerasVersion,
-                backend: String = "tensorflow") {
+                backend: String = "tensorflow", classNames: [String]? = nil) {
         self.configuration = configuration
         self.layers = layers
         self.kerasVersion = kerasVersion
         self.backend = backend
+        self.classNames = classNames
     }
 
     /// Keras keeps an attribute under this many bytes, splitting longer name lists into
@@ -53,6 +56,7 @@ public struct KerasModelFile: Equatable, Sendable {
         root.attributes["model_config"] = .string(configText)
         root.attributes["keras_version"] = .string(kerasVersion)
         root.attributes["backend"] = .string(backend)
+        if let classNames { root.attributes[ModelClassNames.key] = .string(ModelClassNames.encode(classNames)) }
         let weightsGroup = root.group("model_weights")
         weightsGroup.attributes["backend"] = .string(backend)
         weightsGroup.attributes["keras_version"] = .string(kerasVersion)
@@ -142,7 +146,8 @@ public struct KerasModelFile: Equatable, Sendable {
         }
         return KerasModelFile(configuration: Array(config.utf8), layers: layers,
                               kerasVersion: try hdf5Attribute(file.root, "keras_version")?.string ?? "",
-                              backend: try hdf5Attribute(file.root, "backend")?.string ?? "tensorflow")
+                              backend: try hdf5Attribute(file.root, "backend")?.string ?? "tensorflow",
+                              classNames: try ModelClassNames.read(file.root))
     }
 
     /// The model this file describes, ready to predict.

@@ -33,6 +33,9 @@ public struct TrainingRequest: Sendable {
     public var validationSplit: Double
     public var saveWeights: Bool
     public var deploy: Bool
+    /// `dataset_args.numbers`: train on these digits only (the orchestration engine's
+    /// `numbers`), one output each, in this order; nil: every class of the data.
+    public var classes: [String]? = nil
 
     /// What a request may ask for (HTTP uses tighter bounds than the CLI).
     public struct Limits: Sendable {
@@ -73,11 +76,12 @@ public struct TrainingRequest: Sendable {
             }
         }
         let datasetArguments = try object(body["dataset_args"], key: "dataset_args")
-        if let unknown = datasetArguments.keys.sorted().first(where: { !["image_size", "class_names"].contains($0) }) {
-            throw TrainingError.invalidSetting("dataset_args.\(unknown)", "is not a dataset setting (image_size, class_names)")
+        if let unknown = datasetArguments.keys.sorted().first(where: { !["image_size", "class_names", "numbers"].contains($0) }) {
+            throw TrainingError.invalidSetting("dataset_args.\(unknown)", "is not a dataset setting (image_size, class_names, numbers)")
         }
         let shape = try imageSize(datasetArguments["image_size"])
         let classNames = try self.classNames(datasetArguments["class_names"])
+        let classes = try numbers(datasetArguments["numbers"])
 
         guard let networkValue = body["network"] else {
             throw TrainingError.invalidSetting("network", "is missing (\(NetworkCatalog.names.joined(separator: ", ")) or \"file\")")
@@ -129,7 +133,23 @@ public struct TrainingRequest: Sendable {
                                       saveWeights: try flag(body["save_weights"], key: "save_weights", default: false),
                                       deploy: try flag(body["deploy"], key: "deploy", default: false))
         request.classNames = classNames
+        request.classes = classes
         return request
+    }
+
+    /// `dataset_args.numbers`: a non-empty list of distinct digits 0-9 ([0, 1, 7]), as class names.
+    public static func numbers(_ value: Any?, key: String = "dataset_args.numbers") throws -> [String]? {
+        guard let value, !(value is NSNull) else { return nil }
+        guard let list = value as? [Any], !list.isEmpty else { throw TrainingError.invalidSetting(key, "must be a non-empty list of digits 0-9") }
+        var digits: [Int] = []
+        for (index, item) in list.enumerated() {
+            guard let number = jsonNumber(item), number == number.rounded(), (0...9).contains(number) else {
+                throw TrainingError.invalidSetting("\(key)[\(index)]", "must be a digit 0-9, got \(item)")
+            }
+            guard !digits.contains(Int(number)) else { throw TrainingError.invalidSetting("\(key)[\(index)]", "repeats the digit \(Int(number))") }
+            digits.append(Int(number))
+        }
+        return digits.map(String.init)
     }
 
     private static func object(_ value: Any?, key: String) throws -> [String: Any] {

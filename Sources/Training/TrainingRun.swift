@@ -57,8 +57,16 @@ public struct TrainingRun {
         }
     }
 
-    public func run(data: DatasetSplits, outliers: LabelledImages? = nil, cancellation: CancellationFlag? = nil,
+    public func run(data allClasses: DatasetSplits, outliers anyOutliers: LabelledImages? = nil, cancellation: CancellationFlag? = nil,
                     progress: (TrainingEvent) -> Void = { _ in }) throws -> TrainingOutcome {
+        let data = try request.classes.map { try allClasses.selecting(classes: $0) } ?? allClasses
+        // Outliers train towards the uniform distribution whatever their labels: with a subset
+        // of classes they keep their pixels and take the subset's class list.
+        var outliers = anyOutliers
+        if request.classes != nil, let images = anyOutliers {
+            outliers = try LabelledImages(shape: images.shape, pixels: images.pixels, labels: [Int](repeating: 0, count: images.count),
+                                          classNames: data.training.classNames)
+        }
         if case .catalog = request.network, data.training.shape != request.imageShape {
             throw TrainingError.dataMismatch(
                 "the training images are \(data.training.shape), dataset_args.image_size is \(request.imageShape.array)")
@@ -85,7 +93,8 @@ public struct TrainingRun {
             try trainer.check(test, what: "test")
             testMetrics = trainer.evaluate(test)
         }
-        let file = network.kerasFile
+        var file = network.kerasFile
+        file.classNames = data.training.classNames
         let bytes = try file.encode()
         try verify(bytes, against: trainer, sample: data.test ?? training)
         return TrainingOutcome(file: file, bytes: bytes, train: .init(loss: trainMetrics.loss, accuracy: trainMetrics.accuracy),

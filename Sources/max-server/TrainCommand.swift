@@ -19,7 +19,8 @@ enum TrainCommand {
           {"network": "mlp" | "lenet5" | "mnist_cnn" | "file",
            "network_args": {"layer_sizes": [128, 128], "dropout_amount": 0.2, "activation": "relu"}
                            (lenet5: activation, dropout_amount; file: path of a Keras model to fine-tune),
-           "dataset_args": {"image_size": [28, 28, 1], "class_names": ["0", ..., "9"] (one more for a reject class)},
+           "dataset_args": {"image_size": [28, 28, 1], "class_names": ["0", ..., "9"] (one more for a reject class),
+                            "numbers": [0, 1, 7] (train on these digits only)},
            "train_args": {"batch_size": 32, "epochs": 10, "optimizer": "rmsprop", "learning_rate": 0.001,
                           "validation_split": 0.0, "augment": false, "seed": 0, "shuffle": true, "outlier_weight": 0.5}}
         The optimizer is a name (sgd, adam, rmsprop, adadelta) or a Keras optimizer object, with
@@ -37,6 +38,8 @@ enum TrainCommand {
           --epochs N         overrides train_args.epochs
           --batch-size N     overrides train_args.batch_size
           --seed N           overrides train_args.seed (repeatable runs: same seed, same model)
+          --numbers LIST     overrides dataset_args.numbers: train on these digits only (e.g. 0,1,7),
+                             one output each; the model file names them (class_names)
           --threads N        threads doing the arithmetic (default: the number of cores)
           --progress MODE    bar (a line redrawn per batch), lines (one per epoch), none, or auto
                              (default: bar on a terminal, lines otherwise); progress goes to stderr
@@ -48,9 +51,9 @@ enum TrainCommand {
         Prints the Imagia result ({"message": {"status", "train", "test"}}) and the file's line for
         md5sums.txt on stdout. Bad input (configuration, data, paths) prints one line and exits 1.
         """,
-        spec: ArgumentSpec(valued: ["--data", "--test-data", "--outliers", "--out", "--epochs", "--batch-size", "--seed", "--threads",
+        spec: ArgumentSpec(valued: ["--data", "--test-data", "--outliers", "--out", "--epochs", "--batch-size", "--seed", "--numbers", "--threads",
                                     "--progress", "--history", "--predictions"], flags: ["--model-json"],
-                           maxPositionals: 1, minPositionals: 1),
+                           maxPositionals: 1, minPositionals: 1, lists: ["--numbers"]),
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
@@ -79,6 +82,11 @@ enum TrainCommand {
                 guard seed >= 0 else { throw TrainingError.invalidSetting("--seed", "must be a whole number >= 0, got \(seed)") }
                 request.configuration.seed = UInt64(seed)
             }
+            if let text = arguments.value("--numbers") {
+                let list = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).split(whereSeparator: { $0 == "," || $0 == " " })
+                request.classes = try TrainingRequest.numbers(list.map { item -> Any in Int(item).map { $0 as Any } ?? String(item) },
+                                                              key: "--numbers")
+            }
         } catch let error as TrainingError {
             throw CommandFailure("configuration: \(error)")
         }
@@ -95,6 +103,8 @@ enum TrainCommand {
             if let outlierPath = arguments.value("--outliers") {
                 outliers = try DatasetFile.load(path: outlierPath, options: options).training
             }
+            // Announced as trained: only the digits asked for (TrainingRun would keep them anyway).
+            if let classes = request.classes { data = try data.selecting(classes: classes) }
         } catch let error as DatasetError {
             throw CommandFailure("data: \(error)")
         }

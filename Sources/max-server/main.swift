@@ -15,6 +15,8 @@ let commands: [Command] = [
     BenchCommand.command,
     CPUCommand.command,
     TrainCommand.command,
+    DatasetCommand.command,
+    EvaluateCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.

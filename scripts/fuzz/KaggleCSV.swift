@@ -1,7 +1,7 @@
 // Fuzzes the Kaggle CSV reader (label,pixel0..pixelN rows), through DatasetFile so gzipped
 // input and format detection are exercised too. A thrown DatasetError is the expected outcome
 // for bad input; a trap, crash or leak is a bug. Run: scripts/fuzz.sh KaggleCSV 300
-// fuzz-modules: Compression Datasets
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs Datasets
 // fuzz-seeds: Tests/DatasetsTests/Fixtures
 // fuzz-max-len: 65536
 import Datasets

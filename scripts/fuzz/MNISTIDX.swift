@@ -1,7 +1,7 @@
 // Fuzzes the IDX reader: the input is split at its first byte's value into an images file and
 // a labels file, so both parsers and their cross-checks see arbitrary data.
 // Run: scripts/fuzz.sh MNISTIDX 300
-// fuzz-modules: Compression Datasets
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs Datasets
 // fuzz-seeds: Tests/DatasetsTests/Fixtures
 // fuzz-max-len: 65536
 import Datasets

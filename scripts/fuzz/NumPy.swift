@@ -1,6 +1,6 @@
 // Fuzzes the NumPy readers: .npy arrays (header dict literal, types, sizes) and .npz archives
 // in Keras's mnist.npz layout. Run: scripts/fuzz.sh NumPy 300
-// fuzz-modules: Compression Datasets
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs Datasets
 // fuzz-seeds: Tests/DatasetsTests/Fixtures
 // fuzz-max-len: 65536
 import Datasets
