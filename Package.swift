@@ -108,7 +108,8 @@ let package = Package(
         .testTarget(name: "TrainingServiceTests", dependencies: ["TrainingService", "MNIST", "MAXFramework", "HTTPServer", "TestSupport"]),
         .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "Keras", "Datasets", "Compression", "TestSupport"]),
         .testTarget(name: "LogisticRegressionTests", dependencies: ["LogisticRegression", "MAXFramework", "TestSupport"]),
-        .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "ImageInput", "ImageCodecs", "MAXFramework", "TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
             dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],

@@ -67,6 +67,21 @@ public enum ConfigurationKeys {
                 "seconds a client has to send a request's head after connecting or starting it (408, or close if it sent nothing)") {
             $0.headerTimeout = $1
         },
+        integer("limits.body_memory_budget", ["MAX_BODY_MEMORY_BUDGET"], 1...(1 << 40),
+                "bytes of request bodies held at once by all requests; a body waits for its share, then 503") {
+            $0.bodyMemoryBudget = $1
+        },
+        integer("limits.image_memory_budget", ["MAX_IMAGE_MEMORY_BUDGET"], 1...(1 << 40),
+                "bytes of decoded images and decoder buffers held at once by all requests; a decode waits for its share, then 503") {
+            $0.imageMemoryBudget = $1
+        },
+        decimal("limits.memory_wait", ["MAX_MEMORY_WAIT"], "seconds a request waits for its share of a memory budget before 503") {
+            $0.memoryWait = $1
+        },
+        integer("server.max_connections", ["MAX_CONNECTIONS"], 1...1_000_000,
+                "connections open at once; at the cap the idlest is closed for a newcomer, or 503 when all are busy") {
+            $0.maxConnections = $1
+        },
         text("model.id", ["MAX_MODEL_ID"], "the model's id in /models/{id}/...; empty = the plugin's name") {
             $0.models[0].id = $1.isEmpty ? nil : $1
         },
@@ -89,8 +104,15 @@ public enum ConfigurationKeys {
         text("assets.checksums", ["MAX_ASSETS_CHECKSUMS"], "md5sum-format file with the assets' digests") {
             $0.checksumFile = $1
         },
-        decimal("assets.download_timeout", ["MAX_DOWNLOAD_TIMEOUT"], "seconds a download may stall before failing") {
+        decimal("assets.download_timeout", ["MAX_DOWNLOAD_TIMEOUT"],
+                "seconds a download may take for each 64 KiB (a silent or dripping link fails)") {
             $0.downloadTimeout = $1
+        },
+        decimal("assets.download_total_timeout", ["MAX_DOWNLOAD_TOTAL_TIMEOUT"], "seconds a whole download may take") {
+            $0.downloadTotalTimeout = $1
+        },
+        integer("assets.max_download_bytes", ["MAX_DOWNLOAD_BYTES"], 1...(1 << 50), "largest asset downloaded") {
+            $0.maxDownloadBytes = $1
         },
     ] + trainingKeys
 

@@ -100,6 +100,9 @@ public enum MAXService {
         server.maxBodyBytes = configuration.maxUploadBytes
         server.requestTimeout = configuration.requestTimeout
         server.headerTimeout = configuration.headerTimeout
+        server.maxBufferedBodyBytes = configuration.bodyMemoryBudget
+        server.bufferedBodyWait = configuration.memoryWait
+        server.maxConnections = configuration.maxConnections
         server.workerCount = configuration.workers
         let cors = configuration.corsEnabled
         server.errorRenderer = { status, message in

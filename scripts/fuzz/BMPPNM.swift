@@ -1,6 +1,6 @@
 // libFuzzer harness for the BMP and PNM/PAM decoders (and format sniffing): any input must
 // give an image or an ImageDecodingError, never a trap. Built by scripts/fuzz.sh BMPPNM SECONDS.
-// fuzz-modules: Compression ImageCodecs
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs
 // fuzz-seeds: Tests/ImageCodecsTests/Fixtures
 import ImageCodecs
 

@@ -1,7 +1,7 @@
 // libFuzzer harness for the PNG decoder: any input must give an image or an
 // ImageDecodingError, never a trap. Built with the ImageCodecs and Compression sources by
 // scripts/fuzz.sh PNG SECONDS (swiftc -sanitize=fuzzer,address -parse-as-library).
-// fuzz-modules: Compression ImageCodecs
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs
 // fuzz-seeds: Tests/ImageCodecsTests/Fixtures
 import ImageCodecs
 
