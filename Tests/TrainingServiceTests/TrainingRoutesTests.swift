@@ -191,15 +191,19 @@ final class TrainingRoutesTests: XCTestCase {
         let png = try XCTUnwrap(FileManager.default.contents(atPath: TestPaths.packageRoot.appendingPathComponent("samples/digit-8.png").path))
         var form = MultipartBody()
         form.addFile(field: "file", fileName: "8.png", contentType: "image/png", [UInt8](png))
-        let upload = form.finished()
-        let stop = NSLock()
-        var running = true
-        var statuses: [Int] = []
+        let upload = form.finished(), uploadType = form.contentType
+        /// What the predicting thread and the test share, behind one lock.
+        final class PredictorState: @unchecked Sendable {
+            let lock = NSLock()
+            var running = true
+            var statuses: [Int] = []
+        }
+        let shared = PredictorState()
         let predictor = Thread {
             let predictClient = HTTPTestClient(port: service.port)
-            while stop.withLock({ running }) {
-                let status = (try? predictClient.send("POST", "/model/predict", headers: [("Content-Type", form.contentType)], body: upload))?.status ?? -1
-                stop.withLock { statuses.append(status) }
+            while shared.lock.withLock({ shared.running }) {
+                let status = (try? predictClient.send("POST", "/model/predict", headers: [("Content-Type", uploadType)], body: upload))?.status ?? -1
+                shared.lock.withLock { shared.statuses.append(status) }
             }
         }
         predictor.start()
@@ -207,12 +211,12 @@ final class TrainingRoutesTests: XCTestCase {
         XCTAssertEqual(accepted.status, 202, accepted.text)
         let status = try waitForEnd(client, try XCTUnwrap(try JSONValue.parse(accepted.body)["key"]?.stringValue))
         usleep(300_000)
-        stop.withLock { running = false }
+        shared.lock.withLock { shared.running = false }
         while predictor.isExecuting { usleep(10_000) }
         XCTAssertEqual(status["status"]?.stringValue, "succeeded", status.serialized)
         XCTAssertEqual(status["deployed"]?.boolValue, true, status.serialized)
         XCTAssertEqual(service.registry.defaultModel.version, 2)
-        let counts = stop.withLock { statuses }
+        let counts = shared.lock.withLock { shared.statuses }
         XCTAssertGreaterThan(counts.count, 0)
         XCTAssertTrue(counts.allSatisfy { $0 == 200 }, "a prediction failed during the swap: \(Set(counts))")
         // The kept file and its md5sum line.
