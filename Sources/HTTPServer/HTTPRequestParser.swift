@@ -482,7 +482,7 @@ public struct HTTPRequestParser {
     }
 
     static func commaList(_ value: String) -> [String] {
-        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        value.split(separator: ",").map { String($0.trimmingHTTPWhitespace) }.filter { !$0.isEmpty }
     }
 
     // MARK: - Chunked body

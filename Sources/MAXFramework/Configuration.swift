@@ -123,6 +123,8 @@ public struct TrainingSettings: Sendable, Equatable {
     public var maxBatchSize = 1024
     public var maxQueue = 4
     public var maxDataBytes = 256 << 20
+    public var maxParameters = 10_000_000
+    public var maxMemoryBytes = 2 << 30
     /// 0: one per core.
     public var threads = 0
     public var niceness = 10
@@ -146,6 +148,9 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var metadata: [String: String] = [:]
     /// The plugin's own settings, checked against the options it declares.
     public var options: JSONValue = .object([])
+    /// Dynamic batching of concurrent requests (Triton's `max_batch_size` and
+    /// `max_queue_delay_microseconds`); a batch size of 1, the default, leaves it off.
+    public var batching = BatchingSettings(maxBatchSize: 1)
     /// Where it was configured, for messages: `model` or `models[1]`.
     public var place = "model"
 

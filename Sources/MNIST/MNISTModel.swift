@@ -247,9 +247,9 @@ public struct MNISTModel: ModelWrapper {
         return batch.map { request in
             let own = Array(outputs[next..<(next + request.found.fieldCount)])
             next += request.found.fieldCount
-            var digits = DigitReader.read(request.found, outputs: own, classes: digits)
-            if request.wholePicture { for index in digits.indices { digits[index].box = nil } }
-            return Answer(request: request, digits: digits)
+            var read = DigitReader.read(request.found, outputs: own, classes: digits)
+            if request.wholePicture { for index in read.indices { read[index].box = nil } }
+            return Answer(request: request, digits: read)
         }
     }
 
@@ -261,6 +261,9 @@ public struct MNISTModel: ModelWrapper {
         let width = keras.outputSize
         return (0..<count).map { MNISTModel.probabilities(Array(scores[($0 * width)..<(($0 + 1) * width)])) }
     }
+
+    /// Dynamic batching may gather this many uploads into one call.
+    public var maxBatchSize: Int { 64 }
 
     public func postProcess(_ answer: Answer, for input: ModelInput) throws -> [Digit] {
         let topK = answer.request.topK
