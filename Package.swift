@@ -44,6 +44,9 @@ let package = Package(
         // Modules using the kernels name KernelInterface too, though Kernels re-exports it: SwiftPM
         // rebuilds a module when a direct dependency changes, and these embed its types' layouts.
         .target(name: "ImageCodecs", dependencies: ["Compression", "Kernels", "KernelInterface"], swiftSettings: vectorSettings),
+        // Image analysis on decoded pixels: ink contrast, morphology, connected components,
+        // drawing and a bitmap font. Knows nothing of models or HTTP.
+        .target(name: "ImageProcessing", dependencies: ["ImageCodecs"], swiftSettings: vectorSettings),
         // The HDF5 file format. Knows nothing of Keras.
         .target(name: "HDF5", dependencies: ["Compression"]),
         // Tensors, kernels, layers, Keras model files. Knows nothing of HTTP.
@@ -82,18 +85,21 @@ let package = Package(
         // The no-code plugin: any Keras image classifier, configured in config.json alone.
         .target(name: "KerasClassifier", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "Keras"]),
         // The MNIST digit plugin: preprocessing and the Keras model behind MAX's routes.
-        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "Keras"], swiftSettings: vectorSettings),
+        .target(name: "MNIST", dependencies: ["MAXFramework", "ImageInput", "ImageCodecs", "ImageProcessing", "Keras"], swiftSettings: vectorSettings),
+        // Digits-Recognition's routes (/predictions, /probabilities, /annotations) from the MNIST plugin.
+        .target(name: "DigitsRecognition", dependencies: ["MAXFramework", "MNIST", "ImageCodecs"]),
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "KServe", "DigitServices", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs",
-                           "HDF5", "Keras", "Logging", "Datasets", "Training", "TrainingService"]),
+            dependencies: ["MAXFramework", "KServe", "DigitServices", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST",
+                           "DigitsRecognition", "ImageCodecs", "HDF5", "Keras", "Logging", "Datasets", "Training", "TrainingService"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelInterface", "TestSupport"], swiftSettings: vectorSettings),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "ImageCodecs"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KerasTests", dependencies: ["Keras", "Kernels", "KernelInterface", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression", "TestSupport"], exclude: ["Fixtures"]),
@@ -114,7 +120,7 @@ let package = Package(
                     exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
-            dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],
+            dependencies: ["MNIST", "DigitsRecognition", "MAXFramework", "HTTPServer", "ImageCodecs", "ImageProcessing", "Keras", "Compression", "TestSupport"],
             exclude: ["Fixtures"]),
     ]
 )

@@ -48,7 +48,8 @@ fi
 work=".build-fuzz/$name"
 module_dir="$work/modules"
 mkdir -p "$module_dir" "$work/corpus" "$work/artifacts"
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g)
+# One package name for every module, as SwiftPM gives them, so `package` declarations link up.
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -package-name max_swift)
 
 objects=()
 for module in $modules; do

@@ -8,12 +8,12 @@ extension Image {
         let channels = self.channels
         samples.withUnsafeBufferPointer { input in
             result.withUnsafeMutableBufferPointer { output in
-                for pixel in 0..<output.count {
-                    let at = pixel * channels
-                    switch layout {
-                    case .gray, .grayAlpha:
-                        output[pixel] = input[at]
-                    case .rgb, .rgba:
+                switch layout {
+                case .gray, .grayAlpha:
+                    for pixel in 0..<output.count { output[pixel] = input[pixel * channels] }
+                case .rgb, .rgba:
+                    for pixel in 0..<output.count {
+                        let at = pixel * channels
                         let luma = UInt32(input[at]) * 19595 + UInt32(input[at + 1]) * 38470 + UInt32(input[at + 2]) * 7471 + 0x8000
                         output[pixel] = UInt8(truncatingIfNeeded: luma >> 16)
                     }

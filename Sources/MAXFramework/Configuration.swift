@@ -123,6 +123,8 @@ public struct TrainingSettings: Sendable, Equatable {
     public var maxBatchSize = 1024
     public var maxQueue = 4
     public var maxDataBytes = 256 << 20
+    public var maxParameters = 10_000_000
+    public var maxMemoryBytes = 2 << 30
     /// 0: one per core.
     public var threads = 0
     public var niceness = 10

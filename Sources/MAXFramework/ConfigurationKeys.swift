@@ -150,6 +150,13 @@ public enum ConfigurationKeys {
         integer("training.max_data_bytes", ["MAX_TRAINING_MAX_DATA_BYTES"], 1...(1 << 34), "largest uploaded or configured data, decompressed") {
             $0.training.maxDataBytes = $1
         },
+        integer("training.max_parameters", ["MAX_TRAINING_MAX_PARAMETERS"], 1...(1 << 34), "largest network a request may build, in weights") {
+            $0.training.maxParameters = $1
+        },
+        integer("training.max_memory_bytes", ["MAX_TRAINING_MAX_MEMORY_BYTES"], 1...(1 << 40),
+                "largest estimated working set of a job (weights, optimizer, a batch's activations)") {
+            $0.training.maxMemoryBytes = $1
+        },
         integer("training.threads", ["MAX_TRAINING_THREADS"], 0...256, "threads a job trains on; 0 = one per core") {
             $0.training.threads = $1
         },

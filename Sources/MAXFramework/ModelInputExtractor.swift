@@ -88,3 +88,12 @@ public enum MediaType {
         mediaType == "application/json" || (mediaType.hasPrefix("application/") && mediaType.hasSuffix("+json"))
     }
 }
+
+extension ModelInputSpec {
+    /// The inputs `request` carries, found as POST /model/predict finds them (multipart fields,
+    /// a raw body, JSON), with the same 4xx refusals: for routes beside predict that take the
+    /// model's input (e.g. an annotated picture).
+    public func inputs(from request: HTTPRequest) throws -> [ModelInput] {
+        try ModelInputExtractor.inputs(from: request, spec: self)
+    }
+}

@@ -17,9 +17,9 @@ public enum DigitPreprocessingError: Error, Equatable, CustomStringConvertible {
 /// 0-255 gray values, light digit on black, fitted into 20x20 and centred by centre of mass
 /// (LeCun's recipe). A 28x28 gray image is taken as already prepared, as MAX-MNIST does.
 public enum DigitPreprocessor {
-    public static let side = 28
+    public static let side = MNISTField.side
     /// MNIST fits each digit's bounding box into this square, leaving a 4-pixel margin.
-    public static let digitBox = 20
+    public static let digitBox = MNISTField.digitBox
     /// Below this spread of gray values (0-255) the picture counts as blank.
     static let minimumContrast = 24
 
@@ -51,19 +51,7 @@ public enum DigitPreprocessor {
         guard let box = gray.foregroundBoundingBox(above: threshold) else { throw DigitPreprocessingError.noDigitFound }
         let digit = stretched(gray.cropped(to: box), background: borderMedian(gray), threshold: threshold)
 
-        // Fit the longer side to 20 pixels, keeping the aspect ratio.
-        let longer = max(box.width, box.height)
-        let scaledWidth = max(1, Int((Double(box.width * digitBox) / Double(longer)).rounded()))
-        let scaledHeight = max(1, Int((Double(box.height * digitBox) / Double(longer)).rounded()))
-        let scaled = digit.resizedByAreaAveraging(width: scaledWidth, height: scaledHeight)
-
-        // Paste so the centre of mass lands on the field's centre, keeping the digit inside.
-        let centre = scaled.centreOfMass() ?? (Double(scaledWidth - 1) / 2, Double(scaledHeight - 1) / 2)
-        let centreOfField = Double(side - 1) / 2
-        let left = min(max(Int((centreOfField - centre.x).rounded()), 0), side - scaledWidth)
-        let top = min(max(Int((centreOfField - centre.y).rounded()), 0), side - scaledHeight)
-        let field = scaled.cropped(to: PixelRect(x: -left, y: -top, width: side, height: side), fill: 0)
-        guard field.samples.contains(where: { $0 > 0 }) else { throw DigitPreprocessingError.noDigitFound }
+        guard let field = MNISTField.fitted(digit) else { throw DigitPreprocessingError.noDigitFound }
         return field
     }
 

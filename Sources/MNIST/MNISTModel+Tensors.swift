@@ -28,7 +28,13 @@ extension MNISTModel: TensorModel {
         return [probabilities]
     }
 
+    /// One tensor is one digit: pixel rows as they are, a picture read whole (as `?digits=one`).
     public func tensorItem(from input: ModelInput) throws -> [Float] {
-        try preProcess(input)
+        if let document = input.json { return try PixelRows.pixels(from: document) }
+        do {
+            return try DigitPreprocessor.pixels(try decode(input))
+        } catch let error as DigitPreprocessingError {
+            throw ModelError.badRequest(error.description)
+        }
     }
 }

@@ -11,15 +11,20 @@ import Keras
 /// - `lenet5` (Imagia): LeNet-5 for 28x28: Conv 6 5x5 same, average pool 2, Conv 16 5x5,
 ///   average pool 2, Dense 120, Dense 84 (each with `activation`, default relu; optional
 ///   `dropout_amount` after each Dense), Dense softmax.
-/// - `mnist_cnn`: the project's default model (assets/mnist_cnn.h5, see its model card).
+/// - `mnist_cnn`: the CNN of scripts/train_mnist.py (~14 M multiply-adds per digit).
+/// - `mnist_small`: the default model's (assets/mnist_cnn.h5, see its model card): three blocks
+///   of Conv 3x3 same (16, 32, 64 filters, relu), BatchNormalization and max pool 2, then Dropout
+///   0.25, Dense 128 relu, Dropout 0.3 (~2 M multiply-adds per digit: a sheet of digits is read
+///   within milliseconds).
 public enum NetworkCatalog {
-    public static let names = ["mlp", "lenet5", "mnist_cnn"]
+    public static let names = ["mlp", "lenet5", "mnist_cnn", "mnist_small"]
 
     /// The settings each network takes under `network_args`.
     static let arguments: [String: [String]] = [
         "mlp": ["layer_sizes", "dropout_amount", "activation"],
         "lenet5": ["activation", "dropout_amount"],
         "mnist_cnn": [],
+        "mnist_small": [],
     ]
 
     /// The configuration JSON of `network` for images of `shape` and `classes` outputs.
@@ -55,6 +60,16 @@ public enum NetworkCatalog {
                 builder.dense(units, activation: activation)
                 if dropout > 0 { builder.add("Dropout", ["rate": dropout, "noise_shape": jsonNull, "seed": jsonNull]) }
             }
+        case "mnist_small":
+            for filters in [16, 32, 64] {
+                builder.conv(filters, kernel: 3, padding: "same", activation: "relu")
+                builder.batchNormalization()
+                builder.pool("MaxPooling2D", 2)
+            }
+            builder.add("Flatten", ["data_format": "channels_last"])
+            builder.add("Dropout", ["rate": 0.25, "noise_shape": jsonNull, "seed": jsonNull])
+            builder.dense(128, activation: "relu")
+            builder.add("Dropout", ["rate": 0.3, "noise_shape": jsonNull, "seed": jsonNull])
         default:  // mnist_cnn, as scripts/train_mnist.py builds it
             builder.conv(32, kernel: 3, padding: "same", activation: "relu")
             builder.batchNormalization()

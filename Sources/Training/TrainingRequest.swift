@@ -4,7 +4,7 @@ import Foundation
 /// A training job as the Imagia digit service's `POST /api/v1/train` body describes it:
 ///
 ///     {"dataset": "MnistDataset", "dataset_args": {"image_size": [28, 28, 1]},
-///      "model": "DigitModel", "network": "mlp" | "lenet5" | "mnist_cnn" | "file",
+///      "model": "DigitModel", "network": "mlp" | "lenet5" | "mnist_cnn" | "mnist_small" | "file",
 ///      "network_args": {"layer_sizes": [...], "dropout_amount": 0.2, "activation": "relu"},
 ///      "train_args": {"batch_size": 32, "epochs": 10}, "save_weights": true}
 ///

@@ -1,4 +1,5 @@
 import DigitServices
+import DigitsRecognition
 import ImageStats
 import KServe
 import KerasClassifier
@@ -22,5 +23,7 @@ let registeredRouteProviders: [RouteProvider] = [
     KServe.provider,
     DigitServices.kaggle,
     DigitServices.engine,
+    MNISTRoutes.provider,
+    DigitsRecognitionRoutes.provider,
     TrainingRoutes.provider(plugins: registeredPlugins),
 ]

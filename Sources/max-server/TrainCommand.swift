@@ -16,7 +16,7 @@ enum TrainCommand {
         usage: max-server train CONFIG --data PATH --out FILE [OPTIONS]
 
         CONFIG is the Imagia training JSON, inline ('{"network": "lenet5", ...}') or a file:
-          {"network": "mlp" | "lenet5" | "mnist_cnn" | "file",
+          {"network": "mlp" | "lenet5" | "mnist_cnn" | "mnist_small" | "file",
            "network_args": {"layer_sizes": [128, 128], "dropout_amount": 0.2, "activation": "relu"}
                            (lenet5: activation, dropout_amount; file: path of a Keras model to fine-tune),
            "dataset_args": {"image_size": [28, 28, 1], "class_names": ["0", ..., "9"] (one more for a reject class),
@@ -113,6 +113,7 @@ enum TrainCommand {
         printer.announce(request: request, data: data, threads: threads)
         var run = TrainingRun(request: request)
         run.threads = threads
+        run.limits = .machine
         let outcome: TrainingOutcome
         do {
             outcome = try run.run(data: data, outliers: outliers, progress: printer.report)

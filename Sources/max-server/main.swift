@@ -14,6 +14,7 @@ let commands: [Command] = [
     ModelSummaryCommand.command,
     BenchCommand.command,
     CPUCommand.command,
+    FindDigitsCommand.command,
     TrainCommand.command,
     DatasetCommand.command,
     EvaluateCommand.command,

@@ -20,16 +20,16 @@ final class MNISTModelTests: XCTestCase {
         let digits = try MNISTFixtures.testSet(url)
         XCTAssertEqual(digits.count, 1000)
         let model = try MNISTModel(path: assetPath(MNISTModel.defaultAsset))
-        let output = try model.keras.predict(digits.flatMap(\.pixels), batchSize: digits.count)
-        XCTAssertEqual(output.count, digits.count * 10)
-        var correct = 0
-        for (index, digit) in digits.enumerated() {
-            let scores = output[(index * 10)..<(index * 10 + 10)]
-            if scores.indices.max(by: { scores[$0] < scores[$1] }).map({ $0 - index * 10 }) == digit.label { correct += 1 }
-        }
+        let outputs = try model.classify(digits.flatMap(\.pixels))
+        XCTAssertEqual(outputs.count, digits.count)
+        let readings = outputs.map { DigitReading(box: nil, output: $0, classes: model.digits) }
+        let correct = zip(readings, digits).filter { $0.0.prediction == $0.1.label }.count
+        let refused = readings.filter { $0.digitScore < model.threshold }.count
         let accuracy = Double(correct) / Double(digits.count)
-        print("MNIST accuracy through the Swift engine: \(correct)/\(digits.count) = \(accuracy * 100)%")
+        print("MNIST accuracy through the Swift engine: \(correct)/\(digits.count) = \(accuracy * 100)%; "
+              + "refused as not a digit at the default threshold: \(refused)")
         XCTAssertGreaterThanOrEqual(accuracy, 0.98)
+        XCTAssertLessThanOrEqual(refused, 30, "real digits refused as not a digit")
     }
 
     func upload(_ client: HTTPTestClient, field: String, _ url: URL, query: String = "") throws -> HTTPTestClient.Response {
@@ -54,8 +54,14 @@ final class MNISTModelTests: XCTestCase {
                 XCTAssertEqual(body.objectMembers?.map(\.key), ["status", "predictions"])
                 XCTAssertEqual(body["status"], .string("ok"))
                 let predictions = try XCTUnwrap(body["predictions"]?.arrayValue)
-                XCTAssertEqual(predictions.count, 1)
-                XCTAssertEqual(predictions.first?.objectMembers?.map(\.key), ["prediction", "probability"])
+                XCTAssertEqual(predictions.count, 1, "\(sample.url.lastPathComponent): \(response.text)")
+                // A 28x28 grayscale upload is read whole, as MAX-MNIST does: no box.
+                let image = try MNISTFixtures.image(sample.url)
+                let whole = image.width == 28 && image.height == 28 && image.layout == .gray
+                XCTAssertEqual(predictions.first?.objectMembers?.map(\.key),
+                               ["prediction", "probability", "digit_score"] + (whole ? [] : ["box"]), sample.url.lastPathComponent)
+                XCTAssertGreaterThanOrEqual(predictions.first?["digit_score"]?.doubleValue ?? 0, Double(DigitScoring.rejectClass.defaultThreshold),
+                                            "\(sample.url.lastPathComponent): \(response.text)")
                 XCTAssertEqual(predictions.first?["prediction"], .int(sample.label), "\(sample.url.lastPathComponent) via '\(field)': \(response.text)")
                 if predictions.first?["prediction"] == .int(sample.label) { right += 1 }
             }
@@ -138,9 +144,18 @@ final class MNISTModelTests: XCTestCase {
         var blank = MultipartBody()
         blank.addFile(field: "file", fileName: "blank.pnm", contentType: "image/x-portable-anymap",
                       Array("P5\n40 40\n255\n".utf8) + [UInt8](repeating: 255, count: 1600))
-        let refused = try client.send("POST", "/model/predict", headers: [("Content-Type", blank.contentType)], body: blank.finished())
-        XCTAssertEqual(refused.status, 400, refused.text)
-        XCTAssertTrue(refused.text.contains("no digit found"), refused.text)
+        let none = try client.send("POST", "/model/predict", headers: [("Content-Type", blank.contentType)], body: blank.finished())
+        XCTAssertEqual(none.status, 200, none.text)
+        let noneBody = try JSONValue.parse(none.body)
+        XCTAssertEqual(noneBody.objectMembers?.map(\.key), ["status", "predictions", "message"])
+        XCTAssertEqual(noneBody["predictions"], .array([]))
+        XCTAssertTrue(noneBody["message"]?.stringValue?.contains("no digit found") == true, none.text)
+
+        for bad in ["threshold=2", "threshold=-0.1", "threshold=x", "digits=some"] {
+            let response = try upload(client, field: "file", sample, query: "?\(bad)")
+            XCTAssertEqual(response.status, 400, "\(bad): \(response.text)")
+            XCTAssertTrue(response.text.contains(String(bad.prefix { $0 != "=" })), response.text)
+        }
 
         var garbage = MultipartBody()
         garbage.addFile(field: "file", fileName: "x.png", contentType: "image/png", Array("not an image".utf8))
@@ -161,7 +176,8 @@ final class MNISTModelTests: XCTestCase {
         let served = try MNISTModel.plugin.make(PluginContext(modelAsset: url, logger: log.logger(.warning)))
         XCTAssertEqual(served.metadata.id, "max-mnist-swift")
         for sample in try MNISTFixtures.labelledSamples() where sample.url.lastPathComponent.contains("_mnist_") {
-            let predictions = try served.run(ModelInput(bytes: [UInt8](try Data(contentsOf: sample.url)), query: [("top_k", "10")])).predictions
+            let predictions = try served.run(ModelInput(bytes: [UInt8](try Data(contentsOf: sample.url)),
+                                                        query: [("top_k", "10"), ("threshold", "0")])).predictions
             XCTAssertEqual(predictions.count, 10, sample.url.lastPathComponent)
             let total = predictions.compactMap { $0["probability"]?.doubleValue }.reduce(0, +)
             XCTAssertEqual(total, 1, accuracy: 1e-3, sample.url.lastPathComponent)
@@ -180,7 +196,7 @@ final class MNISTModelTests: XCTestCase {
         let model = try MNISTModel(path: url.path)
         for (input, expected) in zip(inputs, outputs) {
             XCTAssertEqual(input.count, 784)
-            let probabilities = try model.predict(input)
+            let probabilities = try XCTUnwrap(try model.classify(input).first)
             XCTAssertEqual(expected.count, 10, "reference.json gives ten scores per input")
             XCTAssertEqual(probabilities.count, expected.count)
             for (got, want) in zip(probabilities, expected) { XCTAssertEqual(got, want, accuracy: 1e-5) }

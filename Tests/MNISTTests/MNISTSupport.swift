@@ -1,4 +1,5 @@
 import Compression
+import DigitsRecognition
 import Foundation
 import ImageCodecs
 import Logging
@@ -68,6 +69,7 @@ enum MNISTFixtures {
         configuration.modelPlugin = "mnist"
         configuration.modelAsset = MNISTModel.defaultAsset
         configuration.assets = [AssetSpec(path: MNISTModel.defaultAsset)]
-        return try MAXService.start(configuration, plugins: [MNISTModel.plugin], logger: logger)
+        return try MAXService.start(configuration, plugins: [MNISTModel.plugin],
+                                    providers: [MNISTRoutes.provider, DigitsRecognitionRoutes.provider], logger: logger)
     }
 }

@@ -200,7 +200,7 @@ final class CommandLineTests: XCTestCase {
         let result = try MaxServer.run(["model-summary", path("assets/mnist_cnn.h5")])
         XCTAssertEqual(result.status, 0, result.stderr)
         XCTAssertTrue(result.stdout.contains("Total params"), result.stdout)
-        XCTAssertTrue(result.stdout.contains("Input shape: [28, 28, 1]  Output shape: [10]"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("Input shape: [28, 28, 1]  Output shape: [11]"), result.stdout)
     }
 
     func testModelSummaryFailsInOneLineForBadFiles() throws {

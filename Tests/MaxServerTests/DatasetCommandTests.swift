@@ -98,10 +98,10 @@ final class DatasetCommandTests: XCTestCase {
         let result = try MaxServer.run(["evaluate", MaxServer.root.appendingPathComponent("assets/mnist_cnn.h5").path,
                                         "--data", fixture("tfrecord/tf_png.tfrecord"), "--numbers", "1,5", "--metrics", metrics])
         XCTAssertEqual(result.status, 0, result.stderr)
-        XCTAssertTrue(result.stdout.contains("10 classes (0, 1, 2, 3, 4, 5, 6, 7, 8, 9) from output order"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("11 classes (0, 1, 2, 3, 4, 5, 6, 7, 8, 9, not a digit) from its class_names"), result.stdout)
         XCTAssertTrue(result.stdout.contains("data \(fixture("tfrecord/tf_png.tfrecord")): 5 images of those classes"), result.stdout)
         let json = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: metrics))) as? [String: Any])
         XCTAssertEqual(json["images"] as? Int, 5)
-        XCTAssertEqual(Set((json["classes"] as? [String: Any])?.keys.map { $0 } ?? []), Set((0...9).map(String.init)))
+        XCTAssertEqual(Set((json["classes"] as? [String: Any])?.keys.map { $0 } ?? []), Set((0...9).map(String.init) + ["not a digit"]))
     }
 }

@@ -9,8 +9,10 @@ public struct MultipartBody {
 
     public var contentType: String { "multipart/form-data; boundary=\(boundary)" }
 
-    public mutating func addFile(field: String, fileName: String, contentType: String, _ content: [UInt8]) {
-        bytes += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName)\"\r\nContent-Type: \(contentType)\r\n\r\n".utf8)
+    /// A file part; a nil `contentType` sends the part without a Content-Type header.
+    public mutating func addFile(field: String, fileName: String, contentType: String?, _ content: [UInt8]) {
+        let type = contentType.map { "Content-Type: \($0)\r\n" } ?? ""
+        bytes += Array("--\(boundary)\r\nContent-Disposition: form-data; name=\"\(field)\"; filename=\"\(fileName)\"\r\n\(type)\r\n".utf8)
         bytes += content
         bytes += Array("\r\n".utf8)
     }

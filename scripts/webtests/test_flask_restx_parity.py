@@ -27,8 +27,11 @@ def max_mnist_api():
     api.add_namespace(namespace)
     metadata = namespace.model("ModelMetadata", {
         name: fields.String(required=True, description=name) for name in ["id", "name", "description", "type", "source", "license"]})
+    # Upstream's two members and our digit score (issue 10); `box` is left out: the samples are
+    # read whole, without one, where flask-restx would render it null.
     prediction = namespace.model("LabelPrediction", {"prediction": fields.Integer(required=True),
-                                                     "probability": fields.Float(required=True)})
+                                                     "probability": fields.Float(required=True),
+                                                     "digit_score": fields.Float(required=True)})
     response = namespace.model("ModelPredictResponse", {
         "status": fields.String(required=True, description="Response status message"),
         "predictions": fields.List(fields.Nested(prediction), description="Predicted labels and probabilities")})

@@ -1,0 +1,142 @@
+import Foundation
+import ImageCodecs
+import ImageProcessing
+import MAXFramework
+import MNIST
+import XCTest
+
+/// The finder alone (no model): where it sees digits and the readings it offers.
+final class DigitFinderTests: XCTestCase {
+    let finder = DigitFinder()
+
+    /// Every box of every reading, in candidate order.
+    func boxes(_ found: FoundDigits) -> [[PixelRect]] {
+        found.candidates.map { $0.readings.flatMap { $0.map(\.box) } }
+    }
+
+    func close(_ a: PixelRect, _ b: [Int], tolerance: Int = 3) -> Bool {
+        abs(a.x - b[0]) <= tolerance && abs(a.y - b[1]) <= tolerance
+            && abs(a.x + a.width - b[0] - b[2]) <= tolerance && abs(a.y + a.height - b[1] - b[3]) <= tolerance
+    }
+
+    /// samples/sheet_ten_digits.png with its truth (samples/sheet_ten_digits.json).
+    func tenDigitSheet() throws -> (Image, [(label: Int, box: [Int])]) {
+        let root = MNISTFixtures.root.appendingPathComponent("samples")
+        let image = try MNISTFixtures.image(root.appendingPathComponent("sheet_ten_digits.png"))
+        let truth = try JSONValue.parse([UInt8](Data(contentsOf: root.appendingPathComponent("sheet_ten_digits.json"))))
+        var digits: [(label: Int, box: [Int])] = []
+        for digit in try XCTUnwrap(truth["digits"]?.arrayValue) {
+            let box: [Int] = digit["box"]?.arrayValue?.compactMap { $0.intValue } ?? []
+            digits.append((label: digit["label"]?.intValue ?? -1, box: box))
+        }
+        return (image, digits)
+    }
+
+    func testFindsEveryDigitOfASheetInReadingOrderWithTightBoxes() throws {
+        let (sheet, truth) = try tenDigitSheet()
+        XCTAssertEqual(truth.count, 10)
+        let found = finder.find(in: sheet)
+        XCTAssertFalse(found.blank)
+        XCTAssertEqual(found.omitted, 0)
+        XCTAssertEqual(found.candidates.count, 10, "\(boxes(found))")
+        // The unsplit reading of each candidate is its true digit, in the truth's order.
+        for (candidate, digit) in zip(found.candidates, truth) {
+            let box = try XCTUnwrap(candidate.readings.first?.first?.box)
+            XCTAssertTrue(close(box, digit.box), "\(box) vs \(digit.box)")
+            XCTAssertEqual(candidate.readings.first?.first?.field.count, 784)
+        }
+    }
+
+    func testLightOnDarkAndColouredInkFindTheSameDigits() throws {
+        let (sheet, truth) = try tenDigitSheet()
+        let inverted = finder.find(in: sheet.inverted())
+        XCTAssertEqual(inverted.candidates.count, 10)
+        // Blue ink on yellow paper, from the sheet's gray: ink -> (30, 40, 150), paper -> (250, 240, 180).
+        let gray = sheet.grayscale()
+        var samples: [UInt8] = []
+        for value in gray.samples {
+            let ink = 1 - Double(value) / 255
+            samples += [250 - 220 * ink, 240 - 200 * ink, 180 - 30 * ink].map { UInt8($0.rounded()) }
+        }
+        let coloured = finder.find(in: try XCTUnwrap(Image(width: gray.width, height: gray.height, layout: .rgb, samples: samples)))
+        XCTAssertEqual(coloured.candidates.count, 10)
+        for (found, digit) in zip(coloured.candidates, truth) {
+            XCTAssertTrue(close(try XCTUnwrap(found.readings.first?.first?.box), digit.box))
+        }
+    }
+
+    /// A ring (a 0) drawn with a gap, in two arcs: offered joined as one digit.
+    func testADigitInPiecesIsOfferedWhole() throws {
+        var page = Image(width: 120, height: 100, layout: .gray, fill: 255)
+        for y in 0..<100 {
+            for x in 0..<120 {
+                let dx = Double(x) - 60, dy = (Double(y) - 50) * 0.7
+                let r = (dx * dx + dy * dy).squareRoot()
+                if r > 18, r < 24, abs(dy) > 2.5 { page.samples[y * 120 + x] = 10 }
+            }
+        }
+        let found = finder.find(in: page)
+        XCTAssertEqual(found.candidates.count, 1, "\(boxes(found))")
+        let whole = try XCTUnwrap(found.candidates.first?.readings.first)
+        XCTAssertEqual(whole.count, 1)
+        XCTAssertEqual(whole[0].box.height, 100 - 2 * 16, accuracy: 3)
+    }
+
+    /// Two bars touching at their feet: one mark twice as wide as tall, offered cut in two.
+    func testTouchingDigitsAreOfferedCut() throws {
+        var page = Image(width: 160, height: 100, layout: .gray, fill: 255)
+        for y in 20..<80 {
+            for x in 40..<120 where (40..<75).contains(x) && (y < 28 || y > 72 || x < 48 || x > 67)
+                || (85..<120).contains(x) && (y < 28 || y > 72 || x < 93 || x > 112) || (y > 72 && x < 120) {
+                page.samples[y * 160 + x] = 0
+            }
+        }
+        let found = finder.find(in: page)
+        XCTAssertEqual(found.candidates.count, 1)
+        let readings = try XCTUnwrap(found.candidates.first?.readings)
+        let cutInTwo = try XCTUnwrap(readings.first { $0.count == 2 }, "\(readings.map { $0.map(\.box) })")
+        XCTAssertEqual(Double(cutInTwo[0].box.x + cutInTwo[0].box.width), 80, accuracy: 6)
+        XCTAssertEqual(cutInTwo[1].box.x + cutInTwo[1].box.width, 120)
+    }
+
+    func testBlankPicturesAndSpecksHoldNoDigit() throws {
+        XCTAssertTrue(finder.find(in: Image(width: 64, height: 48, layout: .rgb, fill: 200)).blank)
+        XCTAssertTrue(finder.find(in: Image(width: 1, height: 1, layout: .gray, fill: 0)).blank)
+        // 10,000 specks of 2x2 pixels, one in each 8x8 cell: none is a digit, and none is read.
+        var specks = Image(width: 800, height: 800, layout: .gray, fill: 240)
+        var state: UInt64 = 5
+        for cell in 0..<10_000 {
+            state = state &* 6364136223846793005 &+ 1442695040888963407
+            let x = (cell % 100) * 8 + 1 + Int((state >> 33) % 5), y = (cell / 100) * 8 + 1 + Int((state >> 13) % 5)
+            for (dx, dy) in [(0, 0), (1, 0), (0, 1), (1, 1)] { specks.samples[(y + dy) * 800 + x + dx] = 20 }
+        }
+        let found = finder.find(in: specks)
+        XCTAssertFalse(found.blank)
+        XCTAssertEqual(found.fieldCount, 0, "\(found.candidates.count) candidates")
+    }
+
+    /// A picture of thousands of digit-sized marks: at most max_digits are read, the rest counted.
+    func testTheNumberOfDigitsReadIsCapped() throws {
+        var grid = Image(width: 1000, height: 1000, layout: .gray, fill: 255)
+        for cellY in 0..<50 { for cellX in 0..<50 {
+            for y in 0..<12 {
+                for x in 0..<6 { grid.samples[(cellY * 20 + 4 + y) * 1000 + cellX * 20 + 7 + x] = 0 }
+            }
+        } }
+        let capped = DigitFinder(options: DigitFinderOptions(maxDigits: 40)).find(in: grid)
+        XCTAssertEqual(capped.candidates.count, 40)
+        XCTAssertEqual(capped.omitted, 2500 - 40)
+        XCTAssertLessThanOrEqual(capped.fieldCount, 40 * 3)
+    }
+
+    /// A large photo is searched at a working size; boxes still come in the input's pixels.
+    func testLargePicturesAreReducedAndBoxesMappedBack() throws {
+        var page = Image(width: 3000, height: 2000, layout: .gray, fill: 230)
+        for y in 600..<1400 { for x in 1200..<1500 where x < 1260 || y < 660 || y > 1340 || x > 1440 {
+            page.samples[y * 3000 + x] = 30
+        } }
+        let found = DigitFinder(options: DigitFinderOptions(workingSide: 1000)).find(in: page)
+        let box = try XCTUnwrap(found.candidates.first?.readings.first?.first?.box)
+        XCTAssertTrue(close(box, [1200, 600, 300, 800], tolerance: 4), "\(box)")
+    }
+}
