@@ -69,6 +69,19 @@ final class FixtureTests: XCTestCase {
         }
     }
 
+    /// The superblock is searched at 0, 512, 1024, 2048, ...: earliest.h5 behind a user block of
+    /// 512 or 2048 bytes reads as itself (h5py reads both; userblock.h5 covers 1024).
+    func testSuperblockBehindEveryUserBlockSize() throws {
+        let bytes = [UInt8](try Data(contentsOf: TestPaths.fixture("earliest.h5", target: "HDF5Tests")))
+        let plain = try open("earliest.h5").dataset(at: "model_weights/dense/kernel:0").readFloats()
+        for size in [512, 2048] {
+            let file = try HDF5File(bytes: [UInt8](repeating: 0, count: size) + bytes)
+            XCTAssertEqual(file.superblock.fileOffset, size)
+            XCTAssertEqual(try file.dataset(at: "model_weights/dense/kernel:0").readFloats(), plain, "user block of \(size)")
+        }
+        XCTAssertThrowsError(try HDF5File(bytes: [UInt8](repeating: 0, count: 700) + bytes), "700 is not a user block size")
+    }
+
     func testChunkIndexesOfLayoutVersion4() throws {
         let file = try open("latest.h5")
         let expectedIndex: [String: String] = [

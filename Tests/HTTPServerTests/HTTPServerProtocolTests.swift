@@ -31,6 +31,16 @@ final class HTTPServerProtocolTests: XCTestCase {
         XCTAssertEqual(query, [["top_k", "3"], ["name", "two words"], ["flag", ""], ["enc", "é&"]])
     }
 
+    /// A '+' is a space only in the query (form encoding), never in the path; an escape may end the target.
+    func testPlusIsLiteralInThePathAndEscapesMayEndTheTarget() throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try client.send(get("/c++/x%41?q=a+b%2B"))
+        let json = try XCTUnwrap(try client.readResponse().json)
+        XCTAssertEqual(json["path"] as? String, "/c++/xA")
+        XCTAssertEqual(json["query"] as? [[String]], [["q", "a b+"]])
+    }
+
     func testAbsoluteFormTargetIsReducedToItsPath() throws {
         let server = try TestServer()
         let client = try server.client()

@@ -1,4 +1,5 @@
 import Foundation
+import MAXFramework
 import TestSupport
 import XCTest
 
@@ -144,6 +145,23 @@ final class CommandLineTests: XCTestCase {
         let config = try folder.write("config.json", #"{"model": {"plugin": "image-stats"}, "assets": {"files": [{"path": "model.bin"}]}}"#)
         let result = try MaxServer.run(["verify-assets", "--no-download", "--config", config.path, "--log-level", "error"])
         assertFailure(result, command: "verify-assets", mentions: "model.bin")
+    }
+
+    /// A missing asset with a url: --no-download refuses and leaves nothing behind; without it
+    /// the file is fetched, verified and reported as downloaded.
+    func testVerifyAssetsDownloadsOnlyWhenAllowed() throws {
+        let folder = try TemporaryFolder()
+        let source = try folder.write("source/model.bin", Array("weights".utf8))
+        try folder.write("md5sums.txt", MD5.hex(of: Array("weights".utf8)) + "  model.bin\n")
+        let config = try folder.write("config.json", """
+            {"model": {"plugin": "image-stats"}, "assets": {"files": [{"path": "model.bin", "url": "\(source.absoluteString)"}]}}
+            """)
+        let refused = try MaxServer.run(["verify-assets", "--no-download", "--config", config.path, "--log-level", "error"])
+        assertFailure(refused, command: "verify-assets", mentions: "model.bin")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("model.bin").path))
+        let fetched = try MaxServer.run(["verify-assets", "--config", config.path, "--log-level", "error"])
+        XCTAssertEqual(fetched.status, 0, fetched.stderr)
+        XCTAssertEqual(fetched.stdout, "model.bin: OK (\(MD5.hex(of: Array("weights".utf8))), downloaded)\n")
     }
 
     func testDecodeWritesThePixelsItRead() throws {
