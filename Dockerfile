@@ -15,16 +15,24 @@ COPY Tests ./Tests
 COPY scripts/build-release.sh ./scripts/
 RUN scripts/build-release.sh /staging
 
-FROM debian:bookworm-slim
-# The binary carries the Swift runtime (--static-swift-stdlib); it needs libc, libstdc++ and
-# libcurl4 (plus CA certificates for https asset downloads). The HEALTHCHECK is the binary's own.
+# The run-time files, gathered from Debian: the binary carries the Swift runtime
+# (--static-swift-stdlib) and needs only libc, libstdc++ and libcurl4 (with what libcurl links),
+# plus CA certificates for https asset downloads. scripts/make-runtime-root.sh copies exactly
+# the binary's shared-library closure into /rootfs.
+FROM debian:bookworm-slim AS runtime-libs
 # hadolint ignore=DL3008
 RUN apt-get update \
     && apt-get install -y --no-install-recommends libcurl4 libstdc++6 ca-certificates \
-    && rm -rf /var/lib/apt/lists/* \
-    && useradd --system --uid 10001 --user-group --home-dir /app --shell /usr/sbin/nologin max
+    && rm -rf /var/lib/apt/lists/*
+COPY scripts/make-runtime-root.sh /usr/local/bin/
+COPY --from=build /staging/max-server /rootfs/usr/local/bin/max-server
+RUN make-runtime-root.sh /rootfs
+
+# The image: those files and the service's own, nothing else (no shell, no package manager).
+# The HEALTHCHECK is the binary's own.
+FROM scratch AS runtime
+COPY --from=runtime-libs /rootfs /
 WORKDIR /app
-COPY --from=build /staging/max-server /usr/local/bin/max-server
 COPY config.json md5sums.txt ./
 COPY samples ./samples
 # Writable by the service user: missing or wrong assets are downloaded here at start-up.

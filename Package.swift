@@ -2,16 +2,30 @@
 // No package dependencies: Foundation, Dispatch and Glibc only (see README.md).
 import PackageDescription
 
-/// AVX2 + FMA for the numeric modules on x86-64: without it SIMD `addProduct` calls libm's
-/// `fmaf` per lane (~45x slower). Other architectures take the portable path.
-#if arch(x86_64)
-let cpuSettings: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"])]
-#else
-let cpuSettings: [SwiftSetting] = []
-#endif
 /// The numeric modules are optimised in debug builds too: their tests run real models and
 /// images (1,000 MNIST digits through the engine), which unoptimised code makes ~50x slower.
-let vectorSettings: [SwiftSetting] = cpuSettings + [.unsafeFlags(["-O"], .when(configuration: .debug))]
+let vectorSettings: [SwiftSetting] = [.unsafeFlags(["-O"], .when(configuration: .debug))]
+
+/// Every module is built for the architecture's baseline, so the binary runs on any x86-64 (or
+/// arm64) CPU. The kernels alone (Sources/KernelSources, symlinked into one folder per class) are
+/// compiled once per CPU class with that class's instructions; module Kernels picks one at
+/// start-up. The flags go to Clang's importer, from which Swift takes its target features.
+struct KernelClass {
+    let target: String
+    let settings: [SwiftSetting]
+}
+#if arch(x86_64)
+let kernelClasses = [
+    KernelClass(target: "KernelsAVX512", settings: [.define("KERNELS_AVX512"), .unsafeFlags(["-Xcc", "-march=x86-64-v4"])]),
+    KernelClass(target: "KernelsAVX2", settings: [.define("KERNELS_AVX2"), .unsafeFlags(["-Xcc", "-march=x86-64-v3"])]),
+    KernelClass(target: "KernelsPortable", settings: []),
+]
+#else
+let kernelClasses = [KernelClass(target: "KernelsPortable", settings: [])]
+#endif
+let kernelTargets: [Target] = kernelClasses.map {
+    .target(name: $0.target, dependencies: ["KernelInterface"], swiftSettings: $0.settings + vectorSettings)
+}
 
 let package = Package(
     name: "max-swift",
@@ -19,15 +33,19 @@ let package = Package(
     products: [
         .executable(name: "max-server", targets: ["max-server"]),
     ],
-    targets: [
+    targets: kernelTargets + [
         // Bottom layer: inflate/deflate, checksums, zip.
         .target(name: "Compression"),
+        // The kernels' interface (protocol KernelSet, packed weights, window geometry), and the
+        // module that picks a compiled set for this CPU (MAX_CPU overrides).
+        .target(name: "KernelInterface", swiftSettings: vectorSettings),
+        .target(name: "Kernels", dependencies: ["KernelInterface"] + kernelClasses.map { .target(name: $0.target) }),
         // Pixels: decoders, encoder, image operations. Knows nothing of HTTP or models.
-        .target(name: "ImageCodecs", dependencies: ["Compression"], swiftSettings: vectorSettings),
+        .target(name: "ImageCodecs", dependencies: ["Compression", "Kernels"], swiftSettings: vectorSettings),
         // The HDF5 file format. Knows nothing of Keras.
         .target(name: "HDF5", dependencies: ["Compression"]),
         // Tensors, kernels, layers, Keras model files. Knows nothing of HTTP.
-        .target(name: "Keras", dependencies: ["HDF5", "Compression"], swiftSettings: vectorSettings),
+        .target(name: "Keras", dependencies: ["HDF5", "Compression", "Kernels"], swiftSettings: vectorSettings),
         // Leveled, thread-safe logging shared by the server and the framework.
         .target(name: "Logging"),
         // Prometheus metrics: counters, gauges, histograms, the text format, process figures.
@@ -45,6 +63,10 @@ let package = Package(
         .target(name: "MAXFramework", dependencies: ["HTTPServer", "Logging", "Metrics", "WebPages"]),
         // What image plugins share: the image file input and decoding uploads with limits.
         .target(name: "ImageInput", dependencies: ["MAXFramework", "ImageCodecs"]),
+        // The Open Inference Protocol (KServe v2, Triton) for every served model.
+        .target(name: "KServe", dependencies: ["MAXFramework"]),
+        // The contracts of the digit services users come from: Kaggle rows and CSV, the engine's /compute.
+        .target(name: "DigitServices", dependencies: ["MAXFramework", "Logging"]),
         // A plugin that takes JSON, not images: logistic regression over named features.
         .target(name: "LogisticRegression", dependencies: ["MAXFramework"]),
         // A small real plugin: statistics of an uploaded image.
@@ -56,16 +78,20 @@ let package = Package(
         // The executable: CLI, wires config and plugins.
         .executableTarget(
             name: "max-server",
-            dependencies: ["MAXFramework", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs", "HDF5", "Keras", "Logging"]),
+            dependencies: ["MAXFramework", "KServe", "DigitServices", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs",
+                           "HDF5", "Keras", "Logging"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: vectorSettings),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
+        .testTarget(name: "KServeTests", dependencies: ["KServe", "MAXFramework", "TestSupport"]),
+        .testTarget(name: "DigitServicesTests", dependencies: ["DigitServices", "MAXFramework", "HTTPServer", "Logging", "TestSupport"]),
         .testTarget(name: "HTTPServerTests", dependencies: ["HTTPServer", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "MAXFrameworkTests", dependencies: ["MAXFramework", "HTTPServer", "TestSupport"]),
         .testTarget(name: "KerasClassifierTests", dependencies: ["KerasClassifier", "MAXFramework", "ImageCodecs", "Keras", "TestSupport"],

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Release build of max-server as the Docker image ships it: the Swift runtime linked in
 # (--static-swift-stdlib), so the binary needs only libc, libstdc++ and libcurl4 at run time.
-# Docker's build stage and CI both run this; it fails if the binary does not run.
+# Docker's build stage and CI both run this; it fails if the binary does not run. The copy in
+# OUTPUT_DIR is stripped (symbols stay in the .build one, for profiling).
 # Usage: scripts/build-release.sh [OUTPUT_DIR]   (default: .build/dist)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ swift build -c release --static-swift-stdlib --product max-server
 bin_dir="$(swift build -c release --static-swift-stdlib --show-bin-path)"
 mkdir -p "$out"
 cp "$bin_dir/max-server" "$out/max-server"
+if command -v strip > /dev/null; then strip "$out/max-server"; fi
 
 # The binary must start and answer --help without the toolchain's libraries.
 "$out/max-server" --help > /dev/null

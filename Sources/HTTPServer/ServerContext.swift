@@ -99,7 +99,7 @@ final class ServerContext: @unchecked Sendable {
 
     /// One line per request at info level: remote address, request line (its target escaped by
     /// `LogEscaping`, so the quotes delimit it), status, body bytes, duration; JSON lines carry
-    /// each as a field, with the request id.
+    /// each as a field (escaped as JSON), with the request id.
     func logAccess(_ record: HTTPRequestRecord) {
         guard logger.level <= .info else { return }
         let hundredths = Int((record.duration * 100_000).rounded())

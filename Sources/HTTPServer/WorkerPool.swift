@@ -80,8 +80,8 @@ final class WorkerPool: @unchecked Sendable {
 }
 
 /// Seconds on a clock that never jumps, for deadlines and durations.
-enum MonotonicClock {
-    static func now() -> Double {
+public enum MonotonicClock {
+    public static func now() -> Double {
         var time = timespec()
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9

@@ -1,10 +1,13 @@
+import Kernels
+
 /// Decodes baseline and progressive Huffman-coded 8-bit JPEG files (grayscale or three-component
 /// colour, any integral sampling factors, restart intervals) to the same pixels as libjpeg-turbo's
 /// default settings: accurate integer IDCT and fancy chroma upsampling. Arithmetic coding,
 /// lossless, hierarchical, 12-bit and CMYK/YCCK files are refused with a `JPEGError` naming the feature.
 ///
 /// The stages live in their own files: marker segments (`JPEGHeaders`), Huffman tables and the
-/// bit reader, scan decoding (`JPEGScanDecoder`), the IDCT, upsampling and colour conversion.
+/// bit reader, scan decoding (`JPEGScanDecoder`), upsampling and colour conversion; the IDCT and
+/// YCbCr conversion are CPU kernels (module Kernels), compiled for each class of x86-64 CPU.
 public enum JPEGDecoder {
     /// Decodes a whole JPEG file held in memory into a `.gray` or `.rgb` image.
     /// The frame's pixel count is checked against `limits` before anything is allocated.
@@ -214,16 +217,13 @@ private struct JPEGDecodingSession {
         coefficients.withUnsafeBufferPointer { coefficientBuffer in
             quantization.withUnsafeBufferPointer { quantBuffer in
                 samples.withUnsafeMutableBufferPointer { sampleBuffer in
-                    withUnsafeTemporaryAllocation(of: Int32.self, capacity: 64) { workspace in
-                        guard let coefficientBase = coefficientBuffer.baseAddress, let quant = quantBuffer.baseAddress,
-                              let out = sampleBuffer.baseAddress, let scratch = workspace.baseAddress else { return }
-                        for blockRow in 0..<blocksHigh {
-                            for blockColumn in 0..<blocksWide {
-                                let block = coefficientBase + offset + (blockRow * component.blocksPerLine + blockColumn) * 64
-                                JPEGInverseDCT.transform(block, quantization: quant, workspace: scratch,
-                                                         output: out + blockRow * 8 * stride + blockColumn * 8, stride: stride)
-                            }
-                        }
+                    guard let coefficientBase = coefficientBuffer.baseAddress, let quant = quantBuffer.baseAddress,
+                          let out = sampleBuffer.baseAddress else { return }
+                    let kernels = Kernels.selected
+                    for blockRow in 0..<blocksHigh {
+                        kernels.inverseDCT(coefficientBase + offset + blockRow * component.blocksPerLine * 64,
+                                           blocks: blocksWide, quantization: quant,
+                                           output: out + blockRow * 8 * stride, stride: stride)
                     }
                 }
             }

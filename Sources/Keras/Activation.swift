@@ -98,17 +98,12 @@ enum Activation: Equatable {
     }
 }
 
-/// x = min(max(x, lower), upper), eight lanes at a time.
+/// x = min(max(x, lower), upper); NaN stays NaN. A plain loop: the compiler vectorises it for
+/// whatever CPU the module is built for.
 private func clamp(_ x: UnsafeMutablePointer<Float>, count: Int, lower: Float, upper: Float) {
-    let low = Vec8(repeating: lower), high = Vec8(repeating: upper)
-    var index = 0
-    while index &+ 8 <= count {
-        store8(lanewiseMin(lanewiseMax(load8(x + index), low), high), x + index)
-        index &+= 8
-    }
-    while index < count {
-        x[index] = min(max(x[index], lower), upper)
-        index &+= 1
+    for index in 0..<count {
+        let value = x[index]
+        x[index] = value < lower ? lower : (value > upper ? upper : value)
     }
 }
 

@@ -1,3 +1,5 @@
+import Kernels
+
 /// Dense on the last axis: every leading position of every sample is one GEMM row, so a batch
 /// (or a rank-3 input) is one matrix multiply.
 final class DenseOperation: ChannelAffineFoldable {
@@ -8,6 +10,7 @@ final class DenseOperation: ChannelAffineFoldable {
     private(set) var kernel: [Float]
     private(set) var bias: [Float]
     var activation: Activation
+    private var kernels: (any KernelSet.Type)?
     private var packed: PackedMatrix?
 
     var outputChannels: Int { units }
@@ -29,16 +32,18 @@ final class DenseOperation: ChannelAffineFoldable {
         for column in 0..<units { bias[column] = bias[column] * scale[column] + shift[column] }
     }
 
-    func prepare() {
-        packed = PackedMatrix(weights: kernel, rows: inputUnits, columns: units, bias: bias)
+    func prepare(kernels: any KernelSet.Type) {
+        self.kernels = kernels
+        packed = pack(kernel, bias: bias, rows: inputUnits, columns: units, kernels: kernels)
     }
 
     func run(_ inputs: OperationInputs, output: UnsafeMutablePointer<Float>, batch: Int,
              scratch: UnsafeMutablePointer<Float>) {
-        guard let packed else { return }
+        guard let packed, let kernels else { return }
         let rows = batch &* rowsPerSample
-        let fused = GEMMEpilogue.fusing(activation)
-        gemm(rowCount: rows, a: inputs[0], lda: inputUnits, b: packed, c: output, ldc: units, epilogue: fused ?? .none)
+        let fused = Epilogue.fusing(activation)
+        kernels.gemm(rows: rows, a: inputs[0], lda: inputUnits, b: packed, c: output, ldc: units,
+                     epilogue: fused ?? .none, accumulate: false)
         if fused == nil { activation.apply(output, count: rows &* units, rowLength: units) }
     }
 }

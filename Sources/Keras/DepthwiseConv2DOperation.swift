@@ -1,5 +1,7 @@
-/// DepthwiseConv2D computed directly: each input channel c is filtered by its own
-/// depth_multiplier kernels into output channels c*multiplier ..< (c+1)*multiplier.
+import Kernels
+
+/// DepthwiseConv2D (a kernel): each input channel c is filtered by its own depth_multiplier
+/// kernels into output channels c*multiplier ..< (c+1)*multiplier.
 final class DepthwiseConv2DOperation: ChannelAffineFoldable {
     let window: Window2D
     let inputChannels: Int
@@ -8,6 +10,7 @@ final class DepthwiseConv2DOperation: ChannelAffineFoldable {
     private(set) var kernel: [Float]
     private(set) var bias: [Float]
     var activation: Activation
+    private var kernels: (any KernelSet.Type)?
     private var weights = AlignedBuffer(count: 0)
     private var biases = AlignedBuffer(count: 0)
 
@@ -30,50 +33,17 @@ final class DepthwiseConv2DOperation: ChannelAffineFoldable {
         for column in 0..<n { bias[column] = bias[column] * scale[column] + shift[column] }
     }
 
-    func prepare() {
+    func prepare(kernels: any KernelSet.Type) {
+        self.kernels = kernels
         weights = AlignedBuffer(kernel)
         biases = AlignedBuffer(bias.isEmpty ? [Float](repeating: 0, count: outputChannels) : bias)
     }
 
     func run(_ inputs: OperationInputs, output: UnsafeMutablePointer<Float>, batch: Int,
              scratch: UnsafeMutablePointer<Float>) {
-        let w = window
-        let channels = inputChannels
-        let outChannels = outputChannels
-        let multiplier = self.multiplier
-        let kernel = weights.pointer
-        let bias = biases.pointer
-        let inputSize = w.inputPixels &* channels
-        let outputSize = w.outputPixels &* outChannels
-        for image in 0..<batch {
-            let source = inputs[0] + image &* inputSize
-            let destination = output + image &* outputSize
-            for outY in 0..<w.outputHeight {
-                for outX in 0..<w.outputWidth {
-                    let accumulator = destination + (outY &* w.outputWidth &+ outX) &* outChannels
-                    accumulator.update(from: bias, count: outChannels)
-                    for ky in 0..<w.kernelHeight {
-                        let inY = outY &* w.strideHeight &- w.padTop &+ ky &* w.dilationHeight
-                        if inY < 0 || inY >= w.inputHeight { continue }
-                        for kx in 0..<w.kernelWidth {
-                            let inX = outX &* w.strideWidth &- w.padLeft &+ kx &* w.dilationWidth
-                            if inX < 0 || inX >= w.inputWidth { continue }
-                            let pixel = source + (inY &* w.inputWidth &+ inX) &* channels
-                            let tap = kernel + (ky &* w.kernelWidth &+ kx) &* outChannels
-                            if multiplier == 1 {
-                                for c in 0..<channels { accumulator[c] += pixel[c] * tap[c] }
-                            } else {
-                                for c in 0..<channels {
-                                    let value = pixel[c]
-                                    let base = c &* multiplier
-                                    for m in 0..<multiplier { accumulator[base &+ m] += value * tap[base &+ m] }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-            activation.apply(destination, count: outputSize, rowLength: outChannels)
-        }
+        guard let kernels else { return }
+        kernels.depthwiseConvolve(inputs[0], batch: batch, window: window, channels: inputChannels,
+                                  multiplier: multiplier, weights: weights.pointer, bias: biases.pointer, output: output)
+        activation.apply(output, count: batch &* window.outputPixels &* outputChannels, rowLength: outputChannels)
     }
 }

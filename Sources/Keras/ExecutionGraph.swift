@@ -1,3 +1,5 @@
+import Kernels
+
 /// A model as a list of steps in execution order. Node 0 is the model input; every other node
 /// either runs an operation or aliases an earlier node's buffer (layers that only reshape, and
 /// layers folded into their producer).
@@ -39,7 +41,8 @@ struct ExecutionGraph {
 
     /// Builds the graph: resolves every layer call in dependency order, then folds
     /// BatchNormalization and Activation layers into the convolution or Dense before them.
-    static func build(topology: ModelTopology, weights: LayerWeights) throws -> ExecutionGraph {
+    static func build(topology: ModelTopology, weights: LayerWeights, kernels: any KernelSet.Type) throws
+        -> ExecutionGraph {
         var nodes: [GraphNode] = []
         var produced: [TensorReference: Int] = [:]
         let inputSize = try LayerFactory.elementCount(
@@ -90,7 +93,7 @@ struct ExecutionGraph {
         var graph = ExecutionGraph(nodes: nodes, outputNode: output,
                                    layers: topology.layers.compactMap { records[$0.name] })
         graph.fold()
-        for node in graph.nodes { node.operation?.prepare() }
+        for node in graph.nodes { node.operation?.prepare(kernels: kernels) }
         return graph
     }
 

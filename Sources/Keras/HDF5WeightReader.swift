@@ -1,4 +1,5 @@
 import HDF5
+import Kernels
 
 /// Reads weights stored the Keras 2 way (also Keras 3's legacy .h5): a group with attribute
 /// `layer_names`; below it, one group per layer whose attribute `weight_names` names its datasets
@@ -70,7 +71,7 @@ enum HDF5WeightReader {
 struct FullModelHDF5 {
     let file: HDF5File
 
-    func model() throws -> KerasModel {
+    func model(kernels: (any KernelSet.Type)?) throws -> KerasModel {
         guard let config = try hdf5Attribute(file.root, "model_config")?.string else {
             throw KerasError.invalidFile("the model_config attribute is not a string")
         }
@@ -82,6 +83,7 @@ struct FullModelHDF5 {
             throw KerasError.invalidFile("the file has a model_config but no model_weights group")
         }
         let weights = try HDF5WeightReader.readKeras2Layout(file: file, group: weightsGroup)
-        return try KerasModel(configurationJSON: Array(config.utf8), weights: weights, kerasVersion: version)
+        return try KerasModel(configurationJSON: Array(config.utf8), weights: weights, kerasVersion: version,
+                              kernels: kernels)
     }
 }

@@ -1,6 +1,7 @@
 import Compression
 import Foundation
 import HDF5
+import Kernels
 
 /// A Keras 3 `.keras` file: a zip with `config.json` (the model configuration), `metadata.json`
 /// (keras_version) and `model.weights.h5`, whose weights sit at `layers/<key>/vars/<i>` in the
@@ -27,7 +28,7 @@ struct KerasArchive {
         }
     }
 
-    func model() throws -> KerasModel {
+    func model(kernels: (any KernelSet.Type)?) throws -> KerasModel {
         guard let config = try contents("config.json") else {
             throw KerasError.invalidFile("the archive has no config.json (not a Keras 3 .keras file)")
         }
@@ -45,7 +46,8 @@ struct KerasArchive {
         for (name, key) in try KerasArchive.weightKeys(configuration: config) {
             if let tensors = stored[key] { weights[name] = tensors }
         }
-        return try KerasModel(configurationJSON: config, weights: weights, kerasVersion: version ?? "3")
+        return try KerasModel(configurationJSON: config, weights: weights, kerasVersion: version ?? "3",
+                              kernels: kernels)
     }
 
     /// (layer name, key in model.weights.h5) for every layer, as Keras 3's saving code names

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// A Keras model ready for inference: loaded once, then shared freely between threads.
 ///
@@ -16,6 +17,8 @@ public final class KerasModel: @unchecked Sendable {
     public let name: String
     /// Which Keras wrote the file.
     public let flavor: KerasFlavor
+    /// The CPU kernels the model runs with (fixed at load: weights are packed for them).
+    public let kernels: any KernelSet.Type
 
     let plan: ExecutionPlan
     let pool = WorkspacePool()
@@ -37,8 +40,8 @@ public final class KerasModel: @unchecked Sendable {
     static let maximumWorkspaceFloats = 1 << 30
 
     /// Builds a model from a parsed configuration and weights by layer name.
-    init(topology: ModelTopology, weights: LayerWeights, sequential: Bool) throws {
-        let graph = try ExecutionGraph.build(topology: topology, weights: weights)
+    init(topology: ModelTopology, weights: LayerWeights, sequential: Bool, kernels: any KernelSet.Type) throws {
+        let graph = try ExecutionGraph.build(topology: topology, weights: weights, kernels: kernels)
         plan = ExecutionPlan(graph: graph, chunk: KerasModel.chunkSize(for: graph))
         guard plan.arenaFloats + plan.scratchFloats <= KerasModel.maximumWorkspaceFloats else {
             throw KerasError.invalidModelConfig(
@@ -49,15 +52,19 @@ public final class KerasModel: @unchecked Sendable {
         name = topology.modelName
         flavor = topology.flavor
         isSequential = sequential
+        self.kernels = kernels
     }
 
     /// A model from its configuration JSON (`model.to_json()`, a `model_config` attribute or a
     /// .keras archive's config.json) and its weights, by layer name in Keras's weight order.
-    public convenience init(configurationJSON: [UInt8], weights: LayerWeights, kerasVersion: String? = nil) throws {
+    /// `kernels` defaults to the process's selection (`Kernels.selected`).
+    public convenience init(configurationJSON: [UInt8], weights: LayerWeights, kerasVersion: String? = nil,
+                            kernels: (any KernelSet.Type)? = nil) throws {
         let topology = try ModelTopology.parse(json: configurationJSON, versionHint: kerasVersion)
         let sequential = (try? JSONSerialization.jsonObject(with: Data(configurationJSON)) as? [String: Any])?["class_name"]
             as? String == "Sequential"
-        try self.init(topology: topology, weights: weights, sequential: sequential)
+        try self.init(topology: topology, weights: weights, sequential: sequential,
+                      kernels: kernels ?? Kernels.selected)
     }
 
     /// Runs `batchSize` samples stored one after another; returns the outputs the same way.

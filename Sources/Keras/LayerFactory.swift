@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 
 /// What one call of a Keras layer becomes in the execution graph.
 enum LayerPlan {
@@ -263,13 +264,13 @@ enum LayerFactory {
         let strides = try layer.pair("strides", default: pool)
         let window = try Window2D(input: (input.0, input.1), kernel: pool, strides: strides,
                                   padding: try layer.string("padding", default: "valid"), config: layer)
-        let kind: Pool2DOperation.Kind = layer.className.hasPrefix("Max") ? .max : .average
+        let kind: PoolKind = layer.className.hasPrefix("Max") ? .max : .average
         return .operations([(Pool2DOperation(kind: kind, window: window, channels: input.2),
                              [window.outputHeight, window.outputWidth, input.2])])
     }
 
     private static func globalPooling(_ layer: LayerConfig, input: (Int, Int, Int)) throws -> LayerPlan {
-        let kind: Pool2DOperation.Kind = layer.className.contains("Max") ? .max : .average
+        let kind: PoolKind = layer.className.contains("Max") ? .max : .average
         let keepDimensions = try layer.bool("keepdims", default: false)
         return .operations([(GlobalPool2DOperation(kind: kind, pixels: input.0 * input.1, channels: input.2),
                              keepDimensions ? [1, 1, input.2] : [input.2])])

@@ -1,5 +1,6 @@
 import Foundation
 import HDF5
+import Kernels
 
 /// The Keras file layouts the engine reads, recognised from their first bytes (never the name).
 enum ModelFileFormat: Equatable {
@@ -30,22 +31,23 @@ enum ModelFileFormat: Equatable {
 
 extension KerasModel {
     /// Loads any supported Keras file: Keras 2 / tf.keras full-model `.h5`, Keras 3 `.keras`,
-    /// or Keras 3 legacy `.h5`. The format is recognised from the content.
-    public static func load(path: String) throws -> KerasModel {
-        try load(bytes: try readFile(path))
+    /// or Keras 3 legacy `.h5`. The format is recognised from the content. `kernels` defaults to
+    /// the process's selection (`Kernels.selected`); tests and benchmarks name a class.
+    public static func load(path: String, kernels: (any KernelSet.Type)? = nil) throws -> KerasModel {
+        try load(bytes: try readFile(path), kernels: kernels)
     }
 
-    public static func load(bytes: [UInt8]) throws -> KerasModel {
+    public static func load(bytes: [UInt8], kernels: (any KernelSet.Type)? = nil) throws -> KerasModel {
         switch ModelFileFormat.detect(bytes) {
         case .kerasArchive:
-            return try KerasArchive(bytes: bytes).model()
+            return try KerasArchive(bytes: bytes).model(kernels: kernels)
         case .hdf5:
             let file = try openHDF5(bytes)
             guard try hdf5Attribute(file.root, "model_config") != nil else {
                 throw KerasError.invalidFile(
                     "this HDF5 file holds weights only (model.save_weights); load it with its architecture JSON")
             }
-            return try FullModelHDF5(file: file).model()
+            return try FullModelHDF5(file: file).model(kernels: kernels)
         case .architectureJSON:
             throw KerasError.invalidFile("this is an architecture JSON without weights; load it with its weights .h5")
         case .unknown:
@@ -54,18 +56,21 @@ extension KerasModel {
     }
 
     /// An architecture from `model.to_json()` with the weights `model.save_weights()` wrote (.h5).
-    public static func load(architectureJSON: [UInt8], weights: [UInt8]) throws -> KerasModel {
+    public static func load(architectureJSON: [UInt8], weights: [UInt8],
+                            kernels: (any KernelSet.Type)? = nil) throws -> KerasModel {
         guard ModelFileFormat.detect(weights) == .hdf5 else {
             throw KerasError.invalidFile("the weights file is not HDF5 (expected what model.save_weights wrote)")
         }
         let file = try openHDF5(weights)
         let version = try hdf5Attribute(file.root, "keras_version")?.string
         let stored = try HDF5WeightReader.readKeras2Layout(file: file, group: file.root)
-        return try KerasModel(configurationJSON: architectureJSON, weights: stored, kerasVersion: version)
+        return try KerasModel(configurationJSON: architectureJSON, weights: stored, kerasVersion: version,
+                              kernels: kernels)
     }
 
-    public static func load(architecturePath: String, weightsPath: String) throws -> KerasModel {
-        try load(architectureJSON: try readFile(architecturePath), weights: try readFile(weightsPath))
+    public static func load(architecturePath: String, weightsPath: String,
+                            kernels: (any KernelSet.Type)? = nil) throws -> KerasModel {
+        try load(architectureJSON: try readFile(architecturePath), weights: try readFile(weightsPath), kernels: kernels)
     }
 
     static func readFile(_ path: String) throws -> [UInt8] {

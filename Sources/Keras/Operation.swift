@@ -1,3 +1,5 @@
+import Kernels
+
 /// The input buffers of one operation during a run: a table of every node's buffer, and which
 /// nodes feed this one. Both are set up before the run, so reading them allocates nothing.
 struct OperationInputs {
@@ -9,21 +11,22 @@ struct OperationInputs {
     var count: Int { nodes.count }
 }
 
-/// One step of a planned graph. Shapes are fixed when the operation is built; after `prepare()`
+/// One step of a planned graph. Shapes are fixed when the operation is built; after `prepare(kernels:)`
 /// it is immutable, so one instance serves every thread. `run` processes `batch` samples stored
 /// one after another, in both the inputs and the output.
 protocol Operation: AnyObject {
     /// Scratch floats `run` needs for a batch (im2col tiles and such); 0 for most operations.
     func scratchCount(batch: Int) -> Int
-    /// Last step before the first run: pack weights into the kernels' layouts.
-    func prepare()
+    /// Last step before the first run: take the CPU kernels to run with and pack weights into
+    /// their layouts.
+    func prepare(kernels: any KernelSet.Type)
     func run(_ inputs: OperationInputs, output: UnsafeMutablePointer<Float>, batch: Int,
              scratch: UnsafeMutablePointer<Float>)
 }
 
 extension Operation {
     func scratchCount(batch: Int) -> Int { 0 }
-    func prepare() {}
+    func prepare(kernels: any KernelSet.Type) {}
 }
 
 /// An operation whose output is an affine map per output channel followed by an activation

@@ -1,89 +1,34 @@
-/// MaxPooling2D / AveragePooling2D. Padded positions never win a max and are not counted in an
-/// average (TensorFlow's 'same' pooling divides by the number of real pixels under the window).
+import Kernels
+
+/// MaxPooling2D / AveragePooling2D (a kernel). Padded positions never win a max and are not
+/// counted in an average (TensorFlow's 'same' pooling divides by the number of real pixels).
 final class Pool2DOperation: Operation {
-    enum Kind { case max, average }
-    let kind: Kind
+    let kind: PoolKind
     let window: Window2D
     let channels: Int
+    private var kernels: (any KernelSet.Type)?
 
-    init(kind: Kind, window: Window2D, channels: Int) {
+    init(kind: PoolKind, window: Window2D, channels: Int) {
         self.kind = kind
         self.window = window
         self.channels = channels
     }
 
+    func prepare(kernels: any KernelSet.Type) { self.kernels = kernels }
+
     func run(_ inputs: OperationInputs, output: UnsafeMutablePointer<Float>, batch: Int,
              scratch: UnsafeMutablePointer<Float>) {
-        let w = window
-        let channels = self.channels
-        let vectorChannels = channels & ~7
-        let isMax = kind == .max
-        let start = Vec8(repeating: isMax ? -Float.infinity : 0)
-        let inputSize = w.inputPixels &* channels
-        let outputSize = w.outputPixels &* channels
-        let rowStride = w.inputWidth &* channels
-        for image in 0..<batch {
-            let source = inputs[0] + image &* inputSize
-            let destination = output + image &* outputSize
-            for outY in 0..<w.outputHeight {
-                let startY = outY &* w.strideHeight &- w.padTop
-                let y0 = max(startY, 0), y1 = max(min(startY &+ w.kernelHeight, w.inputHeight), y0)
-                for outX in 0..<w.outputWidth {
-                    let startX = outX &* w.strideWidth &- w.padLeft
-                    let x0 = max(startX, 0), x1 = max(min(startX &+ w.kernelWidth, w.inputWidth), x0)
-                    let result = destination + (outY &* w.outputWidth &+ outX) &* channels
-                    let corner = source + (y0 &* w.inputWidth &+ x0) &* channels
-                    let count = Float((y1 &- y0) &* (x1 &- x0))
-                    // Eight channels at a time: the whole window into one register.
-                    var c = 0
-                    if isMax && y1 &- y0 == 2 && x1 &- x0 == 2 {
-                        // The common 2x2 max pool, unrolled.
-                        let below = corner + rowStride
-                        while c < vectorChannels {
-                            let top = lanewiseMax(load8(corner + c), load8(corner + (c &+ channels)))
-                            let bottom = lanewiseMax(load8(below + c), load8(below + (c &+ channels)))
-                            store8(lanewiseMax(top, bottom), result + c)
-                            c &+= 8
-                        }
-                    }
-                    while c < vectorChannels {
-                        var accumulator = start
-                        var row = corner + c
-                        for _ in y0..<y1 {
-                            var pixel = row
-                            for _ in x0..<x1 {
-                                accumulator = isMax ? lanewiseMax(accumulator, load8(pixel)) : accumulator + load8(pixel)
-                                pixel += channels
-                            }
-                            row += rowStride
-                        }
-                        store8(isMax ? accumulator : accumulator / Vec8(repeating: count), result + c)
-                        c &+= 8
-                    }
-                    while c < channels {
-                        var accumulator: Float = isMax ? -.infinity : 0
-                        for y in y0..<y1 {
-                            for x in x0..<x1 {
-                                let value = source[(y &* w.inputWidth &+ x) &* channels &+ c]
-                                accumulator = isMax ? max(accumulator, value) : accumulator + value
-                            }
-                        }
-                        result[c] = isMax ? accumulator : accumulator / count
-                        c &+= 1
-                    }
-                }
-            }
-        }
+        kernels?.pool(kind, inputs[0], batch: batch, window: window, channels: channels, output: output)
     }
 }
 
 /// GlobalAveragePooling2D / GlobalMaxPooling2D: one value per channel over all pixels.
 final class GlobalPool2DOperation: Operation {
-    let kind: Pool2DOperation.Kind
+    let kind: PoolKind
     let pixels: Int
     let channels: Int
 
-    init(kind: Pool2DOperation.Kind, pixels: Int, channels: Int) {
+    init(kind: PoolKind, pixels: Int, channels: Int) {
         self.kind = kind
         self.pixels = pixels
         self.channels = channels
@@ -145,30 +90,18 @@ final class SpatialShiftOperation: Operation {
     }
 }
 
-/// result[i] = max(result[i], values[i]), eight lanes at a time.
+/// result[i] = max(result[i], values[i]) (a NaN in result stays). Plain loops, vectorised by the
+/// compiler.
 @inline(__always)
 func maximumInto(_ result: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, count: Int) {
-    var index = 0
-    while index &+ 8 <= count {
-        store8(lanewiseMax(load8(result + index), load8(values + index)), result + index)
-        index &+= 8
-    }
-    while index < count {
-        result[index] = max(result[index], values[index])
-        index &+= 1
+    for index in 0..<count {
+        let current = result[index], value = values[index]
+        result[index] = current < value ? value : current
     }
 }
 
-/// result[i] += values[i], eight lanes at a time.
+/// result[i] += values[i].
 @inline(__always)
 func addInto(_ result: UnsafeMutablePointer<Float>, _ values: UnsafePointer<Float>, count: Int) {
-    var index = 0
-    while index &+ 8 <= count {
-        store8(load8(result + index) + load8(values + index), result + index)
-        index &+= 8
-    }
-    while index < count {
-        result[index] += values[index]
-        index &+= 1
-    }
+    for index in 0..<count { result[index] += values[index] }
 }

@@ -1,13 +1,8 @@
-/// The geometry of a 2-D sliding window (convolution or pooling) over an NHWC image: sizes,
-/// strides, dilation and Keras's padding ('same' puts the odd extra pad at the bottom/right).
-struct Window2D: Equatable {
-    let inputHeight: Int, inputWidth: Int
-    let kernelHeight: Int, kernelWidth: Int
-    let strideHeight: Int, strideWidth: Int
-    let dilationHeight: Int, dilationWidth: Int
-    let padTop: Int, padLeft: Int
-    let outputHeight: Int, outputWidth: Int
+import Kernels
 
+extension Window2D {
+    /// The window of a Keras layer, checked: a configuration that cannot work is refused
+    /// naming the layer (Window2D itself comes from the kernels' interface).
     init(input: (Int, Int), kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int) = (1, 1),
          padding: String, config: LayerConfig) throws {
         guard kernel.0 > 0, kernel.1 > 0, kernel.0 <= 4096, kernel.1 <= 4096 else {
@@ -17,31 +12,19 @@ struct Window2D: Equatable {
               dilation.0 <= 4096, dilation.1 <= 4096 else {
             throw config.invalid("strides \(strides) and dilation \(dilation) must be positive")
         }
-        inputHeight = input.0; inputWidth = input.1
-        kernelHeight = kernel.0; kernelWidth = kernel.1
-        strideHeight = strides.0; strideWidth = strides.1
-        dilationHeight = dilation.0; dilationWidth = dilation.1
-        let effectiveHeight = (kernel.0 - 1) * dilation.0 + 1
-        let effectiveWidth = (kernel.1 - 1) * dilation.1 + 1
+        guard input.0 > 0, input.1 > 0 else { throw config.invalid("the input \(input) is empty") }
+        let same: Bool
         switch padding.lowercased() {
-        case "valid":
-            guard input.0 >= effectiveHeight, input.1 >= effectiveWidth else {
-                throw config.invalid("a \(effectiveHeight)x\(effectiveWidth) window does not fit a \(input.0)x\(input.1) input")
-            }
-            outputHeight = (input.0 - effectiveHeight) / strides.0 + 1
-            outputWidth = (input.1 - effectiveWidth) / strides.1 + 1
-            padTop = 0; padLeft = 0
-        case "same":
-            outputHeight = (input.0 + strides.0 - 1) / strides.0
-            outputWidth = (input.1 + strides.1 - 1) / strides.1
-            padTop = max((outputHeight - 1) * strides.0 + effectiveHeight - input.0, 0) / 2
-            padLeft = max((outputWidth - 1) * strides.1 + effectiveWidth - input.1, 0) / 2
-        default:
-            throw config.unsupported("padding '\(padding)' (only 'valid' and 'same' are supported)")
+        case "valid": same = false
+        case "same": same = true
+        default: throw config.unsupported("padding '\(padding)' (only 'valid' and 'same' are supported)")
         }
-        guard outputHeight > 0, outputWidth > 0 else { throw config.invalid("the output would be empty") }
+        guard let window = Window2D(inputHeight: input.0, inputWidth: input.1, kernelHeight: kernel.0,
+                                    kernelWidth: kernel.1, strideHeight: strides.0, strideWidth: strides.1,
+                                    dilationHeight: dilation.0, dilationWidth: dilation.1, samePadding: same) else {
+            let height = (kernel.0 - 1) * dilation.0 + 1, width = (kernel.1 - 1) * dilation.1 + 1
+            throw config.invalid("a \(height)x\(width) window does not fit a \(input.0)x\(input.1) input")
+        }
+        self = window
     }
-
-    var outputPixels: Int { outputHeight * outputWidth }
-    var inputPixels: Int { inputHeight * inputWidth }
 }

@@ -1,3 +1,4 @@
+import Kernels
 import Foundation
 
 /// The memory one prediction runs in: a buffer for every node's output (for up to `chunk`

@@ -59,7 +59,7 @@ public final class AnyModel: Sendable {
         var prepared: [Wrapper.Prepared] = []
         var preparedIndices: [Int] = []
         for (index, input) in inputs.enumerated() {
-            let started = PipelineClock.now()
+            let started = MonotonicClock.now()
             do {
                 try admit(input, spec)
                 prepared.append(try wrapper.preProcess(input))
@@ -67,21 +67,21 @@ public final class AnyModel: Sendable {
             } catch {
                 results[index] = .failure(clientOrFailure(error, stage: "pre-processing"))
             }
-            observer?.observe(.preprocess, seconds: PipelineClock.now() - started, items: 1)
+            observer?.observe(.preprocess, seconds: MonotonicClock.now() - started, items: 1)
         }
-        let started = PipelineClock.now()
+        let started = MonotonicClock.now()
         let outputs = predict(wrapper, prepared)
         if !prepared.isEmpty {
-            observer?.observe(.inference, seconds: PipelineClock.now() - started, items: prepared.count)
+            observer?.observe(.inference, seconds: MonotonicClock.now() - started, items: prepared.count)
         }
         for (position, index) in preparedIndices.enumerated() {
-            let started = PipelineClock.now()
+            let started = MonotonicClock.now()
             results[index] = outputs[position].flatMap { output in
                 Result { try answer(wrapper, output, for: inputs[index]) }
                     .mapError { clientOrFailure($0, stage: "post-processing") }
             }
             if case .success = outputs[position] {
-                observer?.observe(.postprocess, seconds: PipelineClock.now() - started, items: 1)
+                observer?.observe(.postprocess, seconds: MonotonicClock.now() - started, items: 1)
             }
         }
         let finished = results.map { $0! }

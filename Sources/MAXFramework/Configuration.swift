@@ -38,6 +38,14 @@ public struct MAXConfiguration: Sendable {
     /// `models` list, or its single `model` section. Never empty.
     public var models: [ModelConfiguration] = [ModelConfiguration()]
 
+    // engine: the orchestration engine this service announces itself to (its digit-service contract).
+    /// The engine's base URL (`APP_ENGINE`); announcing is on when this and `engineServiceURL` are set.
+    public var engineURL: String? = nil
+    /// This service's own base URL as the engine reaches it (`APP_SERVICE`).
+    public var engineServiceURL: String? = nil
+    /// Seconds between announcements (`APP_NOTIFY_CRON`).
+    public var engineNotifyInterval: Double = 30
+
     // assets
     public var checksumFile = "md5sums.txt"
     public var downloadTimeout: Double = 60

@@ -77,6 +77,15 @@ public enum ConfigurationKeys {
         path("model.file", ["MAX_MODEL_FILE"], "a model file loaded instead of model.asset, as is (no MD5 check); empty = none") {
             $0.modelFile = $1
         },
+        text("engine.url", ["APP_ENGINE", "MAX_ENGINE_URL"], "orchestration engine to announce to (with engine.service_url); empty = none") {
+            $0.engineURL = $1.isEmpty ? nil : $1
+        },
+        text("engine.service_url", ["APP_SERVICE", "MAX_ENGINE_SERVICE_URL"], "this service's base URL as the engine reaches it; empty = none") {
+            $0.engineServiceURL = $1.isEmpty ? nil : $1
+        },
+        decimal("engine.notify_interval", ["APP_NOTIFY_CRON", "MAX_ENGINE_NOTIFY_INTERVAL"], "seconds between announcements to the engine") {
+            $0.engineNotifyInterval = $1
+        },
         text("assets.checksums", ["MAX_ASSETS_CHECKSUMS"], "md5sum-format file with the assets' digests") {
             $0.checksumFile = $1
         },

@@ -1,7 +1,7 @@
 import HTTPServer
 
 /// flask-restx's fields mask, honoured on the routes MAX marshals (`/model/metadata`,
-/// `/model/predict`): the `X-Fields` header names the members a client wants, nested with
+/// `/model/predict`, `/model/labels`): the `X-Fields` header names the members a client wants, nested with
 /// braces and `*` for "every other member", e.g. `status,predictions{prediction}`. Outer braces
 /// are optional; characters other than names, braces and commas are ignored; a bad mask is a 400
 /// naming the problem. All as flask-restx does (scripts/webtests/test_flask_restx_parity.py

@@ -22,7 +22,7 @@ public final class MAXApplication: Sendable {
                 webApp: Bool = true, logger: Logger) {
         self.registry = registry
         self.api = api
-        let served = ModelRoutes.routes(registry, logger: logger) + extraRoutes
+        let served = Route.documentingContentTypes(ModelRoutes.routes(registry, logger: logger) + extraRoutes)
         let documentRoutes = MAXApplication.documentRoutes(api: api, describing: served, registry: registry, webApp: webApp)
         routes = documentRoutes + served
         router = Router(routes: routes, cors: CORSPolicy(enabled: corsEnabled), logger: logger)

@@ -135,11 +135,23 @@ public struct JSONInputSpec: Sendable {
     public var description: String
     /// Shown in the documents and the docs page's "try it" form.
     public var example: JSONValue?
+    /// Set, a body that is a JSON array of 1 to this many documents, each fitting `schema`, is a
+    /// batch: one input per item, answered one entry each under `results` (as several files
+    /// are). Nil: the body is always one document.
+    public var maxListItems: Int?
 
-    public init(schema: Schema, description: String, example: JSONValue? = nil) {
+    public init(schema: Schema, description: String, example: JSONValue? = nil, maxListItems: Int? = nil) {
+        precondition(maxListItems.map { $0 >= 1 } ?? true, "maxListItems must be at least 1")
         self.schema = schema
         self.description = description
         self.example = example
+        self.maxListItems = maxListItems
+    }
+
+    /// The body's schema as the documents show it: one document, or also a list of them.
+    public var documentedSchema: Schema {
+        guard let maxListItems else { return schema }
+        return .oneOf([schema, .array(of: schema, count: 1...maxListItems)])
     }
 }
 

@@ -16,15 +16,24 @@ enum ModelInputExtractor {
             return try fileInputs(from: request, contentType: contentType, spec: files)
         }
         if MediaType.isJSON(mediaType) {
-            guard spec.json != nil else {
+            guard let json = spec.json else {
                 throw ModelError.unsupportedMediaType("Content-Type '\(mediaType)' is not accepted: send \(spec.acceptedForms)")
             }
             guard !request.body.isEmpty else { throw ModelError.badRequest("the JSON body is empty: send \(spec.acceptedForms)") }
+            let document: JSONValue
             do {
-                return [ModelInput(.json(try JSONValue.parse(request.body)), query: request.query)]
+                document = try JSONValue.parse(request.body)
             } catch let error as JSONParseError {
                 throw ModelError.badRequest("the body is not valid JSON: \(error)")
             }
+            if let limit = json.maxListItems, let items = document.arrayValue {
+                guard !items.isEmpty else { throw ModelError.unprocessable("body: the list is empty; send at least one item") }
+                guard items.count <= limit else {
+                    throw ModelError.payloadTooLarge("body: \(items.count) items were sent; at most \(limit) are taken in one request")
+                }
+                return items.map { ModelInput(.json($0), query: request.query) }
+            }
+            return [ModelInput(.json(document), query: request.query)]
         }
         if request.body.isEmpty && mediaType.isEmpty {
             throw ModelError.badRequest("no input: send \(spec.acceptedForms)")

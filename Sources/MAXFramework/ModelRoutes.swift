@@ -26,8 +26,9 @@ enum ModelRoutes {
             },
         ]
         if let labels = model.labels {
-            routes.append(Route("GET", "/model/labels", doc: labelsDoc(operationId: "get_model_labels_api", tag: "model", count: labels.count)) { _ in
-                try labelsResponse(served)
+            // MAX's classifiers name it `get_labels` (`@MAX_API.doc('get_labels')`).
+            routes.append(Route("GET", "/model/labels", doc: labelsDoc(operationId: "get_labels", tag: "model", count: labels.count)) { request in
+                try FieldsMask.applying(request, to: labelsResponse(served), schema: labelsSchema(count: labels.count))
             })
         }
         return routes
@@ -50,8 +51,8 @@ enum ModelRoutes {
             },
         ]
         if let labels = model.labels {
-            routes.append(Route("GET", base + "/labels", doc: labelsDoc(operationId: "get_labels_\(suffix)", tag: tag, count: labels.count)) { _ in
-                try labelsResponse(served)
+            routes.append(Route("GET", base + "/labels", doc: labelsDoc(operationId: "get_labels_\(suffix)", tag: tag, count: labels.count)) { request in
+                try FieldsMask.applying(request, to: labelsResponse(served), schema: labelsSchema(count: labels.count))
             })
         }
         return routes
@@ -125,17 +126,22 @@ enum ModelRoutes {
                      responses: [ResponseDoc(200, "Model metadata", schema: Schema.modelMetadata)])
     }
 
-    static func labelsDoc(operationId: String, tag: String, count: Int) -> OperationDoc {
+    /// `{"count", "labels": [{"id", "name"}]}`, for the documents and the X-Fields mask.
+    static func labelsSchema(count: Int) -> Schema {
         let label = Schema.object([
             SchemaProperty("id", .string, "The class index as text", example: .string("0")),
             SchemaProperty("name", .string, "The class name", example: .string("zero")),
         ]).named("ModelLabel")
-        let list = Schema.object([
+        return Schema.object([
             SchemaProperty("count", .integer, "How many labels", example: .int(count)),
             SchemaProperty("labels", .array(of: label), "The labels, by class index"),
         ]).named("ModelLabels")
-        return OperationDoc(summary: "Return the list of labels that can be predicted by the model", operationId: operationId,
-                            tags: [tag], responses: [ResponseDoc(200, "The model's labels", schema: list)])
+    }
+
+    static func labelsDoc(operationId: String, tag: String, count: Int) -> OperationDoc {
+        OperationDoc(summary: "Return the list of labels that can be predicted by the model", operationId: operationId,
+                     tags: [tag], parameters: [FieldsMask.parameter],
+                     responses: [ResponseDoc(200, "The model's labels", schema: labelsSchema(count: count))])
     }
 
     /// `{"status", "predictions": [Prediction]}`: what predict answers, for the documents and the X-Fields mask.

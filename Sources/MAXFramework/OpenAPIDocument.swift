@@ -7,42 +7,24 @@ enum OpenAPIDocument {
 
     static func build(api: APIDescription, routes: [Route], tags: [(name: String, description: String)]) -> JSONValue {
         var definitions = SchemaDefinitions(referencePrefix: "#/components/schemas/", dialect: .openAPI3)
-        var paths: [(key: String, value: JSONValue)] = []
-        for route in routes {
-            guard let doc = route.doc else { continue }
-            let operation = self.operation(doc, route: route, definitions: &definitions)
-            let method = route.method.lowercased()
-            if let index = paths.firstIndex(where: { $0.key == route.path }) {
-                paths[index].value = .object((paths[index].value.objectMembers ?? []) + [(key: method, value: operation)])
-            } else {
-                paths.append((key: route.path, value: .object([(key: method, value: operation)])))
-            }
-        }
-        let usedTags = Set(routes.compactMap(\.doc).flatMap(\.tags))
+        let paths = DocumentParts.paths(routes) { doc, route in operation(doc, route: route, definitions: &definitions) }
         return .object([
             ("openapi", .string(version)),
             ("info", .object([("title", .string(api.title)), ("version", .string(api.version)),
                               ("description", .string(api.description))])),
             // Relative: the document is right for whatever host, port and prefix it was fetched from.
             ("servers", .array([.object([("url", .string("/"))])])),
-            ("tags", .array(tags.filter { usedTags.contains($0.name) }.map {
-                .object([("name", .string($0.name)), ("description", .string($0.description))])
-            })),
+            ("tags", DocumentParts.tags(tags, usedBy: routes)),
             ("paths", .object(paths)),
             ("components", .object([("schemas", .object(definitions.members))])),
         ])
     }
 
     private static func operation(_ doc: OperationDoc, route: Route, definitions: inout SchemaDefinitions) -> JSONValue {
-        var members: [(key: String, value: JSONValue)] = [
-            ("tags", .array(doc.tags.map { .string($0) })),
-            ("summary", .string(doc.summary)),
-        ]
-        if let description = doc.description { members.append(("description", .string(description))) }
-        members.append(("operationId", .string(doc.operationId)))
+        var members = DocumentParts.operationHeader(doc)
 
         var parameters: [JSONValue] = []
-        for name in route.pattern.parameterNames where !doc.parameters.contains(where: { $0.name == name && $0.location == .path }) {
+        for name in DocumentParts.undeclaredPathParameters(doc, route) {
             parameters.append(.object([("name", .string(name)), ("in", .string("path")), ("required", .bool(true)),
                                        ("schema", .object([("type", .string("string"))]))]))
         }
@@ -113,7 +95,7 @@ enum OpenAPIDocument {
                                 : "\(files.description); as a multipart form, or as the raw body")
         }
         if let json = body.json {
-            var media: [(key: String, value: JSONValue)] = [("schema", definitions.reference(to: json.schema))]
+            var media: [(key: String, value: JSONValue)] = [("schema", definitions.reference(to: json.documentedSchema))]
             if let example = json.example { media.append(("example", example)) }
             content.append(("application/json", .object(media)))
             descriptions.append(json.description)

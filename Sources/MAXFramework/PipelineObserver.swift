@@ -1,5 +1,3 @@
-import Foundation
-
 /// The three steps every prediction goes through, as metrics name them.
 public enum PipelineStage: String, Sendable, CaseIterable {
     case preprocess, inference, postprocess
@@ -17,13 +15,4 @@ public enum PipelineOutcome: String, Sendable {
     case ok
     case clientError = "client_error"
     case error
-}
-
-/// Seconds on a clock that never jumps, for the durations observers are told.
-enum PipelineClock {
-    static func now() -> Double {
-        var time = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &time)
-        return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
-    }
 }

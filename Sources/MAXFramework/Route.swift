@@ -10,16 +10,39 @@ public struct Route: Sendable {
     public let path: String
     /// How the documents describe it; nil keeps the route out of them (static assets, aliases).
     public let doc: OperationDoc?
+    /// Set, the route answers only requests whose Content-Type is one of these media types, and
+    /// takes them ahead of a route of the same method and path without this set (an adapter
+    /// answering `text/csv` on `/model/predict`). Nil: any request.
+    public let contentTypes: [String]?
     public let handler: @Sendable (RouteRequest) throws -> HTTPResponse
     let pattern: PathPattern
 
-    public init(_ method: String, _ path: String, doc: OperationDoc?,
+    public init(_ method: String, _ path: String, doc: OperationDoc?, contentTypes: [String]? = nil,
                 handler: @escaping @Sendable (RouteRequest) throws -> HTTPResponse) {
         self.method = method
         self.path = path
         self.doc = doc
+        self.contentTypes = contentTypes.map { $0.map { $0.lowercased() } }
         self.handler = handler
         pattern = PathPattern(path)
+    }
+}
+
+extension Route {
+    /// The routes with each undocumented media-type route (`contentTypes` set, `doc` nil) listed
+    /// in the request body of the documented route of its method and path, so the documents say
+    /// that `POST /model/predict` also takes `text/csv` when an adapter answers it.
+    static func documentingContentTypes(_ routes: [Route]) -> [Route] {
+        routes.map { route in
+            guard var doc = route.doc, route.contentTypes == nil else { return route }
+            let extra = routes.filter { $0.doc == nil && $0.method == route.method && $0.path == route.path }
+                .compactMap(\.contentTypes).flatMap { $0 }
+            guard !extra.isEmpty else { return route }
+            var body = doc.requestBody ?? RequestBodyDoc()
+            body.rawContentTypes += extra.filter { !body.rawContentTypes.contains($0) }
+            doc.requestBody = body
+            return Route(route.method, route.path, doc: doc, contentTypes: nil, handler: route.handler)
+        }
     }
 }
 

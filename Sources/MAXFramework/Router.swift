@@ -45,12 +45,20 @@ struct Router: Sendable {
         }
         // The routes of the most specific pattern that matched (all methods on that path).
         let candidates = matching.filter { $0.0.path == first.0.path }
-        let methods = candidates.map(\.0.method)
+        let methods = candidates.map(\.0.method).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
         let method = request.method == "HEAD" ? "GET" : request.method
         if method == "OPTIONS" && !methods.contains("OPTIONS") {
             return options(allowing: methods, request: request)
         }
-        guard let (route, parameters) = candidates.first(where: { $0.0.method == method }) else {
+        let sameMethod = candidates.filter { $0.0.method == method }
+        let mediaType = MediaType.essence(of: request.headers["Content-Type"] ?? "")
+        let chosen = sameMethod.first { $0.0.contentTypes?.contains(mediaType) == true }
+            ?? sameMethod.first { $0.0.contentTypes == nil }
+        if chosen == nil, !sameMethod.isEmpty {
+            let accepted = sameMethod.compactMap(\.0.contentTypes).flatMap { $0 }
+            return Router.error(.unsupportedMediaType, "\(request.method) \(request.path) takes \(accepted.joined(separator: ", ")), not '\(mediaType)'")
+        }
+        guard let (route, parameters) = chosen else {
             var response = Router.error(.methodNotAllowed,
                                         "\(request.method) is not allowed on \(request.path); use \(methods.joined(separator: ", "))")
             response.headers.set("Allow", Router.allowHeader(methods))

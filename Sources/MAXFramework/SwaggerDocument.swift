@@ -4,18 +4,7 @@
 enum SwaggerDocument {
     static func build(api: APIDescription, routes: [Route], tags: [(name: String, description: String)]) -> JSONValue {
         var definitions = SchemaDefinitions(referencePrefix: "#/definitions/")
-        var paths: [(key: String, value: JSONValue)] = []
-        for route in routes {
-            guard let doc = route.doc else { continue }
-            let operation = self.operation(doc, route: route, definitions: &definitions)
-            let method = route.method.lowercased()
-            if let index = paths.firstIndex(where: { $0.key == route.path }) {
-                paths[index].value = .object((paths[index].value.objectMembers ?? []) + [(key: method, value: operation)])
-            } else {
-                paths.append((key: route.path, value: .object([(key: method, value: operation)])))
-            }
-        }
-        let usedTags = Set(routes.compactMap(\.doc).flatMap(\.tags))
+        let paths = DocumentParts.paths(routes) { doc, route in operation(doc, route: route, definitions: &definitions) }
         return .object([
             ("swagger", .string("2.0")),
             ("basePath", .string("/")),
@@ -23,24 +12,17 @@ enum SwaggerDocument {
                               ("description", .string(api.description))])),
             ("produces", .array([.string("application/json")])),
             ("consumes", .array([.string("application/json")])),
-            ("tags", .array(tags.filter { usedTags.contains($0.name) }.map {
-                .object([("name", .string($0.name)), ("description", .string($0.description))])
-            })),
+            ("tags", DocumentParts.tags(tags, usedBy: routes)),
             ("paths", .object(paths)),
             ("definitions", .object(definitions.members)),
         ])
     }
 
     private static func operation(_ doc: OperationDoc, route: Route, definitions: inout SchemaDefinitions) -> JSONValue {
-        var members: [(key: String, value: JSONValue)] = [
-            ("tags", .array(doc.tags.map { .string($0) })),
-            ("summary", .string(doc.summary)),
-        ]
-        if let description = doc.description { members.append(("description", .string(description))) }
-        members.append(("operationId", .string(doc.operationId)))
+        var members = DocumentParts.operationHeader(doc)
 
         var parameters: [JSONValue] = []
-        for name in route.pattern.parameterNames where !doc.parameters.contains(where: { $0.name == name && $0.location == .path }) {
+        for name in DocumentParts.undeclaredPathParameters(doc, route) {
             parameters.append(.object([("name", .string(name)), ("in", .string("path")), ("required", .bool(true)), ("type", .string("string"))]))
         }
         // Header parameters (X-Fields) come after the body, where flask-restx lists them.
@@ -78,7 +60,7 @@ enum SwaggerDocument {
                 consumes.append("application/json")
                 parameters.append(.object([
                     ("name", .string("body")), ("in", .string("body")), ("required", .bool(body.isRequired)),
-                    ("description", .string(json.description)), ("schema", definitions.reference(to: json.schema, example: json.example)),
+                    ("description", .string(json.description)), ("schema", definitions.reference(to: json.documentedSchema, example: json.example)),
                 ]))
             }
             consumes += body.rawContentTypes
@@ -114,6 +96,44 @@ enum SwaggerDocument {
     private static func unique(_ items: [String]) -> [String] {
         var seen = Set<String>()
         return items.filter { seen.insert($0).inserted }
+    }
+}
+
+/// What Swagger 2.0 and OpenAPI 3.0 documents share: operations grouped by path in the
+/// routes' order, and the declared tags that some route uses.
+enum DocumentParts {
+    static func paths(_ routes: [Route], operation: (OperationDoc, Route) -> JSONValue) -> [(key: String, value: JSONValue)] {
+        var paths: [(key: String, value: JSONValue)] = []
+        for route in routes {
+            guard let doc = route.doc else { continue }
+            let entry = (key: route.method.lowercased(), value: operation(doc, route))
+            if let index = paths.firstIndex(where: { $0.key == route.path }) {
+                paths[index].value = .object((paths[index].value.objectMembers ?? []) + [entry])
+            } else {
+                paths.append((key: route.path, value: .object([entry])))
+            }
+        }
+        return paths
+    }
+
+    /// `tags`, `summary`, `description` and `operationId`, in that order.
+    static func operationHeader(_ doc: OperationDoc) -> [(key: String, value: JSONValue)] {
+        var members: [(key: String, value: JSONValue)] = [("tags", .array(doc.tags.map { .string($0) })), ("summary", .string(doc.summary))]
+        if let description = doc.description { members.append(("description", .string(description))) }
+        members.append(("operationId", .string(doc.operationId)))
+        return members
+    }
+
+    /// Captures in the route's path that the declaration does not describe (documented as strings).
+    static func undeclaredPathParameters(_ doc: OperationDoc, _ route: Route) -> [String] {
+        route.pattern.parameterNames.filter { name in !doc.parameters.contains { $0.name == name && $0.location == .path } }
+    }
+
+    static func tags(_ tags: [(name: String, description: String)], usedBy routes: [Route]) -> JSONValue {
+        let used = Set(routes.compactMap(\.doc).flatMap(\.tags))
+        return .array(tags.filter { used.contains($0.name) }.map {
+            .object([("name", .string($0.name)), ("description", .string($0.description))])
+        })
     }
 }
 

@@ -87,7 +87,9 @@ public struct MNISTModel: ModelWrapper {
     }
 
     public var input: ModelInputSpec {
-        .files(ImageInput.fileSpec(description: "An image of one handwritten digit (PNG, JPEG, BMP, GIF, TIFF or PNM); 28x28 grayscale is used as is"),
+        ModelInputSpec(
+            files: ImageInput.fileSpec(description: "An image of one handwritten digit (PNG, JPEG, BMP, GIF, TIFF or PNM); 28x28 grayscale is used as is"),
+            json: PixelRows.inputSpec,
             queryParameters: [QueryParameter(name: "top_k", type: .integer,
                                              description: "How many of the most probable digits to return (1-10)",
                                              defaultValue: .int(1))])
@@ -104,6 +106,8 @@ public struct MNISTModel: ModelWrapper {
     }
 
     public func preProcess(_ input: ModelInput) throws -> [Float] {
+        // Pixel rows are MNIST's own layout already: no decoding, no digit pre-processing.
+        if let document = input.json { return try PixelRows.pixels(from: document) }
         let image = try ImageInput.decode(input, limits: limits)
         do {
             return try DigitPreprocessor.pixels(image)

@@ -1,6 +1,7 @@
 import Foundation
 import Glibc
 import Keras
+import Kernels
 
 /// `max-server bench --model FILE --batch N`: times predictions of a Keras model on one thread
 /// (per image, after warm-up) and reports the memory a one-image prediction needs.
@@ -15,6 +16,7 @@ enum BenchCommand {
         pseudo-random inputs in 0..255 in batches of N (default 1) for about S seconds (default 2)
         after a warm-up, and prints the best of five rounds in microseconds per image: wall time
         and this thread's CPU time (the latter ignores time the scheduler gave other processes).
+        Runs with the CPU kernels `max-server cpu` shows as selected (MAX_CPU overrides).
         Also prints the workspace one prediction uses and the process's peak resident memory.
         """,
         spec: ArgumentSpec(valued: ["--model", "--weights", "--batch", "--seconds"], maxPositionals: 0),
@@ -27,6 +29,7 @@ enum BenchCommand {
         let seconds = Double(arguments.value("--seconds") ?? "2") ?? 2
         guard seconds > 0, seconds <= 600 else { throw UsageError("--seconds must be between 0 and 600") }
 
+        let kernels = try ServiceOptions.selectKernels()
         let loadStart = DispatchTime.now().uptimeNanoseconds
         let model = try ModelSummaryCommand.loadModel(path: path, weights: arguments.value("--weights"))
         let loadMilliseconds = Double(DispatchTime.now().uptimeNanoseconds - loadStart) / 1e6
@@ -63,6 +66,7 @@ enum BenchCommand {
         }
         print("model: \(path)  input \(model.inputShape) -> output \(model.outputShape)  (loaded in "
               + String(format: "%.1f ms)", loadMilliseconds))
+        print("kernels: \(kernels)")
         print(String(format: "batch %d: %.1f us/image wall, %.1f us/image cpu (best of 5 rounds of %d batches)",
                      batch, bestWall, bestCPU, runsPerRound))
         print(String(format: "memory: workspace %.1f KiB per concurrent prediction; peak RSS after one-image prediction %.1f MiB, now %.1f MiB",

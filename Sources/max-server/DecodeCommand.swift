@@ -1,23 +1,28 @@
 import Foundation
 import ImageCodecs
+import MNIST
 
 /// `max-server decode IMAGE --out OUT.pam`: decodes with our own decoders (format sniffed from
 /// the bytes) and writes the pixels as PAM, PNG, PGM or PPM, chosen by OUT's extension.
-/// `--bench N` decodes N times and prints the mean microseconds per decode.
+/// `--bench N` decodes N times and prints the mean microseconds per decode; with `--digit`, each
+/// decode is followed by the MNIST plugin's preprocessing, timed separately.
 enum DecodeCommand {
     static let command = Command(
         name: "decode",
         summary: "decode an image (PNG, JPEG, BMP, PNM/PAM) and write its pixels",
         help: """
-        usage: max-server decode IMAGE [--out OUT.pam|.png|.pgm|.ppm] [--bench N] [--max-pixels N]
+        usage: max-server decode IMAGE [--out OUT.pam|.png|.pgm|.ppm] [--bench N [--digit]] [--max-pixels N]
 
         Decodes IMAGE (format found from its bytes, not its name) and prints its size and layout.
           --out FILE        write the decoded pixels; the extension picks the format:
                             .pam (all channels), .png (8-bit), .pgm (luma), .ppm (RGB)
           --bench N         decode N times and print the mean microseconds per decode
+          --digit           with --bench: also time the MNIST preprocessing (the 28x28 field the
+                            model sees) of each decoded image
           --max-pixels N    refuse images larger than N pixels (default 50000000)
         """,
-        spec: ArgumentSpec(valued: ["--out", "--bench", "--max-pixels"], maxPositionals: 1, minPositionals: 1),
+        spec: ArgumentSpec(valued: ["--out", "--bench", "--max-pixels"], flags: ["--digit"], maxPositionals: 1,
+                           minPositionals: 1),
         run: run)
 
     static func run(_ arguments: ParsedArguments) throws -> Int32 {
@@ -62,6 +67,15 @@ enum DecodeCommand {
             let elapsed = DispatchTime.now().uptimeNanoseconds - start
             let mean = Double(elapsed) / 1000 / Double(runs)
             print(String(format: "bench: %d decodes, mean %.2f us per decode (checksum %d)", runs, mean, checksum))
+            if arguments.has("--digit") {
+                let digitStart = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<runs {
+                    let field = try DigitPreprocessor.normalized(image)
+                    checksum &+= Int(field.samples[field.samples.count / 2])
+                }
+                let digitMean = Double(DispatchTime.now().uptimeNanoseconds - digitStart) / 1000 / Double(runs)
+                print(String(format: "bench: %d digit preprocessings, mean %.2f us each (checksum %d)", runs, digitMean, checksum))
+            }
         }
 
         if let outFormat {

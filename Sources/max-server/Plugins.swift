@@ -1,4 +1,6 @@
+import DigitServices
 import ImageStats
+import KServe
 import KerasClassifier
 import LogisticRegression
 import MAXFramework
@@ -15,4 +17,8 @@ let registeredPlugins: [ModelPlugin] = [
 
 /// Every protocol adapter built into the executable: each adds its routes beside MAX's (or none,
 /// when its configuration leaves it off). Add one: a `RouteProvider` in its module, listed here.
-let registeredRouteProviders: [RouteProvider] = []
+let registeredRouteProviders: [RouteProvider] = [
+    KServe.provider,
+    DigitServices.kaggle,
+    DigitServices.engine,
+]

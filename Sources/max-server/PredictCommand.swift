@@ -20,8 +20,8 @@ enum PredictCommand {
         """,
         spec: ArgumentSpec(valued: ServiceOptions.valued.union(["--query"]), minPositionals: 1),
         run: { arguments in
+            let query = try parseQuery(arguments.value("--query"))  // usage errors before any output
             let (configuration, logger) = try ServiceOptions.configuration(arguments)
-            let query = try parseQuery(arguments.value("--query"))
             let model: AnyModel
             do {
                 model = try MAXService.loadModel(configuration, plugins: registeredPlugins, logger: logger)

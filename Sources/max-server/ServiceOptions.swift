@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import Logging
 import MAXFramework
 
@@ -40,7 +41,19 @@ enum ServiceOptions {
         } else {
             logger.info("no config file (no --config, MAX_CONFIG unset, no ./config.json): running on built-in defaults")
         }
+        let kernels = try selectKernels()
+        logger.info("CPU: \(kernels)")
         return (loaded.configuration, logger)
+    }
+
+    /// The CPU kernels for this process (MAX_CPU overrides); a class the CPU lacks is a start-up
+    /// failure naming the classes it runs.
+    static func selectKernels() throws -> KernelSelection {
+        do {
+            return try Kernels.select()
+        } catch let error as KernelSelectionError {
+            throw CommandFailure(error.description)
+        }
     }
 
     /// Start-up failures (config, assets, plugin) as one readable line, exit 1.

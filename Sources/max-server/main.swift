@@ -13,6 +13,7 @@ let commands: [Command] = [
     H5lsCommand.command,
     ModelSummaryCommand.command,
     BenchCommand.command,
+    CPUCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.

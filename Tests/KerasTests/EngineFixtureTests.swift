@@ -1,13 +1,20 @@
+import Kernels
 import XCTest
 @testable import Keras
 
 /// Every layer and activation, checked against Keras's own outputs from the configuration and
-/// weights in memory (no file format involved).
+/// weights in memory (no file format involved), with each CPU class's kernels this machine runs.
 final class EngineFixtureTests: XCTestCase {
     private func check(_ name: String) throws {
+        for cpu in Kernels.runnable { try check(name, kernels: try XCTUnwrap(Kernels.set(for: cpu))) }
+    }
+
+    private func check(_ name: String, kernels: any KernelSet.Type) throws {
         let fixture = try KerasFixture(name)
         let model = try KerasModel(configurationJSON: fixture.configJSON, weights: fixture.weights,
-                                   kerasVersion: fixture.kerasVersion)
+                                   kerasVersion: fixture.kerasVersion, kernels: kernels)
+        let name = "\(name) (\(kernels.cpu))"
+        XCTAssertEqual(model.kernels.cpu, kernels.cpu)
         XCTAssertEqual(model.inputShape, fixture.inputShape)
         XCTAssertEqual(model.outputSize * fixture.batch, fixture.outputs.count)
         let outputs = try model.predict(fixture.inputs, batchSize: fixture.batch)

@@ -1,4 +1,5 @@
 import Foundation
+import Kernels
 import TestSupport
 import XCTest
 @testable import Keras
@@ -6,11 +7,13 @@ import XCTest
 /// Every file layout a user brings, loaded through its loader and checked against Keras's outputs:
 /// the project's own fixtures, then the shared conformance corpus.
 final class FileFormatTests: XCTestCase {
-    private func load(_ files: [String], in directory: (String) -> URL) throws -> KerasModel {
+    private func load(_ files: [String], kernels: (any KernelSet.Type)? = nil, in directory: (String) -> URL) throws
+        -> KerasModel {
         if files.count == 2 {
-            return try KerasModel.load(architecturePath: directory(files[0]).path, weightsPath: directory(files[1]).path)
+            return try KerasModel.load(architecturePath: directory(files[0]).path, weightsPath: directory(files[1]).path,
+                                       kernels: kernels)
         }
-        return try KerasModel.load(path: directory(files[0]).path)
+        return try KerasModel.load(path: directory(files[0]).path, kernels: kernels)
     }
 
     private func checkFixture(_ name: String) throws {
@@ -67,7 +70,8 @@ final class FileFormatTests: XCTestCase {
         XCTAssertEqual(KerasArchive.snakeCase("ELU"), "elu")
     }
 
-    /// ../shared/conformance/keras: every model within 1e-5 of Keras.
+    /// ../shared/conformance/keras: every model within 1e-5 of Keras, with each CPU class's
+    /// kernels this machine runs.
     func testConformanceCorpus() throws {
         guard let directory = TestPaths.shared("conformance/keras") else {
             throw XCTSkip(TestPaths.sharedMissingMessage("conformance/keras"))
@@ -75,13 +79,16 @@ final class FileFormatTests: XCTestCase {
         let data = try Data(contentsOf: directory.appendingPathComponent("reference.json"))
         let reference = try XCTUnwrap(try JSONSerialization.jsonObject(with: data) as? [String: [String: Any]])
         XCTAssertGreaterThanOrEqual(reference.count, 8)
-        for (name, entry) in reference.sorted(by: { $0.key < $1.key }) {
-            let files = try XCTUnwrap(entry["files"] as? [String], name)
-            let inputs = try XCTUnwrap(entry["inputs"] as? [Any], name)
-            let model = try load(files) { directory.appendingPathComponent($0) }
-            XCTAssertEqual(model.inputShape, (entry["input_shape"] as? [NSNumber])?.map(\.intValue), name)
-            let outputs = try model.predict(flatten(inputs), batchSize: inputs.count)
-            assertClose(outputs, flatten(entry["outputs"] ?? []), name)
+        for cpu in Kernels.runnable {
+            let kernels = try XCTUnwrap(Kernels.set(for: cpu))
+            for (name, entry) in reference.sorted(by: { $0.key < $1.key }) {
+                let files = try XCTUnwrap(entry["files"] as? [String], name)
+                let inputs = try XCTUnwrap(entry["inputs"] as? [Any], name)
+                let model = try load(files, kernels: kernels) { directory.appendingPathComponent($0) }
+                XCTAssertEqual(model.inputShape, (entry["input_shape"] as? [NSNumber])?.map(\.intValue), name)
+                let outputs = try model.predict(flatten(inputs), batchSize: inputs.count)
+                assertClose(outputs, flatten(entry["outputs"] ?? []), "\(name) (\(cpu))")
+            }
         }
     }
 }

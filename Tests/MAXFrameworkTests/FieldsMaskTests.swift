@@ -45,6 +45,14 @@ final class FieldsMaskTests: XCTestCase {
         XCTAssertEqual(text(predict(mask: "status", path: "/models/byte-stats/predict")), #"{"status": "ok"}"#)
     }
 
+    func testLabelsOfAClassifierAreMasked() {
+        let classifier = MAXApplication(model: AnyModel(BatchingClassifier()), api: APIDescription(title: "t", description: "d", version: "1"),
+                                        corsEnabled: false, logger: LogCapture().logger())
+        let response = classifier.handle(HTTPRequest(method: "GET", target: "/model/labels", path: "/model/labels",
+                                                     headers: ["X-Fields": "labels{name}"]))
+        XCTAssertEqual(text(response), #"{"labels": [{"name": "zero"}, {"name": "one"}, {"name": "two"}]}"#)
+    }
+
     func testBadMasksAre400AsFlaskRestxAnswers() throws {
         let cases = [
             ("{status", "Mask parse error: Missing closing bracket"),

@@ -120,5 +120,11 @@ final class OpenAPIDocumentTests: XCTestCase {
             XCTAssertEqual(openHeader?["schema"], .object([("type", .string("string")), ("format", .string("mask"))]), route)
         }
         XCTAssertNil(operations(swagger)["GET /models"]?["parameters"], "only MAX's marshalled routes take a mask")
+        let classifier = try documents(BatchingClassifier())
+        for route in ["GET /model/labels", "GET /models/classifier/labels"] {
+            XCTAssertEqual(operations(classifier.swagger)[route]?["parameters"]?.arrayValue?.first?["name"], .string("X-Fields"), route)
+        }
+        XCTAssertEqual(operations(classifier.openAPI)["GET /model/labels"]?["operationId"], .string("get_labels"),
+                       "as MAX's classifiers name it")
     }
 }

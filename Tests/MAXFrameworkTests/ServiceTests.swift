@@ -197,4 +197,42 @@ final class ServiceTests: XCTestCase {
         service.shutdown()
         XCTAssertThrowsError(try client.send("GET", "/model/metadata"), "nothing listens after shutdown")
     }
+
+    /// Every status a plugin raises reaches the client over the wire, with its headers.
+    func testPluginStatusesOverTheWire() throws {
+        var configuration = MAXConfiguration(baseDirectory: FileManager.default.temporaryDirectory)
+        configuration.host = "127.0.0.1"
+        configuration.port = 0
+        configuration.modelPlugin = "mean"
+        let service = try MAXService.start(configuration, plugins: [ModelPlugin(name: "mean") { _ in MeanModel() }], logger: log.logger())
+        defer { service.shutdown() }
+        let client = HTTPTestClient(port: service.port)
+        for code in [400, 404, 413, 415, 422, 503] {
+            let response = try client.send("POST", "/model/predict", headers: [("Content-Type", "application/json")],
+                                           body: Array(#"{"numbers": [1], "status": \#(code)}"#.utf8))
+            XCTAssertEqual(response.status, code)
+            XCTAssertEqual(try errorMessage(response), "raised \(code) on request")
+            XCTAssertEqual(response.header("Retry-After"), code == 503 ? "3" : nil)
+        }
+        let invalid = try client.send("POST", "/model/predict", headers: [("Content-Type", "application/json")],
+                                      body: Array(#"{"numbers": "1"}"#.utf8))
+        XCTAssertEqual(invalid.status, 422)
+        XCTAssertEqual(try errorMessage(invalid), "body.numbers: expected an array, got a string")
+    }
+
+    /// Repeated file fields over the wire: one batch, one entry per file, in order.
+    func testSeveralFilesOverTheWire() throws {
+        let (_, client) = try start()
+        var form = MultipartBody()
+        form.addFile(field: "file", fileName: "one.bin", contentType: "application/octet-stream", [1, 1])
+        form.addFile(field: "image", fileName: "two.bin", contentType: "application/octet-stream", [2])
+        form.addFile(field: "file", fileName: "bad.bin", contentType: "application/octet-stream", Array("BAD".utf8))
+        let response = try client.send("POST", "/model/predict", headers: [("Content-Type", form.contentType)], body: form.finished())
+        XCTAssertEqual(response.status, 200, response.text)
+        let results = try JSONValue.parse(response.body)["results"]?.arrayValue ?? []
+        XCTAssertEqual(results.map { $0["file"]?.stringValue ?? "" }, ["one.bin", "two.bin", "bad.bin"])
+        XCTAssertEqual(results.map { $0["status"]?.stringValue ?? "" }, ["ok", "ok", "error"])
+        XCTAssertEqual(results[0]["predictions"]?.arrayValue?.first?["sum"], .int(2))
+        XCTAssertEqual(results[2]["message"], .string("the upload starts with BAD"))
+    }
 }

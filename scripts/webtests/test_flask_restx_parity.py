@@ -47,10 +47,22 @@ def max_mnist_api():
         def post(self):
             """Make a prediction given input data"""
 
+    # As MAX's image classifiers declare their labels route.
+    label = namespace.model("ModelLabel", {"id": fields.String(required=True), "name": fields.String(required=True)})
+    labels = namespace.model("ModelLabels", {"count": fields.Integer(required=True),
+                                             "labels": fields.List(fields.Nested(label))})
+
+    class ModelLabelsAPI(Resource):
+        @namespace.doc("get_labels")
+        @namespace.marshal_with(labels)
+        def get(self):
+            """Return the list of labels that can be predicted by the model"""
+
     namespace.add_resource(ModelMetadataAPI, "/metadata")
     namespace.add_resource(ModelPredictAPI, "/predict")
+    namespace.add_resource(ModelLabelsAPI, "/labels")
     swagger = app.test_client().get("/swagger.json").get_json()
-    return swagger, {"metadata": metadata, "predict": response}
+    return swagger, {"metadata": metadata, "predict": response, "labels": labels}
 
 
 @pytest.fixture(scope="module")
@@ -81,11 +93,15 @@ def metadata(server, mask=None):
     return get_json(f"{server}/model/metadata", {"X-Fields": mask} if mask is not None else {})
 
 
+def labels(server, mask=None):
+    return get_json(f"{server}/model/labels", {"X-Fields": mask} if mask is not None else {})
+
+
 def test_operation_ids_and_the_mask_parameter_are_flask_restx_s(server, restx):
     theirs, _ = restx
     with urllib.request.urlopen(server + "/swagger.json") as response:
         ours = json.load(response)
-    for path, method in [("/model/metadata", "get"), ("/model/predict", "post")]:
+    for path, method in [("/model/metadata", "get"), ("/model/predict", "post"), ("/model/labels", "get")]:
         their_operation, our_operation = theirs["paths"][path][method], ours["paths"][path][method]
         assert our_operation["operationId"] == their_operation["operationId"], path
         their_mask = next(p for p in their_operation["parameters"] if p["name"] == "X-Fields")
@@ -106,6 +122,7 @@ MASKS = [
     "{{status}}", "status{x}", "predictions{probability{x}}",
 ]
 METADATA_MASKS = ["id", "name,id", "{license,id}", "*", "id,*", "id,nope", "id{x}", "{id", "id}", ",id"]
+LABELS_MASKS = ["count", "labels{name}", "labels{id},count", "labels{*}", "labels{name{x}}"]
 
 
 def restx_answer(data, model, mask):
@@ -118,28 +135,21 @@ def restx_answer(data, model, mask):
         return 400, {"message": f"Mask error: {error}"}
 
 
-@pytest.mark.parametrize("mask", MASKS)
-def test_predict_masks_answer_as_flask_restx(server, restx, mask):
+CASES = ([("predict", mask) for mask in MASKS] + [("metadata", mask) for mask in METADATA_MASKS]
+         + [("labels", mask) for mask in LABELS_MASKS])
+ROUTES = {"predict": predict, "metadata": metadata, "labels": labels}
+
+
+@pytest.mark.parametrize("route,mask", CASES)
+def test_masks_answer_as_flask_restx(server, restx, route, mask):
     _, models = restx
-    status, plain = predict(server)
+    ask = ROUTES[route]
+    status, plain = ask(server)
     assert status == 200
-    expected_status, expected = restx_answer(plain, models["predict"], mask)
-    status, ours = predict(server, mask)
+    expected_status, expected = restx_answer(plain, models[route], mask)
+    status, ours = ask(server, mask)
     assert status == expected_status, ours
     if status == 200:
         assert list(ours.items()) == list(expected.items()), f"X-Fields: {mask!r}"
     else:
-        assert ours["message"] == expected["message"] and ours["status"] == "error"
-
-
-@pytest.mark.parametrize("mask", METADATA_MASKS)
-def test_metadata_masks_answer_as_flask_restx(server, restx, mask):
-    _, models = restx
-    _, plain = metadata(server)
-    expected_status, expected = restx_answer(plain, models["metadata"], mask)
-    status, ours = metadata(server, mask)
-    assert status == expected_status, ours
-    if status == 200:
-        assert list(ours.items()) == list(expected.items()), f"X-Fields: {mask!r}"
-    else:
-        assert ours["message"] == expected["message"]
+        assert ours["status"] == "error" and ours["message"] == expected["message"]

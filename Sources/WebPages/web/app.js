@@ -9,59 +9,105 @@
   const MIN_INTERVAL = 60;    // ms between two predictions while drawing (one request in flight at most)
   const FINISHED = ["done", "succeeded", "success", "completed", "failed", "error", "cancelled", "canceled"];
 
+  /// What the chosen model's routes take; see chooseModel.
   const server = {
-    predictURL: "model/predict", field: "file", topK: false,
-    classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], // replaced by /model/labels when served
-    train: null, // {url, statusURL(key), example}
+    predictURL: "model/predict", metadataURL: "model/metadata", field: "file", topK: false,
+    classes: ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"], // replaced by the model's labels when served
+    train: null, // {url, statusURL(key), example, secured}
   };
 
   // MARK: What the server offers
 
+  let api = null; // the API description, once read
+
   async function discover() {
-    let api = null;
     try {
       api = Page.readSpec((await Page.loadSpec()).document);
     } catch (error) {
       showError(`Could not read the API description (${error.message}); using MAX's default routes.`);
     }
-    if (api) {
-      const predict = api.operations.find(op => op.method === "post" && op.path === "/model/predict");
-      if (predict) {
-        server.predictURL = `${api.base}${predict.path}`.replace(/^\//, "");
-        server.topK = predict.parameters.some(p => p.in === "query" && p.name === "top_k");
-        const form = predict.body && predict.body.contents.find(c => /multipart\/form-data/.test(c.type));
-        if (form) {
-          const shape = Page.schema.objectShape(form.schema, api.resolve);
-          const fileField = Object.entries(shape.properties).find(([, s]) => (api.resolve(s) || {}).format === "binary");
-          if (fileField) server.field = fileField[0];
-        }
-      }
-      if (api.operations.some(op => op.method === "get" && op.path === "/model/labels")) {
-        try {
-          const labels = await (await fetch(`${api.base}/model/labels`.replace(/^\//, ""))).json();
-          if (Array.isArray(labels.labels)) server.classes = labels.labels.map(l => String(l.name !== undefined ? l.name : l.id));
-        } catch (error) { /* bars fall back to the classes the answers name */ }
-      }
-      const train = api.operations.find(op => op.method === "post" && op.path === "/model/train");
-      if (train) {
-        const status = api.operations.find(op => op.method === "get" && /^\/model\/train\/\{[^}]+\}$/.test(op.path));
-        const json = train.body && train.body.contents.find(c => /json/.test(c.type));
-        server.train = {
-          url: `${api.base}${train.path}`.replace(/^\//, ""),
-          statusURL: key => `${api.base}${status ? status.path.replace(/\{[^}]+\}/, encodeURIComponent(key)) : `${train.path}/${encodeURIComponent(key)}`}`.replace(/^\//, ""),
-          example: json ? (json.example !== undefined ? json.example : Page.schema.exampleOf(json.schema, api.resolve)) : null,
-          secured: Array.isArray(train.security) && train.security.length > 0,
-        };
+    await chooseModel("/model");
+    await listModels();
+    const train = operation("post", "/model/train");
+    if (train) {
+      const status = api.operations.find(op => op.method === "get" && /^\/model\/train\/\{[^}]+\}$/.test(op.path));
+      const json = train.body && train.body.contents.find(c => /json/.test(c.type));
+      server.train = {
+        url: url(train.path),
+        statusURL: key => url(status ? status.path.replace(/\{[^}]+\}/, encodeURIComponent(key)) : `${train.path}/${encodeURIComponent(key)}`),
+        example: json ? (json.example !== undefined ? json.example : Page.schema.exampleOf(json.schema, api.resolve)) : null,
+        secured: Array.isArray(train.security) && train.security.length > 0,
+      };
+      setUpTraining();
+    }
+  }
+
+  function operation(method, path) {
+    return api ? api.operations.find(op => op.method === method && op.path === path) : null;
+  }
+
+  /// A path of the API as a URL relative to this page (which the API itself serves).
+  function url(path) {
+    return `${api ? api.base : ""}${path}`.replace(/^\//, "");
+  }
+
+  /// Uses the model whose routes start with `prefix`: MAX's `/model` for the default model,
+  /// `/models/{id}` for another; its upload field, `top_k`, classes and metadata.
+  async function chooseModel(prefix) {
+    server.predictURL = url(`${prefix}/predict`);
+    server.metadataURL = url(`${prefix}/metadata`);
+    server.field = "file";
+    server.topK = false;
+    server.classes = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9"];
+    const predict = operation("post", `${prefix}/predict`);
+    if (predict) {
+      server.topK = predict.parameters.some(p => p.in === "query" && p.name === "top_k");
+      const form = predict.body && predict.body.contents.find(c => /multipart\/form-data/.test(c.type));
+      if (form) {
+        const shape = Page.schema.objectShape(form.schema, api.resolve);
+        const fileField = Object.entries(shape.properties).find(([, s]) => {
+          const field = api.resolve(s) || {};
+          return field.format === "binary" || (field.items && (api.resolve(field.items) || {}).format === "binary");
+        });
+        if (fileField) server.field = fileField[0];
       }
     }
+    if (operation("get", `${prefix}/labels`)) {
+      try {
+        const labels = await (await fetch(url(`${prefix}/labels`))).json();
+        if (Array.isArray(labels.labels)) server.classes = labels.labels.map(l => String(l.name !== undefined ? l.name : l.id));
+      } catch (error) { /* bars fall back to the classes the answers name */ }
+    }
     drawBars([]);
-    if (server.train) setUpTraining();
+    await loadMetadata();
+  }
+
+  /// With several models served, a choice of which one answers.
+  async function listModels() {
+    if (!operation("get", "/models")) return;
+    let models;
+    try {
+      models = (await (await fetch(url("/models"), {headers: {Accept: "application/json"}})).json()).models;
+    } catch (error) {
+      return;
+    }
+    if (!Array.isArray(models) || models.length < 2) return;
+    const select = clear(document.getElementById("model-select"));
+    models.forEach((model, index) => {
+      const name = model.metadata && model.metadata.name ? `${model.metadata.name} (${model.id})` : model.id;
+      select.append(el("option", {value: index === 0 ? "/model" : `/models/${model.id}`, text: name}));
+    });
+    select.addEventListener("change", async () => {
+      await chooseModel(select.value);
+      document.getElementById("clear").click();
+    });
+    document.getElementById("model-choice").hidden = false;
   }
 
   async function loadMetadata() {
     const list = document.getElementById("metadata");
     try {
-      const response = await fetch("model/metadata", {headers: {Accept: "application/json"}});
+      const response = await fetch(server.metadataURL, {headers: {Accept: "application/json"}});
       const metadata = await response.json();
       clear(list);
       for (const [key, value] of Object.entries(metadata)) {
@@ -93,6 +139,7 @@
     drawBars([]);
     setAnswer("–", "Draw a digit, or choose a picture.");
     document.getElementById("digits-block").hidden = true;
+    document.getElementById("bars-block").hidden = false;
   }
 
   function point(event) {
@@ -330,13 +377,15 @@
       setAnswer(labelOf(digit.best), probabilityText(digit.best) + (message ? ` ${message}` : ""));
       drawBars(probabilitiesOf(digit));
       block.hidden = true;
+      document.getElementById("bars-block").hidden = false;
     } else {
       setAnswer(digits.map(d => labelOf(d.best)).join(" "), `${digits.length} digits found.${message ? ` ${message}` : ""}`);
       drawBars([]);
+      document.getElementById("bars-block").hidden = true; // one set of bars would not say whose
       for (const digit of digits) {
         const [x, y, w, h] = digit.box || [0, 0, 0, 0];
-        list.append(el("li", {}, el("strong", {text: labelOf(digit.best)}),
-                          ` ${probabilityText(digit.best)} at x ${x}, y ${y}, ${w} × ${h} px`));
+        const probability = typeof digit.best.probability === "number" ? ` (${Page.percent(digit.best.probability)})` : "";
+        list.append(el("li", {}, el("strong", {text: labelOf(digit.best)}), `${probability} at x ${x}, y ${y}, ${w} × ${h} px`));
       }
       block.hidden = false;
     }
@@ -362,23 +411,24 @@
   }
 
   function showNoDigit(message, target) {
-    const result = document.getElementById("result");
-    result.dataset.outcome = "no-digit";
-    result.classList.add("no-digit");
-    result.classList.remove("failed");
-    setAnswer("No digit found", message);
-    drawBars([]);
+    setOutcome("no-digit", "No digit found", message);
     document.getElementById("digits-block").hidden = true;
     if (target.kind === "picture") paintPicture([]);
   }
 
   function showError(message) {
+    setOutcome("error", "Error", message);
+  }
+
+  /// A result without predictions: its kind (styled by class), headline and message; bars empty.
+  function setOutcome(outcome, answer, detail) {
     const result = document.getElementById("result");
-    result.dataset.outcome = "error";
-    result.classList.add("failed");
-    result.classList.remove("no-digit");
-    setAnswer("Error", message);
+    result.dataset.outcome = outcome;
+    result.classList.toggle("no-digit", outcome === "no-digit");
+    result.classList.toggle("failed", outcome === "error");
+    setAnswer(answer, detail);
     drawBars([]);
+    document.getElementById("bars-block").hidden = false;
   }
 
   function setAnswer(answer, detail) {
@@ -533,5 +583,5 @@
   // MARK: Start
 
   clearPad();
-  Promise.all([discover(), loadMetadata()]).then(() => { document.body.dataset.ready = "true"; });
+  discover().then(() => { document.body.dataset.ready = "true"; });
 })();

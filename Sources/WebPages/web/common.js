@@ -164,6 +164,7 @@ const Page = (() => {
           description: operation.description || "",
           tags: operation.tags && operation.tags.length ? operation.tags : ["default"],
           deprecated: !!operation.deprecated,
+          security: operation.security || spec.security || null,
           parameters: [], body: null, responses: [],
         };
         if (isSwagger2) swagger2Operation(spec, operation, parameters, entry, resolve);

@@ -296,6 +296,7 @@
       const active = bodyFieldsets.find(f => !f.hidden) || null;
       button.disabled = true;
       output.dataset.state = "sending";
+      delete output.dataset.status;
       clear(output).append(el("p", {class: "muted", text: "Sending…"}));
       try {
         const request = buildRequest(op, api, form, active);

@@ -1,0 +1,1 @@
+../KernelSources/Pooling.swift

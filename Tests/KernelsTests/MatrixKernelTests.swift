@@ -1,0 +1,113 @@
+import Kernels
+import XCTest
+
+/// GEMM in both forms on every kernel set this machine runs, against the scalar reference:
+/// ragged sizes (partial tiles and panels), every epilogue, bias or none, accumulate.
+final class MatrixKernelTests: XCTestCase {
+    func testSelfTestPassesOnEveryRunnableSet() {
+        forEachRunnableSet { kernels in XCTAssert(kernels.selfTest(), "\(kernels.cpu)") }
+    }
+
+    func testPackedGEMMMatchesTheReference() {
+        var values = SeededValues(seed: 1)
+        let shapes = [(1, 1, 1), (2, 10, 3), (5, 16, 9), (6, 31, 17), (7, 32, 4), (13, 33, 40), (64, 50, 288), (3, 65, 8)]
+        forEachRunnableSet { kernels in
+            for (m, n, k) in shapes {
+                for epilogue in [Epilogue.none, .relu, .relu6] {
+                    for accumulate in [false, true] {
+                        let ldc = n + 3  // the columns past n must stay untouched
+                        let a = values.floats(m * k).map { $0 * 4 }
+                        let b = values.floats(k * n)
+                        let bias = values.floats(n)
+                        let c = values.floats(m * ldc)
+                        let packed = b.withUnsafeBufferPointer { b in
+                            bias.withUnsafeBufferPointer { bias in
+                                kernels.pack(b.baseAddress!, rows: k, columns: n, ldb: n, transposed: false,
+                                             bias: bias.baseAddress)
+                            }
+                        }
+                        var result = c
+                        a.withUnsafeBufferPointer { a in
+                            result.withUnsafeMutableBufferPointer { result in
+                                kernels.gemm(rows: m, a: a.baseAddress!, lda: k, b: packed, c: result.baseAddress!,
+                                             ldc: ldc, epilogue: epilogue, accumulate: accumulate)
+                            }
+                        }
+                        var (expected, magnitude) = Reference.gemmWithMagnitude(
+                            m: m, n: n, k: k, a: a, lda: k, transposeA: false, b: b, ldb: n, transposeB: false, c: c,
+                            ldc: ldc, accumulate: accumulate)
+                        for row in 0..<m {
+                            for column in 0..<ldc {
+                                let index = row * ldc + column
+                                expected[index] = column < n
+                                    ? Reference.apply(epilogue, expected[index] + bias[column]) : c[index]
+                            }
+                        }
+                        assertClose(result, expected, magnitude: magnitude, tolerance: 1e-6,
+                                    "\(kernels.cpu) \(m)x\(n)x\(k) \(epilogue) accumulate \(accumulate)")
+                    }
+                }
+            }
+        }
+    }
+
+    func testPackingReadsTransposedWeights() {
+        var values = SeededValues(seed: 2)
+        forEachRunnableSet { kernels in
+            let (m, n, k) = (9, 21, 14)
+            let a = values.floats(m * k)
+            let b = values.floats(k * n)          // k x n
+            var bTransposed = [Float](repeating: 0, count: n * k)
+            for p in 0..<k { for j in 0..<n { bTransposed[j * k + p] = b[p * n + j] } }
+            func run(_ weights: [Float], transposed: Bool) -> [Float] {
+                let packed = weights.withUnsafeBufferPointer {
+                    kernels.pack($0.baseAddress!, rows: k, columns: n, ldb: transposed ? k : n, transposed: transposed, bias: nil)
+                }
+                var c = [Float](repeating: 0, count: m * n)
+                a.withUnsafeBufferPointer { a in
+                    c.withUnsafeMutableBufferPointer {
+                        kernels.gemm(rows: m, a: a.baseAddress!, lda: k, b: packed, c: $0.baseAddress!, ldc: n,
+                                     epilogue: .none, accumulate: false)
+                    }
+                }
+                return c
+            }
+            XCTAssertEqual(run(b, transposed: false), run(bTransposed, transposed: true), "\(kernels.cpu)")
+            XCTAssertEqual(kernels.pack([1, 2], rows: 1, columns: 2, ldb: 2, transposed: false, bias: nil).cpu, kernels.cpu)
+        }
+    }
+
+    func testGeneralGEMMWithEveryTransposeAndAccumulate() {
+        var values = SeededValues(seed: 3)
+        forEachRunnableSet { kernels in
+            for (m, n, k) in [(1, 1, 1), (7, 5, 3), (6, 33, 19), (40, 17, 70), (3, 2, 0)] {
+                for transposeA in [false, true] {
+                    for transposeB in [false, true] {
+                        for accumulate in [false, true] {
+                            let lda = (transposeA ? m : k) + 2, ldb = (transposeB ? k : n) + 1, ldc = n + 2
+                            let a = values.floats((transposeA ? k : m) * lda)
+                            let b = values.floats((transposeB ? n : k) * ldb)
+                            let c = values.floats(m * ldc)
+                            var result = c
+                            a.withUnsafeBufferPointer { a in
+                                b.withUnsafeBufferPointer { b in
+                                    result.withUnsafeMutableBufferPointer { result in
+                                        kernels.gemm(m: m, n: n, k: k, a: a.baseAddress!, lda: lda, transposeA: transposeA,
+                                                     b: b.baseAddress!, ldb: ldb, transposeB: transposeB,
+                                                     c: result.baseAddress!, ldc: ldc, accumulate: accumulate)
+                                    }
+                                }
+                            }
+                            var (expected, magnitude) = Reference.gemmWithMagnitude(
+                                m: m, n: n, k: k, a: a, lda: lda, transposeA: transposeA, b: b, ldb: ldb,
+                                transposeB: transposeB, c: c, ldc: ldc, accumulate: accumulate)
+                            for row in 0..<m { for column in n..<ldc { expected[row * ldc + column] = c[row * ldc + column] } }
+                            assertClose(result, expected, magnitude: magnitude, tolerance: 1e-6,
+                                        "\(kernels.cpu) \(m)x\(n)x\(k) A\(transposeA ? "T" : "") B\(transposeB ? "T" : "") +=\(accumulate)")
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
