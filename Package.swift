@@ -46,6 +46,12 @@ let package = Package(
         .target(name: "HDF5", dependencies: ["Compression"]),
         // Tensors, kernels, layers, Keras model files. Knows nothing of HTTP.
         .target(name: "Keras", dependencies: ["HDF5", "Compression", "Kernels"], swiftSettings: vectorSettings),
+        // Labelled image sets for training: Kaggle CSV, MNIST IDX, Keras .npz, TFRecord; split, augmentation.
+        .target(name: "Datasets", dependencies: ["Compression", "ImageCodecs"], swiftSettings: vectorSettings),
+        // Training Keras models: backward passes, losses, optimizers, the loop. Knows nothing of HTTP.
+        .target(name: "Training", dependencies: ["Keras", "Kernels", "HDF5", "Datasets"], swiftSettings: vectorSettings),
+        // Training behind HTTP and the CLI: Imagia's train routes, jobs, responses.
+        .target(name: "TrainingService", dependencies: ["MAXFramework", "HTTPServer", "Logging", "Metrics", "Training", "Datasets", "Keras"]),
         // Leveled, thread-safe logging shared by the server and the framework.
         .target(name: "Logging"),
         // Prometheus metrics: counters, gauges, histograms, the text format, process figures.
@@ -79,7 +85,7 @@ let package = Package(
         .executableTarget(
             name: "max-server",
             dependencies: ["MAXFramework", "KServe", "DigitServices", "ImageStats", "KerasClassifier", "LogisticRegression", "MNIST", "ImageCodecs",
-                           "HDF5", "Keras", "Logging"]),
+                           "HDF5", "Keras", "Logging", "Datasets", "Training", "TrainingService"]),
 
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
@@ -88,6 +94,8 @@ let package = Package(
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Keras", "Kernels", "HDF5", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "KServeTests", dependencies: ["KServe", "MAXFramework", "TestSupport"]),
@@ -97,7 +105,8 @@ let package = Package(
         .testTarget(name: "KerasClassifierTests", dependencies: ["KerasClassifier", "MAXFramework", "ImageCodecs", "Keras", "TestSupport"],
                     exclude: ["Fixtures"]),
         // The built max-server binary run as a child process (it must be built: `swift build`).
-        .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "TestSupport"]),
+        .testTarget(name: "TrainingServiceTests", dependencies: ["TrainingService", "MNIST", "MAXFramework", "HTTPServer", "TestSupport"]),
+        .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "Keras", "Datasets", "Compression", "TestSupport"]),
         .testTarget(name: "LogisticRegressionTests", dependencies: ["LogisticRegression", "MAXFramework", "TestSupport"]),
         .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(

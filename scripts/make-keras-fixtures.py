@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Writes Tests/KerasTests/Fixtures: small Keras models covering every layer and activation the
-engine supports, each with Keras's own outputs for a few inputs.
+engine supports, each with Keras's own outputs for a few inputs; and Tests/TrainingTests/Fixtures:
+what tf-keras's fit does to a small model in a few steps with each optimizer.
 
 For every model NAME it writes the model file(s) Keras saves (the loaders' inputs) and NAME.json:
   {"keras": "2"|"3", "files": [[file] or [architecture.json, weights.h5], ...], "input_shape": [...],
@@ -8,6 +9,12 @@ For every model NAME it writes the model file(s) Keras saves (the loaders' input
    "config": <model.to_json() as an object>, "weights": {layer: [{"shape": [...], "values": [...]}]}}
 so the engine can be checked from the JSON alone (config + weights in memory) and every file
 format against the same answers. Needs tensorflow-cpu, tf-keras (Keras 2) and keras 3, h5py.
+
+Tests/TrainingTests/Fixtures/keras_steps.json holds one model (Conv2D + BatchNormalization on a
+4-D input, Dense + BatchNormalization on a 2-D one, max and average pooling, no dropout, whose
+masks could not match), its initial weights, one batch, and for each optimizer configuration the
+weights (including BatchNormalization's moving statistics) and the loss after each of three
+`fit` steps on that batch.
 Run: python3 scripts/make-keras-fixtures.py
 """
 import json, os, subprocess, sys
@@ -201,11 +208,82 @@ record(m, "k3_mix", [["k3_mix.keras"], ["k3_mix_legacy.h5"], ["k3_mix_deflated.k
        (rng.random((3, 10, 10, 3)) * 255).astype("float32"))
 '''
 
+TRAIN = r'''
+import os, json, sys, numpy as np
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+import tensorflow as tf
+import tf_keras as keras
+from tf_keras import layers as L
+out_dir = sys.argv[1]
+rng = np.random.default_rng(77)
+x = (rng.random((8, 8, 8, 1)) * 255).astype("float32")
+y = np.array([0, 1, 2, 3, 4, 0, 1, 2], dtype="int64")
+
+def build():
+    keras.backend.clear_session()  # the same layer names in every model
+    keras.utils.set_random_seed(5)
+    return keras.Sequential([
+        L.InputLayer(input_shape=(8, 8, 1)),
+        L.Rescaling(1 / 255.0),
+        L.Conv2D(4, 3, padding="same", activation="relu"),
+        L.BatchNormalization(),
+        L.Conv2D(6, 3, strides=2, activation="tanh"),
+        L.MaxPooling2D(2, padding="same"),
+        L.AveragePooling2D(1),
+        L.Flatten(),
+        L.Dense(7, activation="sigmoid"),
+        L.BatchNormalization(momentum=0.9, epsilon=0.01),
+        L.Dense(5, activation="softmax"),
+    ], name="steps")
+
+def weights(m):
+    return {layer.name: [np.ravel(w).astype("float32").tolist() for w in layer.get_weights()] for layer in m.layers if layer.get_weights()}
+
+O = keras.optimizers
+S = O.schedules
+configs = [
+    ("sgd", lambda: O.SGD(0.1)),
+    ("sgd_momentum", lambda: O.SGD(0.05, momentum=0.9)),
+    ("sgd_nesterov", lambda: O.SGD(0.05, momentum=0.8, nesterov=True)),
+    ("adam", lambda: O.Adam(0.01)),
+    ("adam_amsgrad_schedule", lambda: O.Adam(S.CosineDecay(0.02, decay_steps=4, alpha=0.1), amsgrad=True)),
+    ("rmsprop", lambda: O.RMSprop(0.01)),
+    ("rmsprop_centered_momentum", lambda: O.RMSprop(S.ExponentialDecay(0.01, decay_steps=1, decay_rate=0.5), momentum=0.5, centered=True)),
+    ("adadelta", lambda: O.Adadelta()),
+    ("adadelta_fast", lambda: O.Adadelta(1.0)),
+]
+initial = build()
+doc = {"config": json.loads(initial.to_json()), "initial": weights(initial), "inputs": x.tolist(), "labels": y.tolist(), "runs": {}}
+for name, make in configs:
+    m = build()
+    m.set_weights(initial.get_weights())
+    m.compile(optimizer=make(), loss="sparse_categorical_crossentropy", metrics=["accuracy"])
+    steps = []
+    for _ in range(3):
+        h = m.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
+        steps.append({"loss": float(h.history["loss"][0]), "weights": weights(m)})
+    doc["runs"][name] = {"optimizer": m.optimizer.get_config(), "steps": steps}
+schedules = {
+    "exponential": S.ExponentialDecay(0.1, decay_steps=3, decay_rate=0.5),
+    "exponential_staircase": S.ExponentialDecay(0.1, decay_steps=3, decay_rate=0.5, staircase=True),
+    "inverse_time": S.InverseTimeDecay(0.1, decay_steps=2, decay_rate=0.7),
+    "cosine": S.CosineDecay(0.1, decay_steps=8, alpha=0.2),
+    "cosine_warmup": S.CosineDecay(0.0, decay_steps=6, alpha=0.1, warmup_target=0.05, warmup_steps=3),
+    "piecewise": S.PiecewiseConstantDecay([2, 5], [0.1, 0.05, 0.01]),
+}
+doc["schedules"] = {name: [float(schedule(step)) for step in range(12)] for name, schedule in schedules.items()}
+with open(os.path.join(out_dir, "keras_steps.json"), "w") as f:
+    json.dump(doc, f, separators=(",", ":"), default=float)
+'''
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
     for code in (K2, K3):
         subprocess.run([sys.executable, "-c", code, OUT], check=True, env=env)
+    train_out = os.path.join(HERE, "..", "Tests", "TrainingTests", "Fixtures")
+    os.makedirs(train_out, exist_ok=True)
+    subprocess.run([sys.executable, "-c", TRAIN, train_out], check=True, env=env)
     total = sum(os.path.getsize(os.path.join(OUT, f)) for f in os.listdir(OUT))
     print(sorted(os.listdir(OUT)), total, "bytes")
 

@@ -8,7 +8,7 @@ public enum KerasFlavor: Equatable, Sendable {
 }
 
 /// An element-wise activation function, as Keras names them in layer configurations.
-enum Activation: Equatable {
+package enum Activation: Equatable {
     case linear, relu, relu6, sigmoid, hardSigmoidKeras2, hardSigmoidKeras3, tanh, softplus, softsign
     case elu(alpha: Float), selu, gelu, swish, exponential
     /// Softmax over the last axis (the only element-wise-looking activation that is not one).
@@ -19,7 +19,7 @@ enum Activation: Equatable {
 
     /// The `activation` entry of a layer configuration: a name, or (Keras 3) an object naming one;
     /// nil when the name is not one the engine implements.
-    static func parse(_ value: Any?, flavor: KerasFlavor) -> Activation? {
+    package static func parse(_ value: Any?, flavor: KerasFlavor) -> Activation? {
         var name: String
         switch value {
         case nil, is NSNull: return .linear
@@ -53,7 +53,7 @@ enum Activation: Equatable {
 
     /// Applies the function in place to `count` values laid out as rows of `rowLength` (the last
     /// axis; only softmax needs it).
-    func apply(_ x: UnsafeMutablePointer<Float>, count: Int, rowLength: Int) {
+    package func apply(_ x: UnsafeMutablePointer<Float>, count: Int, rowLength: Int) {
         switch self {
         case .linear:
             return
@@ -69,7 +69,7 @@ enum Activation: Equatable {
     }
 
     /// The function on one value, matching TensorFlow's float32 formulas.
-    func scalar(_ x: Float) -> Float {
+    package func scalar(_ x: Float) -> Float {
         switch self {
         case .linear: return x
         case .relu: return x > 0 ? x : 0

@@ -8,7 +8,7 @@ import Kernels
 /// order of the layer's weights. The key is not the layer's name: Keras 3 derives it from the class
 /// (`conv2d`, `conv2d_1`, `re_lu`...) counting the model's layers in order, so that two instances
 /// of one architecture save alike.
-struct KerasArchive {
+package struct KerasArchive {
     let archive: ZipArchive
 
     init(bytes: [UInt8]) throws {
@@ -79,7 +79,7 @@ struct KerasArchive {
 
     /// Keras's `to_snake_case`: "BatchNormalization" -> "batch_normalization", "ReLU" -> "re_lu",
     /// "Conv2D" -> "conv2d".
-    static func snakeCase(_ name: String) -> String {
+    package static func snakeCase(_ name: String) -> String {
         let characters = Array(name.filter { $0.isLetter || $0.isNumber || $0 == "_" })
         func isUpper(_ c: Character) -> Bool { c.isASCII && c.isUppercase }
         func isLower(_ c: Character) -> Bool { c.isASCII && c.isLowercase }

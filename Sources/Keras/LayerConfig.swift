@@ -2,25 +2,31 @@ import Foundation
 
 /// One layer's entry in a model configuration, with typed accessors whose errors name the layer.
 /// Values arrive from JSONSerialization, so numbers are NSNumber and lists are [Any].
-struct LayerConfig {
-    let className: String
-    let name: String
-    let values: [String: Any]
+package struct LayerConfig {
+    package let className: String
+    package let name: String
+    package let values: [String: Any]
 
-    func invalid(_ reason: String) -> KerasError {
+    package init(className: String, name: String, values: [String: Any]) {
+        self.className = className
+        self.name = name
+        self.values = values
+    }
+
+    package func invalid(_ reason: String) -> KerasError {
         .invalidLayerConfig(className: className, name: name, reason: reason)
     }
 
-    func unsupported(_ reason: String) -> KerasError {
+    package func unsupported(_ reason: String) -> KerasError {
         .unsupportedSetting(className: className, name: name, reason: reason)
     }
 
-    func has(_ key: String) -> Bool {
+    package func has(_ key: String) -> Bool {
         guard let value = values[key] else { return false }
         return !(value is NSNull)
     }
 
-    func int(_ key: String, default fallback: Int? = nil) throws -> Int {
+    package func int(_ key: String, default fallback: Int? = nil) throws -> Int {
         guard has(key) else {
             if let fallback { return fallback }
             throw invalid("'\(key)' is missing")
@@ -28,7 +34,7 @@ struct LayerConfig {
         return try LayerConfig.integer(values[key], key: key, config: self)
     }
 
-    func double(_ key: String, default fallback: Double? = nil) throws -> Double {
+    package func double(_ key: String, default fallback: Double? = nil) throws -> Double {
         guard has(key) else {
             if let fallback { return fallback }
             throw invalid("'\(key)' is missing")
@@ -41,17 +47,17 @@ struct LayerConfig {
         return value
     }
 
-    func optionalDouble(_ key: String) throws -> Double? {
+    package func optionalDouble(_ key: String) throws -> Double? {
         has(key) ? try double(key) : nil
     }
 
-    func bool(_ key: String, default fallback: Bool) throws -> Bool {
+    package func bool(_ key: String, default fallback: Bool) throws -> Bool {
         guard has(key) else { return fallback }
         guard let number = values[key] as? NSNumber else { throw invalid("'\(key)' should be true or false") }
         return number.boolValue
     }
 
-    func string(_ key: String, default fallback: String? = nil) throws -> String {
+    package func string(_ key: String, default fallback: String? = nil) throws -> String {
         guard has(key) else {
             if let fallback { return fallback }
             throw invalid("'\(key)' is missing")
@@ -61,7 +67,7 @@ struct LayerConfig {
     }
 
     /// A pair such as kernel_size or strides: one integer (used twice) or a list of two.
-    func pair(_ key: String, default fallback: (Int, Int)? = nil) throws -> (Int, Int) {
+    package func pair(_ key: String, default fallback: (Int, Int)? = nil) throws -> (Int, Int) {
         guard has(key) else {
             if let fallback { return fallback }
             throw invalid("'\(key)' is missing")
@@ -76,7 +82,7 @@ struct LayerConfig {
     }
 
     /// A list of integers where null stands for an unknown dimension (shapes).
-    func shape(_ key: String) throws -> [Int?]? {
+    package func shape(_ key: String) throws -> [Int?]? {
         guard has(key) else { return nil }
         guard let list = values[key] as? [Any] else { throw invalid("'\(key)' should be a list") }
         return try list.map { item in
@@ -86,7 +92,7 @@ struct LayerConfig {
     }
 
     /// A list of numbers (Normalization's mean and variance); a single number gives a one-element list.
-    func doubles(_ key: String) throws -> [Double]? {
+    package func doubles(_ key: String) throws -> [Double]? {
         guard has(key) else { return nil }
         if let number = values[key] as? NSNumber { return [number.doubleValue] }
         guard let list = values[key] as? [Any] else { throw invalid("'\(key)' should be a list of numbers") }
@@ -97,7 +103,7 @@ struct LayerConfig {
     }
 
     /// ZeroPadding2D's padding / Cropping2D's cropping: n, (rows, cols) or ((top, bottom), (left, right)).
-    func spatialAmounts(_ key: String, default fallback: Int) throws -> (top: Int, bottom: Int, left: Int, right: Int) {
+    package func spatialAmounts(_ key: String, default fallback: Int) throws -> (top: Int, bottom: Int, left: Int, right: Int) {
         guard has(key) else { return (fallback, fallback, fallback, fallback) }
         if let list = values[key] as? [Any] {
             guard list.count == 2 else { throw invalid("'\(key)' should hold 2 entries") }
@@ -117,7 +123,7 @@ struct LayerConfig {
     }
 
     /// Refuses data_format channels_first: the engine computes channels_last only.
-    func requireChannelsLast() throws {
+    package func requireChannelsLast() throws {
         if has("data_format"), try string("data_format") != "channels_last" {
             throw unsupported("data_format '\(try string("data_format"))' (only channels_last is supported)")
         }

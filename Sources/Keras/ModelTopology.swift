@@ -1,35 +1,35 @@
 import Foundation
 
 /// A reference to one output of one call of a layer: Keras's (layer name, node index, tensor index).
-struct TensorReference: Hashable {
-    let layer: String
-    let nodeIndex: Int
-    let tensorIndex: Int
+package struct TensorReference: Hashable {
+    package let layer: String
+    package let nodeIndex: Int
+    package let tensorIndex: Int
 }
 
 /// A layer as the configuration describes it, with the inputs of each time it is called.
-struct LayerSpec {
-    let config: LayerConfig
+package struct LayerSpec {
+    package let config: LayerConfig
     /// For each call of the layer (usually one), the tensors it receives.
-    var calls: [[TensorReference]]
-    var name: String { config.name }
-    var className: String { config.className }
+    package var calls: [[TensorReference]]
+    package var name: String { config.name }
+    package var className: String { config.className }
 }
 
 /// A model configuration reduced to what inference needs: layers and their connections, in a
 /// form shared by Sequential and Functional models of Keras 2 and Keras 3.
-struct ModelTopology {
-    var layers: [LayerSpec]
-    var input: TensorReference
-    var output: TensorReference
+package struct ModelTopology {
+    package var layers: [LayerSpec]
+    package var input: TensorReference
+    package var output: TensorReference
     /// Shape of one input sample (without the batch axis).
-    var inputShape: [Int]
-    var flavor: KerasFlavor
-    var modelName: String
+    package var inputShape: [Int]
+    package var flavor: KerasFlavor
+    package var modelName: String
 
     /// Parses `model.to_json()` / the `model_config` attribute / a .keras archive's config.json.
     /// `versionHint` is the `keras_version` stored beside it, when there is one.
-    static func parse(json: [UInt8], versionHint: String? = nil) throws -> ModelTopology {
+    package static func parse(json: [UInt8], versionHint: String? = nil) throws -> ModelTopology {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(json), options: [])

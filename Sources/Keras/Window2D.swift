@@ -3,7 +3,7 @@ import Kernels
 extension Window2D {
     /// The window of a Keras layer, checked: a configuration that cannot work is refused
     /// naming the layer (Window2D itself comes from the kernels' interface).
-    init(input: (Int, Int), kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int) = (1, 1),
+    package init(input: (Int, Int), kernel: (Int, Int), strides: (Int, Int), dilation: (Int, Int) = (1, 1),
          padding: String, config: LayerConfig) throws {
         guard kernel.0 > 0, kernel.1 > 0, kernel.0 <= 4096, kernel.1 <= 4096 else {
             throw config.invalid("window size \(kernel) must be positive")

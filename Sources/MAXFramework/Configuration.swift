@@ -51,6 +51,9 @@ public struct MAXConfiguration: Sendable {
     public var downloadTimeout: Double = 60
     public var assets: [AssetSpec] = []
 
+    // training (the train routes of module TrainingService; off by default)
+    public var training = TrainingSettings()
+
     /// Folder relative paths are resolved against: the config file's folder, else the working directory.
     public var baseDirectory: URL
 
@@ -95,6 +98,26 @@ extension MAXConfiguration {
 }
 
 /// One served model as configured: which plugin serves it, from which file, with what options.
+/// `training.*`: what the train routes may do. Paths are as configured (resolve them with
+/// `MAXConfiguration.resolve`); nil data means requests must upload their data.
+public struct TrainingSettings: Sendable, Equatable {
+    public var enabled = false
+    /// Empty: no token required.
+    public var token = ""
+    public var data: String?
+    public var testData: String?
+    public var maxEpochs = 100
+    public var maxBatchSize = 1024
+    public var maxQueue = 4
+    public var maxDataBytes = 256 << 20
+    /// 0: one per core.
+    public var threads = 0
+    public var niceness = 10
+    public var outputDirectory = "trained"
+
+    public init() {}
+}
+
 public struct ModelConfiguration: Sendable, Equatable {
     /// The `{id}` of `/models/{id}/...`; nil means the plugin's name.
     public var id: String?

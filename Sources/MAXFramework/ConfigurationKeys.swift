@@ -92,6 +92,43 @@ public enum ConfigurationKeys {
         decimal("assets.download_timeout", ["MAX_DOWNLOAD_TIMEOUT"], "seconds a download may stall before failing") {
             $0.downloadTimeout = $1
         },
+    ] + trainingKeys
+
+    /// `training.*`: the train routes (module TrainingService), off unless enabled.
+    static let trainingKeys: [ConfigurationSetting] = [
+        boolean("training.enabled", ["MAX_TRAINING"], "serve POST/GET/DELETE /model/train and /api/v1/train") {
+            $0.training.enabled = $1
+        },
+        text("training.token", ["MAX_TRAINING_TOKEN"], "if set, train requests must send `Authorization: Bearer <token>`") {
+            $0.training.token = $1
+        },
+        path("training.data", ["MAX_TRAINING_DATA"], "training data (Kaggle CSV, IDX, .npz) used when a request uploads none") {
+            $0.training.data = $1
+        },
+        path("training.test_data", ["MAX_TRAINING_TEST_DATA"], "test data the result is measured on (default: the data's own test split)") {
+            $0.training.testData = $1
+        },
+        integer("training.max_epochs", ["MAX_TRAINING_MAX_EPOCHS"], 1...100_000, "largest train_args.epochs a request may ask for") {
+            $0.training.maxEpochs = $1
+        },
+        integer("training.max_batch_size", ["MAX_TRAINING_MAX_BATCH_SIZE"], 1...65_536, "largest train_args.batch_size") {
+            $0.training.maxBatchSize = $1
+        },
+        integer("training.max_queue", ["MAX_TRAINING_MAX_QUEUE"], 0...1000, "jobs that may wait behind the running one (503 beyond)") {
+            $0.training.maxQueue = $1
+        },
+        integer("training.max_data_bytes", ["MAX_TRAINING_MAX_DATA_BYTES"], 1...(1 << 34), "largest uploaded or configured data, decompressed") {
+            $0.training.maxDataBytes = $1
+        },
+        integer("training.threads", ["MAX_TRAINING_THREADS"], 0...256, "threads a job trains on; 0 = one per core") {
+            $0.training.threads = $1
+        },
+        integer("training.niceness", ["MAX_TRAINING_NICENESS"], 0...19, "nice value of training threads (serving keeps priority)") {
+            $0.training.niceness = $1
+        },
+        path("training.output_directory", ["MAX_TRAINING_OUTPUT_DIRECTORY"], "where save_weights keeps trained models (with .md5 files)") {
+            $0.training.outputDirectory = $1 ?? "trained"
+        },
     ]
 
     /// Keys set only in config.json (structured values).

@@ -24,16 +24,28 @@ public struct MNISTModel: ModelWrapper {
     static let classes = 10
 
     /// Serves the configured model file, or the built-in model when none is configured.
-    public static let plugin = ModelPlugin(name: "mnist") { context in
+    public static let plugin = ModelPlugin(name: "mnist", options: [
+        PluginOption("digits", .array(of: Schema.integer.range(0, 9)),
+                     "The digit each output stands for, in output order, for a model file that does not record them (default: the file's class_names, else 0-9)"),
+    ]) { context in
         let limits = DecodingLimits(maxPixels: context.maxImagePixels)
+        let digitsOption = try digitList(context.option("digits"))
         guard let url = context.modelAsset else {
-            let model = try MNISTModel(keras: try builtInKerasModel(), limits: limits)
+            let keras = try builtInKerasModel()
+            let digits = try DigitClasses.of(modelBytes: builtInModelBytes(), outputs: keras.outputSize, option: digitsOption)
+            let model = try MNISTModel(keras: keras, limits: limits, digits: digits)
             context.logger.info("MNIST model '\(model.keras.name)' built in (\(BuiltInModel.source), MD5 \(BuiltInModel.md5)); no model file configured")
             return model
         }
-        let model = try MNISTModel(path: url.path, limits: limits)
-        context.logger.info("MNIST model '\(model.keras.name)' input \(model.keras.inputShape) from \(url.path)")
+        let model = try MNISTModel(path: url.path, limits: limits, digits: digitsOption)
+        context.logger.info("MNIST model '\(model.keras.name)' input \(model.keras.inputShape), digits \(model.digits.digits.map(String.init).joined(separator: ", ")) from \(url.path)")
         return model
+    }
+
+    /// The `digits` option's list (its type is checked at start-up against the declaration).
+    static func digitList(_ value: JSONValue?) throws -> [Int]? {
+        guard case .array(let items)? = value else { return nil }
+        return items.compactMap { if case .int(let digit) = $0 { return digit }; return nil }
     }
 
     /// The default model's bytes as compiled into the binary (see scripts/embed-default-model.sh).
@@ -55,34 +67,45 @@ public struct MNISTModel: ModelWrapper {
     /// The loaded network (public so tools and tests can batch through it directly).
     public let keras: KerasModel
     let limits: DecodingLimits
+    /// The digit each output stands for (all ten, or the subset the model was trained on).
+    public let digits: DigitClasses
 
     /// Loads and checks the model: the input must hold one 28x28 image ((28,28,1), (28,28) or
-    /// (784,), all 784 floats in the same row-major order) and the output ten class scores.
-    public init(path: String, limits: DecodingLimits = .default) throws {
+    /// (784,), all 784 floats in the same row-major order) and the output one score per digit:
+    /// ten, or as many as the digits the file records (`class_names`) or `digits` names.
+    public init(path: String, limits: DecodingLimits = .default, digits option: [Int]? = nil) throws {
         let keras: KerasModel
+        let digits: DigitClasses
         do {
-            keras = try KerasModel.load(path: path)
+            guard let data = FileManager.default.contents(atPath: path) else {
+                throw MNISTModelError(message: "cannot read the file")
+            }
+            let bytes = [UInt8](data)
+            keras = try KerasModel.load(bytes: bytes)
+            digits = try DigitClasses.of(modelBytes: bytes, outputs: keras.outputSize, option: option)
         } catch {
             throw MNISTModelError(message: "cannot load the Keras model '\(path)': \(error)")
         }
-        try self.init(keras: keras, limits: limits)
+        try self.init(keras: keras, limits: limits, digits: digits)
     }
 
-    public init(keras: KerasModel, limits: DecodingLimits = .default) throws {
+    public init(keras: KerasModel, limits: DecodingLimits = .default, digits: DigitClasses = .all) throws {
         let acceptedInputs: [[Int]] = [[28, 28, 1], [28, 28], [784]]
         guard acceptedInputs.contains(keras.inputShape) else {
             throw MNISTModelError(message: "the model's input shape is \(keras.inputShape); an MNIST model takes (28, 28, 1), (28, 28) or (784,)")
         }
-        guard keras.outputSize == MNISTModel.classes else {
-            throw MNISTModelError(message: "the model's output shape is \(keras.outputShape); an MNIST model gives 10 class scores")
+        guard keras.outputSize == digits.count else {
+            throw MNISTModelError(message: "the model's output shape is \(keras.outputShape); an MNIST model gives one score per digit, \(digits.count) here")
         }
         self.keras = keras
         self.limits = limits
+        self.digits = digits
     }
 
     public var metadata: ModelMetadata {
         ModelMetadata(id: "max-mnist-swift", name: "MNIST Digit Classifier",
-                      description: "Recognises a handwritten digit (0-9) in an image, trained on MNIST",
+                      description: digits == .all ? "Recognises a handwritten digit (0-9) in an image, trained on MNIST"
+                          : "Recognises the handwritten digits \(digits.digits.map(String.init).joined(separator: ", ")) in an image, trained on those digits of MNIST",
                       type: "Keras model", source: "https://github.com/IBM/MAX-MNIST", license: "Apache-2.0")
     }
 
@@ -91,12 +114,12 @@ public struct MNISTModel: ModelWrapper {
             files: ImageInput.fileSpec(description: "An image of one handwritten digit (PNG, JPEG, BMP, GIF, TIFF or PNM); 28x28 grayscale is used as is"),
             json: PixelRows.inputSpec,
             queryParameters: [QueryParameter(name: "top_k", type: .integer,
-                                             description: "How many of the most probable digits to return (1-10)",
+                                             description: "How many of the most probable digits to return (1-\(digits.count))",
                                              defaultValue: .int(1))])
     }
 
-    /// The ten digits, as MAX's classifiers list their labels.
-    public var labels: [ModelLabel]? { ModelLabel.indexed((0..<MNISTModel.classes).map(String.init)) }
+    /// The digits the model answers, as MAX's classifiers list their labels.
+    public var labels: [ModelLabel]? { digits.labels }
 
     public var output: ModelOutputSchema {
         ModelOutputSchema(properties: [
@@ -122,15 +145,15 @@ public struct MNISTModel: ModelWrapper {
     }
 
     public func postProcess(_ probabilities: [Float], for input: ModelInput) throws -> [Digit] {
-        let topK = try MNISTModel.topK(input.queryValue("top_k"))
+        let topK = try MNISTModel.topK(input.queryValue("top_k"), classes: digits.count)
         return probabilities.enumerated()
             .sorted { $0.element != $1.element ? $0.element > $1.element : $0.offset < $1.offset }
             .prefix(topK)
-            .map { Digit(prediction: $0.offset, probability: Double($0.element)) }
+            .map { Digit(prediction: digits.digits[$0.offset], probability: Double($0.element)) }
     }
 
-    /// `top_k` from the query: absent means 1; anything but 1-10 is the client's mistake.
-    static func topK(_ value: String?) throws -> Int {
+    /// `top_k` from the query: absent means 1; anything but 1-`classes` is the client's mistake.
+    static func topK(_ value: String?, classes: Int = MNISTModel.classes) throws -> Int {
         guard let value else { return 1 }
         guard let k = Int(value.trimmingCharacters(in: .whitespaces)), (1...classes).contains(k) else {
             throw ModelError.badRequest("top_k must be an integer from 1 to \(classes), got '\(value)'")

@@ -6,6 +6,9 @@ struct ArgumentSpec {
     /// Positional arguments allowed: nil means any number.
     var maxPositionals: Int? = nil
     var minPositionals: Int = 0
+    /// Valued options that may be repeated, their values joined with commas: `--numbers 0
+    /// --numbers 1` is `--numbers 0,1` (how DVC's `parsing.list: append` unpacks a list).
+    var lists: Set<String> = []
 }
 
 /// Arguments after parsing against a spec.
@@ -53,13 +56,19 @@ extension ArgumentSpec {
                 inlineValue = String(argument[argument.index(after: equals)...])
             }
             if valued.contains(name) {
+                let value: String
                 if let inlineValue {
-                    parsed.values[name] = inlineValue
+                    value = inlineValue
                 } else if index < arguments.count {
-                    parsed.values[name] = arguments[index]
+                    value = arguments[index]
                     index += 1
                 } else {
                     throw UsageError("option \(name) needs a value")
+                }
+                if lists.contains(name), let earlier = parsed.values[name] {
+                    parsed.values[name] = earlier + "," + value
+                } else {
+                    parsed.values[name] = value
                 }
             } else if flags.contains(name), inlineValue == nil {
                 parsed.flags.insert(name)

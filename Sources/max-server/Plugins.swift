@@ -5,6 +5,7 @@ import KerasClassifier
 import LogisticRegression
 import MAXFramework
 import MNIST
+import TrainingService
 
 /// Every model plugin built into the executable; config.json `model.plugin` picks one by name.
 /// Add a plugin: write its `ModelWrapper` with a `static let plugin`, list it here.
@@ -21,4 +22,5 @@ let registeredRouteProviders: [RouteProvider] = [
     KServe.provider,
     DigitServices.kaggle,
     DigitServices.engine,
+    TrainingRoutes.provider(plugins: registeredPlugins),
 ]

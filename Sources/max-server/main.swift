@@ -14,6 +14,9 @@ let commands: [Command] = [
     ModelSummaryCommand.command,
     BenchCommand.command,
     CPUCommand.command,
+    TrainCommand.command,
+    DatasetCommand.command,
+    EvaluateCommand.command,
 ]
 
 /// Dispatches to a subcommand and exits with its status: 0 success, 1 failure, 2 usage error.

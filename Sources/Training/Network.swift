@@ -1,0 +1,154 @@
+import Datasets
+import Foundation
+import Keras
+import Kernels
+
+/// A Keras model as a chain of trainable layers, with the buffers a batch runs in: each
+/// layer's output (kept for the backward pass) and two gradient buffers used in turn.
+///
+/// Built from a model configuration (Keras 2 or 3 JSON, Sequential or a Functional chain) and
+/// either stored weights (fine-tuning a file) or fresh ones from the layers' initialisers.
+public final class Network {
+    public let name: String
+    public let inputShape: [Int]
+    public var outputShape: [Int] { layers.last?.outputShape ?? inputShape }
+    let layers: [TrainableLayer]
+    let inputLayerName: String
+    private var outputs: [FloatBuffer] = []
+    private var gradients = (FloatBuffer(count: 0), FloatBuffer(count: 0))
+    private var capacity = 0
+    /// The largest sample (input or output) of any layer: each piece's rows of the gradient
+    /// buffers start at slice.start times this, so pieces at different layers never overlap.
+    private var gradientStride = 0
+
+    public var inputSize: Int { inputShape.reduce(1, *) }
+    public var outputSize: Int { outputShape.reduce(1, *) }
+
+    init(name: String, inputShape: [Int], inputLayerName: String, layers: [TrainableLayer]) {
+        self.name = name
+        self.inputShape = inputShape
+        self.inputLayerName = inputLayerName
+        self.layers = layers
+    }
+
+    /// `weights` by layer name (nil: initialise every layer, seeded by `seed`).
+    public convenience init(configuration: [UInt8], weights: LayerWeights?, kerasVersion: String? = nil, seed: UInt64,
+                            kernels: any KernelSet.Type = Kernels.selected) throws {
+        let topology: ModelTopology
+        do {
+            topology = try ModelTopology.parse(json: configuration, versionHint: kerasVersion)
+        } catch let error as KerasError {
+            throw TrainingError.invalidSetting("model configuration", "is unusable: \(error)")
+        }
+        var layers: [TrainableLayer] = []
+        var shape = topology.inputShape
+        var previous = topology.input.layer
+        for (index, spec) in topology.layers.enumerated() where spec.name != topology.input.layer {
+            guard spec.className != "InputLayer" else {
+                throw TrainingError.unsupported("models with more than one input ('\(spec.name)')")
+            }
+            // Training follows one chain: each layer called once, on the previous layer's output.
+            guard spec.calls.count == 1, spec.calls[0].count == 1, spec.calls[0][0].layer == previous else {
+                throw TrainingError.unsupported(
+                    "layer '\(spec.name)' (\(spec.className)) is not a link of a single chain of layers (merges, branches and shared layers are not trained)")
+            }
+            let stored = weights.map { $0[spec.name] ?? [] }
+            do {
+                let layer = try LayerBuilder.make(spec.config, inputShape: shape, stored: stored, flavor: topology.flavor,
+                                                  index: index, seed: seed, kernels: kernels)
+                layers.append(layer)
+                shape = layer.outputShape
+            } catch let error as KerasError {
+                throw TrainingError.invalidSetting("layer '\(spec.name)'", "has an unusable configuration: \(error)")
+            }
+            previous = spec.name
+        }
+        guard previous == topology.output.layer else {
+            throw TrainingError.unsupported("the model's output '\(topology.output.layer)' is not the last layer of its chain")
+        }
+        guard !layers.isEmpty else { throw TrainingError.invalidSetting("model configuration", "has no layers to train") }
+        self.init(name: topology.modelName, inputShape: topology.inputShape, inputLayerName: topology.input.layer, layers: layers)
+    }
+
+    /// Every weight of every layer, in layer order.
+    var parameters: [Parameter] { layers.flatMap(\.parameters) }
+    var trainableParameters: [Parameter] { parameters.filter(\.trainable) }
+
+    public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
+    public var trainableParameterCount: Int { trainableParameters.reduce(0) { $0 + $1.count } }
+
+    /// Sizes the buffers and prepares every layer for a batch of `batch` samples in `pieces`.
+    func prepare(batch: Int, pieces: Int, mode: PassMode) {
+        if batch > capacity {
+            capacity = batch
+            outputs = layers.map { FloatBuffer(count: batch * $0.outputSampleSize) }
+            gradientStride = layers.map { max($0.inputSampleSize, $0.outputSampleSize) }.max() ?? 1
+            gradients = (FloatBuffer(count: batch * gradientStride), FloatBuffer(count: batch * gradientStride))
+        }
+        for layer in layers { layer.prepare(batch: batch, pieces: pieces, mode: mode) }
+    }
+
+    /// Runs one piece of the batch through every layer (after `prepare`); `input` is the whole
+    /// batch. Returns the last layer's output for the whole batch (this piece's rows are done).
+    @discardableResult
+    func forward(_ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) -> UnsafeMutablePointer<Float> {
+        var current = input + slice.start * inputSize
+        for (index, layer) in layers.enumerated() {
+            let output = outputs[index].pointer + slice.start * layer.outputSampleSize
+            layer.forward(current, output, slice: slice, mode: mode)
+            current = UnsafePointer(output)
+        }
+        return outputs[layers.count - 1].pointer
+    }
+
+    /// Where the loss writes the gradient w.r.t. the output for this piece's rows before `backward`.
+    func outputGradient(_ slice: BatchSlice) -> UnsafeMutablePointer<Float> { gradients.0.pointer + slice.start * gradientStride }
+
+    /// Back-propagates this piece's rows of `outputGradient` through every layer, into the
+    /// layers' per-piece accumulators. `finishBackward` sums them once every piece is done.
+    func backward(_ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) {
+        var current = gradients.0, other = gradients.1
+        for index in stride(from: layers.count - 1, through: 0, by: -1) {
+            let layer = layers[index]
+            let layerInput = index == 0 ? input + slice.start * inputSize
+                : UnsafePointer(outputs[index - 1].pointer + slice.start * layer.inputSampleSize)
+            let layerOutput = UnsafePointer(outputs[index].pointer + slice.start * layer.outputSampleSize)
+            layer.backward(layerInput, layerOutput, outputGradient: current.pointer + slice.start * gradientStride,
+                           inputGradient: index == 0 ? nil : other.pointer + slice.start * gradientStride,
+                           slice: slice, mode: mode)
+            swap(&current, &other)
+        }
+    }
+
+    func finishBackward(pieces: Int) {
+        for layer in layers { layer.finishBackward(pieces: pieces) }
+    }
+
+    /// The model configuration Keras 2 writes for this network (`model.to_json()`).
+    public var kerasConfiguration: [UInt8] {
+        var entries: [[String: Any]] = [[
+            "class_name": "InputLayer",
+            "config": ["batch_input_shape": [jsonNull] + inputShape.map { $0 as Any }, "dtype": "float32", "sparse": false,
+                       "ragged": false, "name": inputLayerName] as [String: Any],
+        ]]
+        for layer in layers { entries.append(["class_name": layer.className, "config": layer.kerasConfig]) }
+        let root: [String: Any] = ["class_name": "Sequential", "config": ["name": name, "layers": entries] as [String: Any],
+                                   "keras_version": KerasModelFile.writtenKerasVersion, "backend": "tensorflow"]
+        // Sorted keys: the same network always gives the same bytes.
+        return Array((try? JSONSerialization.data(withJSONObject: root, options: [.sortedKeys])) ?? Data())
+    }
+
+    /// The network as a Keras 2 .h5 file's contents (configuration and weights).
+    public var kerasFile: KerasModelFile {
+        KerasModelFile(configuration: kerasConfiguration, layers: layers.map { layer in
+            NamedLayerWeights(layer: layer.name, weights: layer.parameters.map { ("\(layer.name)/\($0.name):0", $0.tensor) })
+        })
+    }
+
+    /// The weights by layer name, as the inference engine takes them.
+    public var weights: LayerWeights {
+        var result: LayerWeights = [:]
+        for layer in layers where !layer.parameters.isEmpty { result[layer.name] = layer.parameters.map(\.tensor) }
+        return result
+    }
+}

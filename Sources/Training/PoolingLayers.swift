@@ -1,0 +1,49 @@
+import Keras
+import Kernels
+
+/// MaxPooling2D and AveragePooling2D on the kernels' pooling. Backwards, max pooling routes each
+/// gradient to the input that won the window (the first of equal values, as TensorFlow), and
+/// average pooling spreads it over the window's real pixels ('same' windows at the edge average
+/// fewer pixels, as TensorFlow's do).
+final class Pooling2DLayer: TrainableLayer {
+    let kind: PoolKind
+    let name: String
+    let inputShape: [Int]
+    let outputShape: [Int]
+    let window: Window2D
+    let padding: String
+    let channels: Int
+    let kernels: any KernelSet.Type
+
+    var className: String { kind == .max ? "MaxPooling2D" : "AveragePooling2D" }
+
+    init(kind: PoolKind, name: String, inputShape: [Int], window: Window2D, padding: String, kernels: any KernelSet.Type) {
+        self.kind = kind
+        self.name = name
+        self.inputShape = inputShape
+        self.window = window
+        self.padding = padding
+        self.kernels = kernels
+        channels = inputShape[2]
+        outputShape = [window.outputHeight, window.outputWidth, channels]
+    }
+
+    var kerasConfig: [String: Any] {
+        ["name": name, "trainable": true, "dtype": "float32", "pool_size": [window.kernelHeight, window.kernelWidth],
+         "padding": padding, "strides": [window.strideHeight, window.strideWidth], "data_format": "channels_last"]
+    }
+
+    func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, slice: BatchSlice, mode: PassMode) {
+        guard slice.count > 0 else { return }
+        kernels.pool(kind, input, batch: slice.count, window: window, channels: channels, output: output)
+    }
+
+    func backward(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
+                  inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
+        guard slice.count > 0 else { return }
+        guard let inputGradient else { return }
+        inputGradient.update(repeating: 0, count: slice.count * inputSampleSize)
+        kernels.poolGradient(kind, input: input, outputGradient: outputGradient, batch: slice.count, window: window,
+                             channels: channels, inputGradient: inputGradient)
+    }
+}
