@@ -70,6 +70,29 @@ final class DeflateEdgeTests: XCTestCase {
         assertInvalidCodeLengths(writer.bytes, mentioning: "comes first")
     }
 
+    /// A run of code lengths (symbol 18, eleven zeros) that ends exactly at the end of the
+    /// list is valid; the same run one entry past the end is refused. Code-length code:
+    /// symbols 1 and 18, one bit each (1 -> "0", 18 -> "1"); literals 0 and 256 get one bit.
+    func testCodeLengthRunEndingExactlyAtTheEndOfTheList() throws {
+        func block(distanceCount: Int) -> HandmadeBitStream {
+            let order = [16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15]
+            var writer = HandmadeBitStream()
+            writer.bits(1, 1); writer.bits(2, 2)
+            writer.bits(0, 5); writer.bits(distanceCount - 1, 5); writer.bits(19 - 4, 4)
+            for symbol in order { writer.bits(symbol == 1 || symbol == 18 ? 1 : 0, 3) }
+            writer.code(0, length: 1)                          // literal 0: length 1
+            writer.code(1, length: 1); writer.bits(138 - 11, 7) // literals 1-138: 0
+            writer.code(1, length: 1); writer.bits(117 - 11, 7) // literals 139-255: 0
+            writer.code(0, length: 1)                          // 256 (end of block): length 1
+            writer.code(1, length: 1); writer.bits(0, 7)        // eleven zeros: the distance codes
+            return writer
+        }
+        var exact = block(distanceCount: 11)
+        exact.code(0, length: 1); exact.code(1, length: 1)     // literal 0, end of block
+        XCTAssertEqual(try Inflate.raw(exact.bytes), [0])
+        assertInvalidCodeLengths(block(distanceCount: 10).bytes, mentioning: "goes past the end of the list")
+    }
+
     func testStoredBlockOneByteShortIsTruncated() throws {
         XCTAssertEqual(try Inflate.raw([0x01, 0x03, 0x00, 0xFC, 0xFF, 0x61, 0x62, 0x63]), Array("abc".utf8))
         XCTAssertThrowsError(try Inflate.raw([0x01, 0x03, 0x00, 0xFC, 0xFF, 0x61, 0x62])) { error in
