@@ -43,6 +43,7 @@ final class FixtureTests: XCTestCase {
             ExpectedValues.assertNumbers(try dataset.readDoubles(), info["values"], "\(name) \(path)")
             let floats = try dataset.readFloats()
             XCTAssertEqual(floats.count, dataset.elementCount, "\(name) \(path) float count")
+            XCTAssertEqual(floats, try dataset.readDoubles().map { Float($0) }, "\(name) \(path) floats")
         }
         let attributes = description["attributes"] as? [String: [String: Any]] ?? [:]
         XCTAssertFalse(attributes.isEmpty, name)

@@ -39,6 +39,11 @@ final class HTTPServerProtocolTests: XCTestCase {
         let json = try XCTUnwrap(try client.readResponse().json)
         XCTAssertEqual(json["path"] as? String, "/c++/xA")
         XCTAssertEqual(json["query"] as? [[String]], [["q", "a b+"]])
+        // Without a query the path is decoded on its own: '+' stays literal there too.
+        try client.send(get("/c++/x%41"))
+        let alone = try XCTUnwrap(try client.readResponse().json)
+        XCTAssertEqual(alone["path"] as? String, "/c++/xA")
+        XCTAssertEqual(alone["query"] as? [[String]], [])
     }
 
     func testAbsoluteFormTargetIsReducedToItsPath() throws {
@@ -135,7 +140,9 @@ final class HTTPServerProtocolTests: XCTestCase {
         XCTAssertEqual(Int(head.header("Content-Length") ?? ""), getResponse.body.count + 1)
         // No body bytes follow: the next response starts right away.
         try client.send(get("/after"))
-        XCTAssertEqual(try client.readResponse().json?["path"] as? String, "/after")
+        let after = try client.readResponse()
+        XCTAssertEqual(after.statusLine, "HTTP/1.1 200 OK")
+        XCTAssertEqual(after.json?["path"] as? String, "/after")
     }
 
     func testContentLengthBodyReachesHandler() throws {

@@ -131,6 +131,13 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue((answers[2]["message"] as? String ?? "").contains("cannot read"), lines[2])
     }
 
+    /// A file that reads but is no image fails on its own too (not only beside an unreadable one).
+    func testPredictExits1WhenTheOnlyFileIsNoImage() throws {
+        let result = try MaxServer.run(["predict", "--config", config, "--log-level", "error", path("README.md")])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stdout.contains("not a readable image"), result.stdout)
+    }
+
     func testVerifyAssetsChecksTheConfiguredAssets() throws {
         let result = try MaxServer.run(["verify-assets", "--no-download", "--config", config, "--log-level", "warning"])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -212,6 +219,23 @@ final class CommandLineTests: XCTestCase {
         let result = try MaxServer.run(["h5ls", truncated.path])
         XCTAssertEqual(result.status, 1, result.stderr)
         XCTAssertFalse(result.stderr.contains("Fatal error"))
+    }
+
+    /// A file that opens but holds one damaged chunk: the listing goes on, the dataset's value
+    /// says why, and the exit status is 1.
+    func testH5lsExits1WhenAValueCannotBeRead() throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("Tests/HDF5Tests/Fixtures/earliest.h5"))))
+        // shuffle_fletcher's first chunk: int16 0 1 2 3 6 7 8 9 shuffled (low bytes, then high bytes).
+        let chunk: [UInt8] = [0, 1, 2, 3, 6, 7, 8, 9, 0, 0, 0, 0, 0, 0, 0, 0]
+        let at = try XCTUnwrap((0...(bytes.count - chunk.count)).first { bytes[$0..<($0 + chunk.count)].elementsEqual(chunk) },
+                               "shuffle_fletcher's first chunk is in the fixture")
+        bytes[at + 1] ^= 0xFF
+        let folder = try TemporaryFolder()
+        let damaged = try folder.write("damaged.h5", bytes)
+        let result = try MaxServer.run(["h5ls", damaged.path, "--values"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stdout.contains("shuffle_fletcher"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("Data: error:"), result.stdout)
     }
 
     func testModelSummaryPrintsTheLayers() throws {
