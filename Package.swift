@@ -41,15 +41,17 @@ let package = Package(
         .target(name: "KernelInterface", swiftSettings: vectorSettings),
         .target(name: "Kernels", dependencies: ["KernelInterface"] + kernelClasses.map { .target(name: $0.target) }),
         // Pixels: decoders, encoder, image operations. Knows nothing of HTTP or models.
-        .target(name: "ImageCodecs", dependencies: ["Compression", "Kernels"], swiftSettings: vectorSettings),
+        // Modules using the kernels name KernelInterface too, though Kernels re-exports it: SwiftPM
+        // rebuilds a module when a direct dependency changes, and these embed its types' layouts.
+        .target(name: "ImageCodecs", dependencies: ["Compression", "Kernels", "KernelInterface"], swiftSettings: vectorSettings),
         // The HDF5 file format. Knows nothing of Keras.
         .target(name: "HDF5", dependencies: ["Compression"]),
         // Tensors, kernels, layers, Keras model files. Knows nothing of HTTP.
-        .target(name: "Keras", dependencies: ["HDF5", "Compression", "Kernels"], swiftSettings: vectorSettings),
+        .target(name: "Keras", dependencies: ["HDF5", "Compression", "Kernels", "KernelInterface"], swiftSettings: vectorSettings),
         // Labelled image sets for training: Kaggle CSV, MNIST IDX, Keras .npz, TFRecord; split, augmentation.
         .target(name: "Datasets", dependencies: ["Compression", "ImageCodecs"], swiftSettings: vectorSettings),
         // Training Keras models: backward passes, losses, optimizers, the loop. Knows nothing of HTTP.
-        .target(name: "Training", dependencies: ["Keras", "Kernels", "HDF5", "Datasets"], swiftSettings: vectorSettings),
+        .target(name: "Training", dependencies: ["Keras", "Kernels", "KernelInterface", "HDF5", "Datasets"], swiftSettings: vectorSettings),
         // Training behind HTTP and the CLI: Imagia's train routes, jobs, responses.
         .target(name: "TrainingService", dependencies: ["MAXFramework", "HTTPServer", "Logging", "Metrics", "Training", "Datasets", "Keras"]),
         // Leveled, thread-safe logging shared by the server and the framework.
@@ -90,12 +92,12 @@ let package = Package(
         // Test helpers (no XCTest here): package root, ../shared corpus location.
         .target(name: "TestSupport", dependencies: ["Logging"], path: "Tests/TestSupport"),
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "TestSupport"], swiftSettings: vectorSettings),
+        .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelInterface", "TestSupport"], swiftSettings: vectorSettings),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "KerasTests", dependencies: ["Keras", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "KerasTests", dependencies: ["Keras", "Kernels", "KernelInterface", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "TrainingTests", dependencies: ["Training", "Keras", "Kernels", "HDF5", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "TrainingTests", dependencies: ["Training", "Keras", "Kernels", "KernelInterface", "HDF5", "Datasets", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "LoggingTests", dependencies: ["Logging"]),
         .testTarget(name: "MetricsTests", dependencies: ["Metrics"]),
         .testTarget(name: "KServeTests", dependencies: ["KServe", "MAXFramework", "TestSupport"]),
@@ -108,7 +110,8 @@ let package = Package(
         .testTarget(name: "TrainingServiceTests", dependencies: ["TrainingService", "MNIST", "MAXFramework", "HTTPServer", "TestSupport"]),
         .testTarget(name: "MaxServerTests", dependencies: ["MAXFramework", "Keras", "Datasets", "Compression", "TestSupport"]),
         .testTarget(name: "LogisticRegressionTests", dependencies: ["LogisticRegression", "MAXFramework", "TestSupport"]),
-        .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "MAXFramework", "TestSupport"], exclude: ["Fixtures"]),
+        .testTarget(name: "ImageStatsTests", dependencies: ["ImageStats", "ImageInput", "ImageCodecs", "MAXFramework", "TestSupport"],
+                    exclude: ["Fixtures"]),
         .testTarget(
             name: "MNISTTests",
             dependencies: ["MNIST", "MAXFramework", "HTTPServer", "ImageCodecs", "Keras", "Compression", "TestSupport"],

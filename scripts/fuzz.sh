@@ -55,7 +55,8 @@ work=".build-fuzz/$name"
 module_dir="$work/modules"
 if [ "${FUZZ_FRESH:-0}" = "1" ]; then rm -rf "$work/corpus"; fi
 mkdir -p "$module_dir" "$work/corpus" "$work/artifacts"
-flags=(-sanitize=fuzzer,address -parse-as-library -O -g)
+# One package name for every module, as SwiftPM gives them, so `package` declarations link up.
+flags=(-sanitize=fuzzer,address -parse-as-library -O -g -package-name max_swift)
 
 objects=()
 for module in $modules; do

@@ -5,8 +5,11 @@ path (each PNG colour type and bit depth, Adam7, tRNS, split IDAT, all five filt
 the pixels our `ImageDecoder.decode` must return, in expected.json plus NAME.expected (raw samples).
 
 Expected pixels follow Pillow: every file is opened with Pillow and its colour channels are
-checked against the expectation (I;16 grayscale converted to "L", which clips at 255; other
-16-bit samples keep their high byte). Alpha comes from the file's alpha channel or tRNS key.
+checked against the expectation (16-bit samples keep their high byte), with one deliberate
+difference: 16-bit grayscale (Pillow mode I;16 / I) is scaled to 8 bits, v * 255 / 65535
+rounded, where Pillow's convert("L") clips at 255 and turns a 16-bit scan white; for those
+Pillow's own 16-bit values are checked and scaled. Alpha comes from the file's alpha channel or
+tRNS key.
 16-bit PNGs also get NAME.samples16 (big-endian lossless samples) for PNGDecoder.decodeSamples.
 Needs pypng and Pillow. Run from the repository root: python3 scripts/make-image-fixtures.py"""
 import io, json, os, random, struct, zlib
@@ -47,13 +50,26 @@ def record(name, data, width, height, channels, expected, samples16=None):
     manifest[name] = entry
 
 
-def pillow_check(name, data, expected, channels):
-    """Pillow must agree with `expected` on the colour channels."""
+def flat_values(im):
+    """Pillow's samples as numbers (get_flattened_data from Pillow 12 on, getdata before)."""
+    return list(im.get_flattened_data() if hasattr(im, "get_flattened_data") else im.getdata())
+
+
+def scale16(value, maximum=65535):
+    """16-bit gray to 8 bits as our decoders do it (not Pillow's clip): v * 255 / max, rounded."""
+    return round(value * 255 / maximum)
+
+
+def pillow_check(name, data, expected, channels, gray16=False):
+    """Pillow must agree with `expected` on the colour channels (for 16-bit gray: Pillow's
+    16-bit values, scaled as we scale them)."""
     im = Image.open(io.BytesIO(data))
     im.load()
     color = 1 if channels <= 2 else 3
     ours = [expected[i * channels + c] for i in range(len(expected) // channels) for c in range(color)]
-    if color == 1:
+    if gray16:
+        theirs = [scale16(v) for v in flat_values(im)]
+    elif color == 1:
         theirs = list(im.convert("L").tobytes())
     else:
         theirs = list(im.convert("RGB").tobytes())
@@ -96,7 +112,7 @@ def png_fixture(name, *, greyscale=True, alpha=False, bitdepth=8, palette=None, 
             elif bitdepth == 8:
                 out = list(color)
             elif greyscale and not alpha:
-                out = [min(v, 255) for v in color]  # Pillow: I;16 -> L clips
+                out = [scale16(v) for v in color]  # scaled; Pillow's I;16 -> L would clip
             else:
                 out = [v >> 8 for v in color]
             if alpha:
@@ -108,7 +124,7 @@ def png_fixture(name, *, greyscale=True, alpha=False, bitdepth=8, palette=None, 
                     samples16.append(0 if tuple(color) == key else 65535)
             expected += out
     channels = len(expected) // (W * H)
-    pillow_check(name, data, expected, channels)
+    pillow_check(name, data, expected, channels, gray16=bitdepth == 16 and greyscale and not alpha)
     record(name, data, W, H, channels, expected, samples16 if bitdepth == 16 else None)
 
 
@@ -286,7 +302,13 @@ def pnm_fixtures():
         data = b"%s\n# a comment\n%d %d\n%d\n" % (magic.encode(), w, h, maximum) + pack(values, maximum)
         name = f"pnm_{magic}_max{maximum}.{'pgm' if channels == 1 else 'ppm'}"
         im = Image.open(io.BytesIO(data))
-        expected = list(im.convert("L" if channels == 1 else "RGB").tobytes())
+        if channels == 1 and maximum > 255:
+            # 16-bit gray is scaled, not clipped as Pillow's convert("L") does; Pillow's own
+            # values must be the file's.
+            assert flat_values(im) == [round(v * 65535 / maximum) for v in values], name
+            expected = [scale16(v, maximum) for v in values]
+        else:
+            expected = list(im.convert("L" if channels == 1 else "RGB").tobytes())
         record(name, data, w, h, channels, expected)
     bits = [[rng.randrange(2) for _ in range(w)] for _ in range(h)]
     p4 = b"P4\n%d %d\n" % (w, h)
@@ -314,8 +336,8 @@ def pnm_fixtures():
 
 def main():
     os.makedirs(OUT, exist_ok=True)
-    for old in os.listdir(OUT):
-        if old != ".gitkeep":
+    for old in os.listdir(OUT):  # files only: jpeg/ and memory/ are other scripts' fixtures
+        if old != ".gitkeep" and os.path.isfile(os.path.join(OUT, old)):
             os.remove(os.path.join(OUT, old))
     for depth in (1, 2, 4, 8, 16):
         png_fixture(f"png_gray{depth}.png", bitdepth=depth)

@@ -12,6 +12,36 @@ public enum Inflate {
     /// A zlib stream over raw memory; see `zlib(_:maxOutputBytes:)`.
     public static func zlib(bytes: UnsafeRawBufferPointer, expectedSize: Int? = nil,
                             maxOutputBytes: Int = 1 << 30) throws -> [UInt8] {
+        let body = try zlibBody(bytes)
+        let (output, consumed) = try decode(body, expectedSize: expectedSize, maxOutputBytes: maxOutputBytes)
+        try checkZlibTrailer(body, consumed: consumed, adler: Adler32.checksum(output))
+        return output
+    }
+
+    /// A zlib stream decoded in pieces, so that its whole output is never held: `consume`
+    /// receives the bytes in order, about `chunkSize` at a time, as they are produced (an error
+    /// it throws ends the decoding). The Adler-32 is verified at the end; returns the byte count.
+    @discardableResult
+    public static func zlib(bytes: UnsafeRawBufferPointer, maxOutputBytes: Int = 1 << 30, chunkSize: Int = 1 << 18,
+                            consume: (UnsafeRawBufferPointer) throws -> Void) throws -> Int {
+        let body = try zlibBody(bytes)
+        var adler: UInt32 = 1
+        return try withoutActuallyEscaping(consume) { consume in
+            var output = InflateOutput(streamingChunk: chunkSize, limit: maxOutputBytes) { piece in
+                adler = Adler32.update(adler, piece)
+                try consume(piece)
+            }
+            defer { output.deallocate() }
+            var decoder = DeflateDecoder(input: InputBitStream(body))
+            try decoder.run(into: &output)
+            try output.finish()
+            try checkZlibTrailer(body, consumed: decoder.input.bytesConsumed, adler: adler)
+            return output.delivered
+        }
+    }
+
+    /// Checks the 2-byte zlib header; returns what follows it.
+    private static func zlibBody(_ bytes: UnsafeRawBufferPointer) throws -> UnsafeRawBufferPointer {
         guard bytes.count >= 2 else { throw CompressionError.truncatedInput("a zlib stream needs a 2-byte header") }
         let cmf = Int(bytes[0]), flg = Int(bytes[1])
         guard cmf & 0x0F == 8 else {
@@ -26,18 +56,19 @@ public enum Inflate {
         guard flg & 0x20 == 0 else {
             throw CompressionError.invalidZlibHeader("the stream needs a preset dictionary, which is not supported")
         }
-        let body = UnsafeRawBufferPointer(rebasing: bytes[2...])
-        let (output, consumed) = try decode(body, expectedSize: expectedSize, maxOutputBytes: maxOutputBytes)
+        return UnsafeRawBufferPointer(rebasing: bytes[2...])
+    }
+
+    /// The 4-byte Adler-32 must follow the deflate data and match; nothing may follow it.
+    private static func checkZlibTrailer(_ body: UnsafeRawBufferPointer, consumed: Int, adler actual: UInt32) throws {
         let trailer = body.count - consumed
         guard trailer >= 4 else { throw CompressionError.truncatedInput("the 4-byte Adler-32 trailer is missing") }
         let expected = UInt32(body[consumed]) << 24 | UInt32(body[consumed + 1]) << 16
             | UInt32(body[consumed + 2]) << 8 | UInt32(body[consumed + 3])
         guard trailer == 4 else { throw CompressionError.trailingData(count: trailer - 4) }
-        let actual = Adler32.checksum(output)
         guard actual == expected else {
             throw CompressionError.checksumMismatch(kind: "Adler-32", expected: expected, actual: actual)
         }
-        return output
     }
 
     /// Raw deflate (RFC 1951), e.g. zip entries; `expectedSize` pre-sizes the output when known.

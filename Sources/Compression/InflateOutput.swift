@@ -4,16 +4,40 @@
 /// Capacity never exceeds `limit`; a stream that would produce more fails with
 /// `outputLimitExceeded` before anything beyond the limit is allocated. The owner must call
 /// `deallocate()` (the decoder does so with `defer`).
+///
+/// A streaming output (`init(streamingChunk:limit:sink:)`) instead holds a window: when full, it
+/// hands all but the last 32 KiB (the farthest a match may reach back) to its sink and slides.
 struct InflateOutput {
     private(set) var base: UnsafeMutablePointer<UInt8>
     private(set) var count = 0
     private(set) var capacity: Int
     let limit: Int
+    /// Bytes already handed to `sink` (and no longer in the buffer).
+    private(set) var delivered = 0
+    private let sink: ((UnsafeRawBufferPointer) throws -> Void)?
+    /// Deflate's window: how far back a match may copy from.
+    static let window = 32 * 1024
 
     init(initialCapacity: Int, limit: Int) {
         self.limit = max(0, limit)
         self.capacity = max(1, min(initialCapacity, self.limit))
         self.base = .allocate(capacity: capacity)
+        self.sink = nil
+    }
+
+    init(streamingChunk chunk: Int, limit: Int, sink: @escaping (UnsafeRawBufferPointer) throws -> Void) {
+        self.limit = max(0, limit)
+        self.capacity = InflateOutput.window + max(4096, chunk)
+        self.base = .allocate(capacity: capacity)
+        self.sink = sink
+    }
+
+    /// Hands what is left to the sink (streaming outputs; a no-op otherwise).
+    mutating func finish() throws {
+        guard let sink, count > 0 else { return }
+        try sink(UnsafeRawBufferPointer(start: base, count: count))
+        delivered += count
+        count = 0
     }
 
     func deallocate() {
@@ -27,7 +51,16 @@ struct InflateOutput {
     }
 
     private mutating func grow(toHold needed: Int) throws {
-        guard needed <= limit, needed >= 0 else { throw CompressionError.outputLimitExceeded(limit: limit) }
+        guard needed >= 0, needed <= limit - delivered else { throw CompressionError.outputLimitExceeded(limit: limit) }
+        if let sink, count > InflateOutput.window {
+            let handed = count - InflateOutput.window
+            try sink(UnsafeRawBufferPointer(start: base, count: handed))
+            base.update(from: base + handed, count: InflateOutput.window)  // may overlap; copies forward
+            delivered += handed
+            count = InflateOutput.window
+            if needed - handed <= capacity { return }
+            return try grow(toHold: needed - handed)
+        }
         let newCapacity = min(limit, max(needed, capacity &* 2))
         let newBase = UnsafeMutablePointer<UInt8>.allocate(capacity: newCapacity)
         newBase.update(from: base, count: count)

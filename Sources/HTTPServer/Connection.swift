@@ -35,6 +35,14 @@ final class Connection {
     let acceptedAt: Double
     /// Requests received whole (handed to a worker) on this connection.
     var requestsReceived = 0
+    /// Bytes of the body memory budget this connection holds for its current request.
+    var bodyReservation = 0
+    /// Since when the body being received waits for its share of the budget (not read meanwhile).
+    var budgetWaitStartedAt: Double?
+    /// `100 Continue` is owed once the body may be read.
+    var continuePending = false
+    /// Draining: closed at this time if it is still idle then.
+    var drainCloseAt: Double?
 
     init(fd: Int32, id: UInt64, remoteAddress: String, limits: HTTPParserLimits, now: Double) {
         self.fd = fd

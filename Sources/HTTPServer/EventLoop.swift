@@ -10,6 +10,12 @@ final class EventLoop: @unchecked Sendable {
     private static let wakeToken = UInt64.max - 1
     private static let readChunkSize = 64 * 1024
     private static let maxPendingOutputBytes = 256 * 1024
+    /// How long a connection idle when the drain begins may still deliver a request already on
+    /// its way (a kept-alive client that just sent one, a client the kernel had just accepted).
+    private static let drainIdleGrace = 0.25
+    /// Body bytes a connection may buffer without a share of the body budget: what one read
+    /// brings along with a head is in memory before anyone could refuse it.
+    static let unbudgetedBodyBytes = readChunkSize
 
     private let context: ServerContext
     private let listenFD: Int32
@@ -29,6 +35,10 @@ final class EventLoop: @unchecked Sendable {
     private var acceptsPausedUntil: Double?
     /// Requests parsed during this epoll round, handed to the workers together at its end.
     private var pendingJobs: [() -> Void] = []
+    /// Connections whose body waits for a share of the body budget, oldest first.
+    private var budgetWaiters: [Connection] = []
+    /// Some share of the body budget was given back this round: waiters may proceed.
+    private var budgetReleased = false
 
     /// Cross-thread mailbox: responses from workers and the drain request, guarded by `mailboxLock`.
     private struct Completion {
@@ -41,9 +51,16 @@ final class EventLoop: @unchecked Sendable {
     private var mailbox: [Completion] = []
     private var requestedDrainDeadline: Double?
 
-    init(context: ServerContext, listenFD: Int32) throws {
+    /// The only loop closes the listening socket itself, the moment its last accept is done, so
+    /// that no connection can slip into the queue in between; with several loops the server does.
+    private let closesListenerOnDrain: Bool
+    /// Set before `listenerReleased` is signalled when this loop closed the listening socket.
+    private(set) var closedListener = false
+
+    init(context: ServerContext, listenFD: Int32, closesListenerOnDrain: Bool) throws {
         self.context = context
         self.listenFD = listenFD
+        self.closesListenerOnDrain = closesListenerOnDrain
         let configuration = context.configuration
         let shortestTimeout = min(configuration.requestTimeout, configuration.idleTimeout, configuration.headerTimeout)
         tickInterval = max(0.005, min(0.1, shortestTimeout / 4))
@@ -146,6 +163,7 @@ final class EventLoop: @unchecked Sendable {
                     handle(event: event.events, fd: Int32(truncatingIfNeeded: event.token))
                 }
             }
+            if budgetReleased { admitBudgetWaiters() }
             submitPendingJobs()
             let now = MonotonicClock.now()
             if let resume = acceptsPausedUntil, now >= resume, drainDeadline == nil {
@@ -153,6 +171,9 @@ final class EventLoop: @unchecked Sendable {
                 _ = epoll.add(listenFD, events: Epoll.readable | Epoll.exclusive, token: EventLoop.listenToken)
             }
             if now >= nextTick {
+                admitBudgetWaiters()  // shares may also come back through another loop
+                context.workers.rebalance()
+                context.memoryReclaimer?.tick(now: now)
                 enforceTimeouts(now: now)
                 nextTick = now + tickInterval
             }
@@ -169,6 +190,12 @@ final class EventLoop: @unchecked Sendable {
 
     private func acceptConnections() {
         guard drainDeadline == nil else { return }
+        acceptPending()
+    }
+
+    /// Accepts up to 64 pending connections; true if there may be more.
+    @discardableResult
+    private func acceptPending() -> Bool {
         for _ in 0..<64 {
             var address = sockaddr_storage()
             var length = socklen_t(MemoryLayout<sockaddr_storage>.size)
@@ -189,7 +216,7 @@ final class EventLoop: @unchecked Sendable {
                 } else if code != EAGAIN && code != EWOULDBLOCK {
                     context.logger.error("accept failed: \(String(cString: strerror(code)))")
                 }
-                return
+                return false
             }
             let remote = Socket.addressText(address)
             guard let id = context.reserveConnection() ?? closeIdlestConnection() else {
@@ -207,6 +234,7 @@ final class EventLoop: @unchecked Sendable {
             connections[fd] = Connection(fd: fd, id: id, remoteAddress: remote,
                                          limits: context.configuration.parserLimits, now: MonotonicClock.now())
         }
+        return true
     }
 
     /// At `maxConnections`: closes this loop's connection idle the longest (kept alive between
@@ -249,6 +277,7 @@ final class EventLoop: @unchecked Sendable {
         for completion in completions {
             guard let connection = connections[completion.fd], connection.id == completion.connectionID else { continue }
             connection.inFlight = false
+            releaseBodyShare(connection)
             connection.queue(completion.bytes)
             if completion.close { connection.closeAfterOutput = true }
             connection.lastActivity = MonotonicClock.now()
@@ -260,10 +289,19 @@ final class EventLoop: @unchecked Sendable {
     private func beginDrain(deadline: Double) {
         drainDeadline = deadline
         if acceptsPausedUntil == nil { epoll.remove(listenFD) }
+        // Connections the kernel completed before now are clients that already connected: take
+        // them in before the listener is closed (which would reset them).
+        var rounds = 0
+        while rounds < 64 && acceptPending() { rounds += 1 }
+        if closesListenerOnDrain {
+            close(listenFD)
+            closedListener = true
+        }
         listenerReleased.signal()
+        let idleUntil = MonotonicClock.now() + EventLoop.drainIdleGrace
         for connection in Array(connections.values) {
             if connection.isIdle {
-                closeConnection(connection)
+                connection.drainCloseAt = connection.lingerDeadline == nil ? idleUntil : MonotonicClock.now()
             } else if !connection.inFlight {
                 // Receiving a request or sending a response: finish that one, then close.
                 connection.closeAfterOutput = connection.closeAfterOutput || !connection.parser.hasPartialRequest
@@ -311,9 +349,8 @@ final class EventLoop: @unchecked Sendable {
             }
             switch event {
             case .head(let head):
-                if head.expectsContinue && connection.parser.bufferedByteCount == 0 {
-                    connection.queue(ResponseSerializer.continueResponse)
-                }
+                connection.continuePending = head.expectsContinue && connection.parser.bufferedByteCount == 0
+                    && connection.parser.receivedBodyByteCount == 0
                 continue
             case let .request(head, body):
                 dispatch(head: head, body: body, on: connection)
@@ -328,6 +365,12 @@ final class EventLoop: @unchecked Sendable {
                     }
                     break
                 }
+                // The body is read only once its share of memory is granted.
+                guard takeBodyShare(connection) else { break }
+                if connection.continuePending {
+                    connection.continuePending = false
+                    connection.queue(ResponseSerializer.continueResponse)
+                }
                 guard connection.readable, readChunk(into: connection) else { break }
                 continue
             }
@@ -337,6 +380,54 @@ final class EventLoop: @unchecked Sendable {
         if connection.closeAfterOutput && !connection.inFlight && !connection.hasPendingOutput {
             finishClosing(connection)
         }
+    }
+
+    // MARK: - The body budget
+
+    /// True when the body being received holds the share of `maxBufferedBodyBytes` it needs to
+    /// take in another read; else the connection joins the waiters and is not read meanwhile.
+    private func takeBodyShare(_ connection: Connection) -> Bool {
+        let needed = connection.parser.bodyBytesNeeded(readAhead: EventLoop.readChunkSize) - EventLoop.unbudgetedBodyBytes
+        let missing = needed - connection.bodyReservation
+        guard missing > 0 else { return true }
+        if context.bodyBudget.tryReserve(missing) {
+            connection.bodyReservation += missing
+            connection.budgetWaitStartedAt = nil
+            return true
+        }
+        if connection.budgetWaitStartedAt == nil {
+            connection.budgetWaitStartedAt = MonotonicClock.now()
+            budgetWaiters.append(connection)
+        }
+        return false
+    }
+
+    private func releaseBodyShare(_ connection: Connection) {
+        guard connection.bodyReservation > 0 else { return }
+        context.bodyBudget.release(connection.bodyReservation)
+        connection.bodyReservation = 0
+        budgetReleased = true
+    }
+
+    /// Lets waiting bodies proceed, oldest first, as far as the budget allows; answers 503 to
+    /// those that waited longer than `bufferedBodyWait`.
+    private func admitBudgetWaiters() {
+        budgetReleased = false
+        guard !budgetWaiters.isEmpty else { return }
+        let now = MonotonicClock.now()
+        let configuration = context.configuration
+        for connection in budgetWaiters where connections[connection.fd] === connection {
+            guard let since = connection.budgetWaitStartedAt else { continue }
+            advance(connection)
+            guard connection.budgetWaitStartedAt != nil, now - since >= configuration.bufferedBodyWait else { continue }
+            connection.budgetWaitStartedAt = nil
+            let megabytes = configuration.maxBufferedBodyBytes >> 20
+            answerWithError(connection, status: .serviceUnavailable,
+                            message: "the server is receiving as many request bodies as its memory budget (\(megabytes) MiB) allows; retry shortly",
+                            headers: ["Retry-After": "1"])
+            if flush(connection) { finishClosing(connection) }
+        }
+        budgetWaiters.removeAll { $0.budgetWaitStartedAt == nil || connections[$0.fd] !== $0 }
     }
 
     /// Closes after the last response. Closing a socket with unread input makes the kernel send
@@ -449,9 +540,11 @@ final class EventLoop: @unchecked Sendable {
     }
 
     /// Answers a request the server itself refuses (400, 408, 413, ...) and closes after it.
-    private func answerWithError(_ connection: Connection, status: HTTPStatus, message: String) {
-        let response = context.refusal(status, message, remoteAddress: connection.remoteAddress,
+    private func answerWithError(_ connection: Connection, status: HTTPStatus, message: String,
+                                 headers: HTTPHeaders = HTTPHeaders()) {
+        var response = context.refusal(status, message, remoteAddress: connection.remoteAddress,
                                        since: connection.requestStartedAt ?? MonotonicClock.now())
+        for field in headers { response.headers.set(field.name, field.value) }
         connection.queue(ResponseSerializer.serialize(response, keepAlive: false, headOnly: false))
         connection.closeAfterOutput = true
         connection.refusedRequest = true
@@ -461,7 +554,9 @@ final class EventLoop: @unchecked Sendable {
     private func enforceTimeouts(now: Double) {
         let configuration = context.configuration
         for connection in Array(connections.values) where !connection.inFlight {
-            if let lingerDeadline = connection.lingerDeadline {
+            if let closeAt = connection.drainCloseAt, connection.isIdle, now >= closeAt {
+                closeConnection(connection)
+            } else if let lingerDeadline = connection.lingerDeadline {
                 if now >= lingerDeadline { closeConnection(connection) }
             } else if connection.hasPendingOutput {
                 // The client is not reading our response.
@@ -492,6 +587,7 @@ final class EventLoop: @unchecked Sendable {
 
     private func closeConnection(_ connection: Connection) {
         guard connections.removeValue(forKey: connection.fd) != nil else { return }
+        releaseBodyShare(connection)
         close(connection.fd)
         context.releaseConnection()
     }

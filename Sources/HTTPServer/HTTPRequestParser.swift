@@ -78,14 +78,36 @@ public struct HTTPRequestParser {
     private var buffer: [UInt8] = []
     private var readIndex = 0
     private var state: State = .head(scanned: 0, lineStart: 0, requestLineLength: nil)
-    private var chunkedBody: [UInt8] = []
+    /// The body of the request being received, kept apart from `buffer` so that it is handed
+    /// over without a copy and its storage is allocated once, at its declared size.
+    private var body: [UInt8] = []
 
     public init(limits: HTTPParserLimits = HTTPParserLimits()) {
         self.limits = limits
     }
 
-    /// Bytes received but not yet consumed by a returned event.
+    /// Bytes received but not yet consumed by a returned event, besides the body being received.
     public var bufferedByteCount: Int { buffer.count - readIndex }
+
+    /// Body bytes of the request being received so far (de-chunked).
+    public var receivedBodyByteCount: Int { body.count }
+
+    /// The storage the body being received will need once `readAhead` more bytes are taken in:
+    /// its declared length, or for a chunked body what arrived plus `readAhead` rounded up to a
+    /// power of two (as the array grows), at most the limit; 0 while no body is being received.
+    public func bodyBytesNeeded(readAhead: Int) -> Int {
+        switch state {
+        case .head:
+            return 0
+        case let .fixedBody(_, length):
+            return length
+        case .chunkSize, .chunkData, .chunkDataEnd, .trailers:
+            let wanted = body.count + readAhead
+            var rounded = 1
+            while rounded < wanted { rounded <<= 1 }
+            return min(rounded, max(limits.maxBodyBytes, body.count))
+        }
+    }
 
     /// True while part of a request has arrived (used to start the request timeout).
     public var hasPartialRequest: Bool {
@@ -106,7 +128,7 @@ public struct HTTPRequestParser {
         let place: String
         switch state {
         case .head: place = "inside the request head"
-        case let .fixedBody(_, length): place = "after \(bufferedByteCount) of \(length) body bytes"
+        case let .fixedBody(_, length): place = "after \(body.count) of \(length) body bytes"
         case .chunkSize: place = "inside a chunk size line"
         case .chunkData, .chunkDataEnd: place = "inside a chunk's data"
         case .trailers: place = "inside the trailer fields"
@@ -115,13 +137,28 @@ public struct HTTPRequestParser {
     }
 
     public mutating func append(_ bytes: UnsafeRawBufferPointer) {
+        let forBody = bodyShare(of: bytes.count)
+        if forBody > 0 { body.append(contentsOf: bytes[0..<forBody]) }
         compact()
-        buffer.append(contentsOf: bytes)
+        buffer.append(contentsOf: bytes[forBody...])
     }
 
-    public mutating func append<S: Sequence>(_ bytes: S) where S.Element == UInt8 {
+    public mutating func append<C: Collection>(_ bytes: C) where C.Element == UInt8 {
+        let forBody = bodyShare(of: bytes.count)
+        if forBody > 0 { body.append(contentsOf: bytes.prefix(forBody)) }
         compact()
-        buffer.append(contentsOf: bytes)
+        buffer.append(contentsOf: bytes.dropFirst(forBody))
+    }
+
+    /// While a Content-Length body is arriving (nothing else is buffered then) its bytes go
+    /// straight into `body`: how many of `count` new bytes belong to it. The body's storage is
+    /// reserved at its full declared size once it outgrows what arrived with the head, so it is
+    /// allocated once and resident only as far as bytes are written.
+    private mutating func bodyShare(of count: Int) -> Int {
+        guard case let .fixedBody(_, length) = state, readIndex == buffer.count else { return 0 }
+        let share = min(count, length - body.count)
+        if share > 0 && body.count + share > body.capacity { body.reserveCapacity(length) }
+        return max(0, share)
     }
 
     /// Drops consumed bytes once they are worth moving.
@@ -146,25 +183,25 @@ public struct HTTPRequestParser {
                 case .none:
                     return .request(head, body: [])
                 case .contentLength(let length):
+                    let arrived = min(bufferedByteCount, length)
+                    body = Array(buffer[readIndex..<(readIndex + arrived)])
+                    readIndex += arrived
                     state = .fixedBody(head, length: length)
-                    if bufferedByteCount < length { return .head(head) }
+                    if arrived < length { return .head(head) }
                 case .chunked:
-                    chunkedBody = []
+                    body = []
                     state = .chunkSize(head)
                     return .head(head)
                 }
             case let .fixedBody(head, length):
-                guard bufferedByteCount >= length else { return .needMoreData }
-                let body = Array(buffer[readIndex..<(readIndex + length)])
-                readIndex += length
-                resetForNextRequest()
-                return .request(head, body: body)
+                guard body.count == length else { return .needMoreData }
+                return finishRequest(head)
             case let .chunkSize(head):
                 guard let size = try scanChunkSize() else { return .needMoreData }
                 if size == 0 {
                     state = .trailers(head, scanned: 0, lineStart: 0)
                 } else {
-                    guard size <= limits.maxBodyBytes - chunkedBody.count else {
+                    guard size <= limits.maxBodyBytes - body.count else {
                         throw HTTPParseError(.payloadTooLarge, "the chunked body exceeds the limit of \(limits.maxBodyBytes) bytes")
                     }
                     state = .chunkData(head, remaining: size)
@@ -172,7 +209,7 @@ public struct HTTPRequestParser {
             case let .chunkData(head, remaining):
                 let available = min(bufferedByteCount, remaining)
                 guard available > 0 else { return .needMoreData }
-                chunkedBody.append(contentsOf: buffer[readIndex..<(readIndex + available)])
+                body.append(contentsOf: buffer[readIndex..<(readIndex + available)])
                 readIndex += available
                 state = remaining == available ? .chunkDataEnd(head) : .chunkData(head, remaining: remaining - available)
             case let .chunkDataEnd(head):
@@ -191,12 +228,17 @@ public struct HTTPRequestParser {
                 guard try scanTrailers(head: head, scanned: scanned, lineStart: lineStart) else {
                     return .needMoreData
                 }
-                let body = chunkedBody
-                chunkedBody = []
-                resetForNextRequest()
-                return .request(head, body: body)
+                return finishRequest(head)
             }
         }
+    }
+
+    /// Hands the body over (moved, not copied) and gets ready for the next request.
+    private mutating func finishRequest(_ head: HTTPRequestHead) -> HTTPParserEvent {
+        let complete = body
+        body = []
+        resetForNextRequest()
+        return .request(head, body: complete)
     }
 
     private mutating func resetForNextRequest() {
@@ -440,7 +482,7 @@ public struct HTTPRequestParser {
     }
 
     static func commaList(_ value: String) -> [String] {
-        value.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        value.split(separator: ",").map { String($0.trimmingHTTPWhitespace) }.filter { !$0.isEmpty }
     }
 
     // MARK: - Chunked body

@@ -52,13 +52,17 @@ public final class HTTPServer: @unchecked Sendable {
         guard state == .idle else { throw HTTPServerError(description: "the server was already started") }
         try validate(configuration)
         raiseDescriptorLimit(toServe: configuration.maxConnections)
+        if configuration.returnsMemoryAfterPeaks { ProcessMemory.tuneAllocator() }
         let fd = try Socket.listen(host: configuration.host, port: configuration.port)
-        let workers = WorkerPool(threadCount: configuration.resolvedWorkerCount, name: "http-worker")
+        let workers = WorkerPool(threadCount: configuration.resolvedWorkerCount, name: "http-worker",
+                                 maxExtraThreads: configuration.maxExtraWorkers,
+                                 longJobThreshold: configuration.longHandlerThreshold)
         let context = ServerContext(configuration: configuration, logger: logger, handler: handler, workers: workers)
         var loops: [EventLoop] = []
+        let loopCount = configuration.resolvedEventLoopCount
         do {
-            for _ in 0..<configuration.resolvedEventLoopCount {
-                loops.append(try EventLoop(context: context, listenFD: fd))
+            for _ in 0..<loopCount {
+                loops.append(try EventLoop(context: context, listenFD: fd, closesListenerOnDrain: loopCount == 1))
             }
         } catch {
             workers.stop(timeout: 1)
@@ -96,11 +100,16 @@ public final class HTTPServer: @unchecked Sendable {
         try require(configuration.maxRequestLineBytes > 0, "maxRequestLineBytes must be positive")
         try require(configuration.maxHeaderBytes > 0, "maxHeaderBytes must be positive")
         try require(configuration.maxBodyBytes >= 0, "maxBodyBytes must not be negative")
+        try require(configuration.maxBufferedBodyBytes >= configuration.maxBodyBytes,
+                    "maxBufferedBodyBytes (\(configuration.maxBufferedBodyBytes)) must be at least maxBodyBytes (\(configuration.maxBodyBytes)), or the largest bodies could never be received")
+        try require(configuration.bufferedBodyWait >= 0, "bufferedBodyWait must not be negative")
         try require(configuration.requestTimeout > 0, "requestTimeout must be positive")
         try require(configuration.headerTimeout > 0, "headerTimeout must be positive")
         try require(configuration.idleTimeout > 0, "idleTimeout must be positive")
         try require(configuration.maxConnections > 0, "maxConnections must be positive")
         try require(configuration.workerCount >= 0, "workerCount must not be negative")
+        try require(configuration.maxExtraWorkers >= 0, "maxExtraWorkers must not be negative")
+        try require(configuration.longHandlerThreshold > 0, "longHandlerThreshold must be positive")
         try require(configuration.shutdownGracePeriod >= 0, "shutdownGracePeriod must not be negative")
     }
 
@@ -110,7 +119,9 @@ public final class HTTPServer: @unchecked Sendable {
         return boundPort
     }
 
-    /// Graceful stop: no new connections, idle ones closed, in-flight requests get up to
+    /// Graceful stop: no new connections (the listener closes at once, after the loops took in
+    /// what the kernel had already accepted), idle ones closed after a quarter of a second in
+    /// which a request already on its way may still arrive, in-flight requests get up to
     /// `shutdownGracePeriod` seconds to finish and be sent. Idempotent; returns when stopped.
     public func shutdown() {
         stateLock.lock()
@@ -138,13 +149,22 @@ public final class HTTPServer: @unchecked Sendable {
         let grace = max(0, configuration.shutdownGracePeriod)
         let deadline = MonotonicClock.now() + grace
         context?.beginDraining()
+        // From here the kernel queues no new connections (their SYNs go unanswered until the
+        // listener is closed, then they are refused); the loops take in those already queued.
+        if fd >= 0 { Socket.stopQueueingConnections(fd) }
         for loop in loops { loop.requestDrain(deadline: deadline) }
         // Once no loop watches the listening socket it is closed, so that new connections are
         // refused at once instead of queueing in the backlog and being reset at the end.
-        for loop in loops where !loop.waitUntilListenerReleased(timeout: 1) {
-            logger.warning("an event loop did not release the listening socket in time")
+        var closedByLoop = false
+        for loop in loops {
+            if loop.waitUntilListenerReleased(timeout: 1) {
+                closedByLoop = closedByLoop || loop.closedListener
+            } else {
+                logger.warning("an event loop did not release the listening socket in time")
+            }
         }
-        if fd >= 0 { close(fd) }
+        // A single loop closes it itself, right after its last accept.
+        if fd >= 0 && !closedByLoop { close(fd) }
         for loop in loops where !loop.waitUntilStopped(timeout: deadline - MonotonicClock.now() + 2) {
             logger.warning("an event loop did not stop in time")
         }

@@ -13,6 +13,14 @@ public struct HTTPServerConfiguration: Sendable {
     /// Body bytes (after de-chunking); a larger body is answered with 413: checked from
     /// Content-Length before reading, and while de-chunking. The limits are inclusive.
     public var maxBodyBytes: Int = 16 * 1024 * 1024
+    /// Bytes of request bodies buffered at once, across all connections. Beyond its first
+    /// 64 KiB a body takes its share (its declared length, or in steps as a chunked body grows)
+    /// before more of it is read, and gives it back once answered; a request that cannot get its
+    /// share within `bufferedBodyWait` seconds is answered 503 with `Retry-After`. At least
+    /// `maxBodyBytes`.
+    public var maxBufferedBodyBytes: Int = 128 * 1024 * 1024
+    /// Seconds a request body waits for its share of `maxBufferedBodyBytes` before 503.
+    public var bufferedBodyWait: Double = 1
     /// Seconds to receive one whole request once its first byte arrived; then 408 and close.
     public var requestTimeout: Double = 30
     /// Seconds a client has to send a complete request head: from the moment it connects, or
@@ -24,12 +32,22 @@ public struct HTTPServerConfiguration: Sendable {
     public var idleTimeout: Double = 60
     /// Threads running handlers; 0 = one per core, at least 2.
     public var workerCount: Int = 0
+    /// A handler running longer than this many seconds stops counting against `workerCount`:
+    /// requests queued behind it get another thread (up to `maxExtraWorkers`), so that a few
+    /// slow requests (a huge image, a big batch) cannot hold up the quick ones.
+    public var longHandlerThreshold: Double = 0.05
+    /// Threads the pool may add beyond `workerCount` while handlers run long; 0 = never.
+    public var maxExtraWorkers: Int = 16
     /// Connections open at once. At the cap, the connection idle the longest (kept alive
     /// between requests, or connected without sending anything) is closed to make room; when
     /// every connection is busy, a new one is answered 503 and closed.
     public var maxConnections: Int = 1024
     /// Seconds in-flight requests get to finish on shutdown before connections are cut.
     public var shutdownGracePeriod: Double = 10
+    /// Give memory back to the system after peaks: large blocks are mapped on their own, threads
+    /// share a few heaps (`ProcessMemory.tuneAllocator`), and the heap is trimmed once resident
+    /// memory grew by 32 MiB since the last trim. Process-wide; turn off to manage the allocator yourself.
+    public var returnsMemoryAfterPeaks = true
     /// Threads running epoll loops (accept, read, parse, write); 0 = one. Extra to the contract.
     public var eventLoopCount: Int = 0
     /// Renders every error answer, the server's own (400, 408, 413, 503, ...) and those a handler

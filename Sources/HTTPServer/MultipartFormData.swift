@@ -92,9 +92,7 @@ public enum MultipartFormData {
 
     /// The `boundary` parameter of a `multipart/...` media type, unquoted.
     static func boundary(from contentType: String) throws -> String {
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map {
-            $0.trimmingCharacters(in: .whitespaces).lowercased()
-        } ?? ""
+        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingHTTPWhitespace.asciiLowercased } ?? ""
         guard mediaType.hasPrefix("multipart/") else { throw MultipartError.notMultipart(contentType: contentType) }
         guard let boundary = parseParameters(contentType)["boundary"] else { throw MultipartError.missingBoundary }
         guard (1...70).contains(boundary.utf8.count), boundary.last != " ",
@@ -126,38 +124,36 @@ public enum MultipartFormData {
 
     /// `form-data; name="file"; filename="a b.png"` -> ["name": "file", "filename": "a b.png"]
     /// (names lowercased; quoted strings unescaped; `filename*=UTF-8''...` percent-decoded and preferred).
+    /// Scanned as UTF-8 bytes: every delimiter is ASCII, so multi-byte characters pass through whole.
     static func parseParameters(_ value: String) -> [String: String] {
         var parameters: [String: String] = [:]
         var extended: [String: String] = [:]
-        let scalars = Array(value.unicodeScalars)
-        var index = scalars.firstIndex(of: ";") ?? scalars.count
-        while index < scalars.count {
+        let bytes = Array(value.utf8)
+        let semicolon = UInt8(ascii: ";"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+        var index = bytes.firstIndex(of: semicolon) ?? bytes.count
+        while index < bytes.count {
             index += 1  // past ';'
-            while index < scalars.count, scalars[index] == " " || scalars[index] == "\t" { index += 1 }
-            var name = ""
-            while index < scalars.count, scalars[index] != "=", scalars[index] != ";" {
-                name.unicodeScalars.append(scalars[index])
-                index += 1
-            }
-            name = name.trimmingCharacters(in: .whitespaces).lowercased()
+            let nameStart = index
+            while index < bytes.count, bytes[index] != equals, bytes[index] != semicolon { index += 1 }
+            let name = String(decoding: bytes[nameStart..<index], as: UTF8.self).trimmingHTTPWhitespace.asciiLowercased
             var parameterValue = ""
-            if index < scalars.count, scalars[index] == "=" {
+            if index < bytes.count, bytes[index] == equals {
                 index += 1
-                while index < scalars.count, scalars[index] == " " { index += 1 }
-                if index < scalars.count, scalars[index] == "\"" {
+                while index < bytes.count, bytes[index] == .space { index += 1 }
+                if index < bytes.count, bytes[index] == quote {
                     index += 1
-                    while index < scalars.count, scalars[index] != "\"" {
-                        if scalars[index] == "\\", index + 1 < scalars.count { index += 1 }
-                        parameterValue.unicodeScalars.append(scalars[index])
+                    var unquoted: [UInt8] = []
+                    while index < bytes.count, bytes[index] != quote {
+                        if bytes[index] == backslash, index + 1 < bytes.count { index += 1 }
+                        unquoted.append(bytes[index])
                         index += 1
                     }
-                    while index < scalars.count, scalars[index] != ";" { index += 1 }
+                    parameterValue = String(decoding: unquoted, as: UTF8.self)
+                    while index < bytes.count, bytes[index] != semicolon { index += 1 }
                 } else {
-                    while index < scalars.count, scalars[index] != ";" {
-                        parameterValue.unicodeScalars.append(scalars[index])
-                        index += 1
-                    }
-                    parameterValue = parameterValue.trimmingCharacters(in: .whitespaces)
+                    let valueStart = index
+                    while index < bytes.count, bytes[index] != semicolon { index += 1 }
+                    parameterValue = String(String(decoding: bytes[valueStart..<index], as: UTF8.self).trimmingHTTPWhitespace)
                 }
             }
             guard !name.isEmpty else { continue }

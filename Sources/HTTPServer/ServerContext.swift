@@ -8,6 +8,10 @@ final class ServerContext: @unchecked Sendable {
     let logger: Logger
     let handler: @Sendable (HTTPRequest) throws -> HTTPResponse
     let workers: WorkerPool
+    /// Shares `maxBufferedBodyBytes` among the bodies being received and handled.
+    let bodyBudget: MemoryBudget
+    /// Trims the heap after peaks (`returnsMemoryAfterPeaks`), nil when that is off.
+    let memoryReclaimer: MemoryReclaimer?
 
     private let lock = NSLock()
     private var openConnections = 0
@@ -20,6 +24,8 @@ final class ServerContext: @unchecked Sendable {
         self.logger = logger
         self.handler = handler
         self.workers = workers
+        self.bodyBudget = MemoryBudget(capacity: configuration.maxBufferedBodyBytes)
+        self.memoryReclaimer = configuration.returnsMemoryAfterPeaks ? MemoryReclaimer() : nil
     }
 
     var isDraining: Bool {

@@ -55,6 +55,13 @@ enum Socket {
 
     private static func displayHost(_ host: String) -> String { host.contains(":") ? "[\(host)]" : host }
 
+    /// Shrinks a listening socket's backlog to nothing, so the kernel completes no more
+    /// connections for it while those already queued can still be accepted (Linux drops the
+    /// SYNs of a full queue; the client retries and is refused once the socket is closed).
+    static func stopQueueingConnections(_ fd: Int32) {
+        _ = Glibc.listen(fd, 0)
+    }
+
     /// The port a bound socket got (for port 0).
     static func localPort(of fd: Int32) -> Int {
         var storage = sockaddr_storage()

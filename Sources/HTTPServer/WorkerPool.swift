@@ -1,24 +1,37 @@
 import Foundation
 
-/// A fixed set of threads running submitted jobs in arrival order. Handlers may be CPU-heavy
-/// (model predictions), so they run here and never on an event loop. The queue needs no bound of
-/// its own: each connection has at most one request in flight and connections are capped.
+/// Threads running submitted jobs in arrival order. Handlers may be CPU-heavy (model
+/// predictions, decoding a huge image), so they run here and never on an event loop. The queue
+/// needs no bound of its own: each connection has at most one request in flight and
+/// connections are capped.
+///
+/// A job that has run longer than `longJobThreshold` stops counting against `threadCount`: when
+/// jobs are queued and every thread is taken, another thread is started (up to `maxExtraThreads`
+/// more), so that a few slow requests cannot hold up the quick ones behind them; the kernel then
+/// shares the cores between them. Extra threads end after a second without work.
 final class WorkerPool: @unchecked Sendable {
     private let condition = NSCondition()
     private var jobs: [() -> Void] = []
     private var head = 0
     private var stopping = false
+    private let name: String
+    private let threadCount: Int
+    private let maxExtraThreads: Int
+    private let longJobThreshold: Double
     private var liveThreads = 0
     private var sleepingThreads = 0
+    private var threadsStarted = 0
+    /// When each busy thread's current job started, by the thread's number.
+    private var jobStarts: [Int: Double] = [:]
 
-    init(threadCount: Int, name: String) {
-        liveThreads = threadCount
-        for index in 0..<threadCount {
-            let thread = Thread { [self] in work() }
-            thread.name = "\(name)-\(index)"
-            thread.stackSize = 8 << 20  // handlers may recurse through model code
-            thread.start()
-        }
+    init(threadCount: Int, name: String, maxExtraThreads: Int = 0, longJobThreshold: Double = .infinity) {
+        self.name = name
+        self.threadCount = threadCount
+        self.maxExtraThreads = max(0, maxExtraThreads)
+        self.longJobThreshold = longJobThreshold
+        condition.lock()
+        for _ in 0..<threadCount { startThread() }
+        condition.unlock()
     }
 
     func submit(_ job: @escaping () -> Void) {
@@ -32,6 +45,15 @@ final class WorkerPool: @unchecked Sendable {
         condition.lock()
         jobs.append(contentsOf: batch)
         for _ in 0..<min(batch.count, sleepingThreads) { condition.signal() }
+        addThreadsForQueuedJobs(now: MonotonicClock.now())
+        condition.unlock()
+    }
+
+    /// Called now and then (the event loops' timer tick): starts a thread if jobs wait while
+    /// every thread is held by a long job.
+    func rebalance() {
+        condition.lock()
+        addThreadsForQueuedJobs(now: MonotonicClock.now())
         condition.unlock()
     }
 
@@ -50,20 +72,44 @@ final class WorkerPool: @unchecked Sendable {
         return true
     }
 
-    private func work() {
+    /// Under the lock.
+    private func addThreadsForQueuedJobs(now: Double) {
+        guard !stopping, maxExtraThreads > 0 else { return }
+        let queued = jobs.count - head - sleepingThreads
+        guard queued > 0, liveThreads < threadCount + maxExtraThreads else { return }
+        let longJobs = jobStarts.values.reduce(0) { $0 + (now - $1 > longJobThreshold ? 1 : 0) }
+        let available = liveThreads - longJobs
+        let wanted = min(queued, threadCount - available, threadCount + maxExtraThreads - liveThreads)
+        for _ in 0..<max(0, wanted) { startThread() }
+    }
+
+    /// Under the lock.
+    private func startThread() {
+        let number = threadsStarted
+        threadsStarted += 1
+        liveThreads += 1
+        let thread = Thread { [self] in work(number: number) }
+        thread.name = "\(name)-\(number)"
+        thread.stackSize = 8 << 20  // handlers may recurse through model code
+        thread.start()
+    }
+
+    private func work(number: Int) {
+        condition.lock()
         while true {
-            condition.lock()
             while head == jobs.count && !stopping {
                 sleepingThreads += 1
-                condition.wait()
-                sleepingThreads -= 1
+                if liveThreads > threadCount {
+                    // An extra thread: it ends once a second passes without work for it.
+                    let gotWork = condition.wait(until: Date(timeIntervalSinceNow: 1))
+                    sleepingThreads -= 1
+                    if !gotWork && head == jobs.count && liveThreads > threadCount { return exit() }
+                } else {
+                    condition.wait()
+                    sleepingThreads -= 1
+                }
             }
-            if head == jobs.count {
-                liveThreads -= 1
-                condition.broadcast()
-                condition.unlock()
-                return
-            }
+            if head == jobs.count { return exit() }
             let job = jobs[head]
             head += 1
             if head == jobs.count {
@@ -73,9 +119,19 @@ final class WorkerPool: @unchecked Sendable {
                 jobs.removeSubrange(0..<head)
                 head = 0
             }
+            jobStarts[number] = MonotonicClock.now()
             condition.unlock()
             job()
+            condition.lock()
+            jobStarts[number] = nil
         }
+    }
+
+    /// Under the lock, which it gives up: the thread is done.
+    private func exit() {
+        liveThreads -= 1
+        condition.broadcast()
+        condition.unlock()
     }
 }
 

@@ -12,10 +12,15 @@ public enum BMPDecoder {
             throw ImageDecodingError(.bmp, .truncated,
                 "pixel data ends early: \(header.width)x\(header.height) at \(header.bitsPerPixel) bits needs \(needed) bytes after offset \(header.pixelOffset), the file has \(max(0, bytes.count - header.pixelOffset))")
         }
+        let channels = header.bitsPerPixel <= 8
+            ? (header.palette.allSatisfy { $0.0 == $0.1 && $0.1 == $0.2 } ? 1 : 3)
+            : (header.masks.alpha != 0 ? 4 : 3)
+        let share = try limits.reserveMemory(output: header.width * header.height * channels, working: 0,
+                                             width: header.width, height: header.height, format: .bmp)
         if header.bitsPerPixel <= 8 {
-            return try decodePalette(bytes, header: header, stride: stride)
+            return try decodePalette(bytes, header: header, stride: stride).holding(share, limits: limits)
         }
-        return decodeDirect(bytes, header: header, stride: stride)
+        return decodeDirect(bytes, header: header, stride: stride).holding(share, limits: limits)
     }
 
     /// Offset of the first byte of image row `y` (0 = top) in the file.

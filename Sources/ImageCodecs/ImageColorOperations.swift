@@ -77,7 +77,13 @@ extension Image {
 extension Image {
     /// Every sample as `Float(v) * scale + offset` (e.g. scale 1/255 for 0...1).
     public func floatSamples(scale: Float = 1, offset: Float = 0) -> [Float] {
-        samples.map { Float($0) * scale + offset }
+        // A plain loop over the buffers (the compiler vectorises it); `map` costs ~20 instructions a sample.
+        samples.withUnsafeBufferPointer { source in
+            [Float](unsafeUninitializedCapacity: source.count) { destination, initialized in
+                for index in 0..<source.count { destination[index] = Float(source[index]) * scale + offset }
+                initialized = source.count
+            }
+        }
     }
 
     /// An image from float samples in 0...255, rounded to nearest and clamped; nil when the

@@ -5,6 +5,7 @@ public enum ImageFormat: String, Sendable, CaseIterable, CustomStringConvertible
     case bmp = "BMP"
     case pnm = "PNM"
     case gif = "GIF"
+    case tiff = "TIFF"
 
     public var description: String { rawValue }
 }
@@ -21,8 +22,10 @@ public struct ImageDecodingError: Error, CustomStringConvertible, Equatable, Sen
         case truncated
         /// A checksum (chunk CRC, zlib Adler-32) does not match.
         case checksumMismatch
-        /// The header announces more pixels than `DecodingLimits` allows.
+        /// The header announces more pixels, or a decode needing more memory, than `DecodingLimits` allows.
         case tooLarge
+        /// Other decodes hold the memory budget (`DecodingBudget`); retrying shortly may succeed.
+        case busy
         /// A field holds a value the format forbids.
         case invalid
     }

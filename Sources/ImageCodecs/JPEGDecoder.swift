@@ -14,7 +14,8 @@ public enum JPEGDecoder {
     public static func decode(_ bytes: [UInt8], limits: DecodingLimits = .default) throws -> Image {
         try bytes.withUnsafeBufferPointer { data in
             var session = JPEGDecodingSession(data: data, limits: limits)
-            return try session.decode()
+            let image = try session.decode()
+            return session.memory.map { image.holding($0, limits: limits) } ?? image
         }
     }
 }
@@ -35,6 +36,8 @@ private struct JPEGDecodingSession {
     var coefficients: [Int16] = []
     var coefficientOffsets: [Int] = []
     var completedScans = 0
+    /// The decode's share of the memory budget, taken once the frame header gives the size.
+    var memory: DecodingReservation?
 
     init(data: UnsafeBufferPointer<UInt8>, limits: DecodingLimits) {
         self.data = data
@@ -108,7 +111,11 @@ private struct JPEGDecodingSession {
             guard frame == nil else {
                 throw JPEGError.malformedSegment(marker: reader.markerName, reason: "a second frame header appears; multi-frame files are not JPEG images")
             }
-            frame = try JPEGFrame(parsing: &reader, isProgressive: code == 0xC2, limits: limits)
+            let parsed = try JPEGFrame(parsing: &reader, isProgressive: code == 0xC2, limits: limits)
+            let output = parsed.width * parsed.height * (parsed.components.count == 1 ? 1 : 3)
+            memory = try limits.reserveMemory(output: output, working: parsed.decodingBytes - output,
+                                              width: parsed.width, height: parsed.height, format: .jpeg)
+            frame = parsed
         case 0xC3:
             throw JPEGError.unsupportedFeature("lossless JPEG (SOF3)")
         case 0xC5, 0xC6, 0xC7:

@@ -75,6 +75,20 @@ struct JPEGFrame {
     let mcusPerLine: Int
     let mcusPerColumn: Int
 
+    /// Memory a decode of this frame takes at its peak: every component's coefficients, its
+    /// samples, the upsampled copies of subsampled components, and the interleaved output.
+    var decodingBytes: Int {
+        var total = width * height * (components.count == 1 ? 1 : 3)
+        for component in components {
+            total += component.blocksPerLine * component.blocksPerColumn * 64 * MemoryLayout<Int16>.size
+            total += component.usedBlocksPerLine * component.usedBlocksPerColumn * 64
+            if component.horizontalFactor != maxHorizontalFactor || component.verticalFactor != maxVerticalFactor {
+                total += width * height
+            }
+        }
+        return total
+    }
+
     /// Parses SOFn's payload, refusing what this decoder cannot produce and checking the pixel
     /// count against `limits` before anything is allocated.
     init(parsing reader: inout JPEGSegmentReader, isProgressive: Bool, limits: DecodingLimits) throws {

@@ -1,12 +1,39 @@
 /// Binary netpbm files: P4 (bitmap), P5 (graymap), P6 (pixmap) and P7 (PAM). Samples with a
-/// maximum other than 255 are rescaled to 0...255 as Pillow does (rounding half to even); a
-/// 16-bit graymap follows Pillow's mode "I" converted to "L", which clips at 255.
+/// maximum other than 255 are rescaled to 0...255 as Pillow does (rounding half to even). A
+/// 16-bit graymap is scaled the same way, where Pillow's mode "I" converted to "L" clips at 255
+/// (a deliberate difference: a 16-bit scan must not come out white).
 public enum PNMDecoder {
     public static func decode(_ bytes: [UInt8], limits: DecodingLimits = .default) throws -> Image {
         var scanner = PNMHeaderScanner(bytes: bytes)
         let header = try scanner.readHeader()
         try limits.check(width: header.width, height: header.height, format: .pnm)
+        let outputBytes = header.width * header.height * (header.isBitmap ? 1 : header.layout.channels)
+        let share = try limits.reserveMemory(output: outputBytes, working: 0, width: header.width,
+                                             height: header.height, format: .pnm)
+        return try decodePixels(bytes, header: header, dataStart: scanner.position).holding(share, limits: limits)
+    }
+
+    /// The image at its own depth: a file with a maximum above 255 keeps 16 bits (scaled to
+    /// 0...65535 when its maximum is another value); others as `decode`.
+    public static func decodeWide(_ bytes: [UInt8], limits: DecodingLimits = .default) throws -> WideImage {
+        var scanner = PNMHeaderScanner(bytes: bytes)
+        let header = try scanner.readHeader()
+        guard header.maxValue > 255, !header.isBitmap else { return WideImage(try decode(bytes, limits: limits)) }
+        try limits.check(width: header.width, height: header.height, format: .pnm)
+        let count = header.width * header.height * header.layout.channels
+        let share = try limits.reserveMemory(output: 2 * count, working: 0, width: header.width, height: header.height, format: .pnm)
+        defer { share.release() }
         let dataStart = scanner.position
+        try requireBytes(2 * count, available: bytes.count - dataStart, header: header)
+        var samples = [UInt16](repeating: 0, count: count)
+        for index in 0..<count {
+            let value = Int(bytes[dataStart + 2 * index]) << 8 | Int(bytes[dataStart + 2 * index + 1])
+            samples[index] = UInt16(header.maxValue == 65535 ? value : rescaleToWord(value, maxValue: header.maxValue))
+        }
+        return WideImage(width: header.width, height: header.height, layout: header.layout, bitDepth: 16, samples: samples)
+    }
+
+    private static func decodePixels(_ bytes: [UInt8], header: PNMHeader, dataStart: Int) throws -> Image {
         let available = bytes.count - dataStart
 
         if header.isBitmap {
@@ -31,7 +58,6 @@ public enum PNMDecoder {
         let bytesPerSample = header.maxValue > 255 ? 2 : 1
         try requireBytes(count * bytesPerSample, available: available, header: header)
         var samples = [UInt8](repeating: 0, count: count)
-        let clipsAt255 = bytesPerSample == 2 && header.layout == .gray && header.magic == "P5"
         if bytesPerSample == 1 && header.maxValue == 255 {
             samples.replaceSubrange(0..<count, with: bytes[dataStart..<(dataStart + count)])
         } else {
@@ -39,13 +65,7 @@ public enum PNMDecoder {
                 let value = bytesPerSample == 1
                     ? Int(bytes[dataStart + index])
                     : Int(bytes[dataStart + 2 * index]) << 8 | Int(bytes[dataStart + 2 * index + 1])
-                if clipsAt255 {
-                    // Pillow reads this as mode "I" scaled to 0...65535; "L" then keeps min(v, 255).
-                    let wide = header.maxValue == 65535 ? value : Int(rescaleToWord(value, maxValue: header.maxValue))
-                    samples[index] = UInt8(Swift.min(wide, 255))
-                } else {
-                    samples[index] = rescaleToByte(value, maxValue: header.maxValue)
-                }
+                samples[index] = rescaleToByte(value, maxValue: header.maxValue)
             }
         }
         return Image(uncheckedWidth: header.width, height: header.height, layout: header.layout, samples: samples)

@@ -22,11 +22,18 @@ public enum ImageInput {
 
     /// The upload's pixels. Bytes that are no image, or a corrupt one, are the client's mistake
     /// (400); a picture over the pixel limit is refused from its header, before decoding (413).
+    /// The decoded image holds its share of the decoding budget for as long as it lives, with
+    /// room for about one more image of its size: image plugins convert what they decode
+    /// (composite over a background, to gray, crop) while they hold it.
     public static func decode(_ input: ModelInput, limits: DecodingLimits) throws -> Image {
+        var limits = limits
+        limits.followOnFactor = max(limits.followOnFactor, 1)
         do {
             return try ImageDecoder.decode(input.bytes, limits: limits)
         } catch let error as ImageDecodingError where error.kind == .tooLarge {
             throw ModelError.payloadTooLarge("the image is too large: \(error)")
+        } catch let error as ImageDecodingError where error.kind == .busy {
+            throw ModelError.serviceUnavailable("\(error)", retryAfter: 1)
         } catch {
             throw ModelError.badRequest("the upload is not a readable image: \(error)")
         }

@@ -257,6 +257,9 @@ public struct KerasClassifierModel: ModelWrapper {
         return (0..<batch.count).map { ClassScores.probabilities(Array(scores[$0 * classes..<($0 + 1) * classes])) }
     }
 
+    /// Dynamic batching may gather this many images into one call.
+    public var maxBatchSize: Int { 64 }
+
     public func postProcess(_ probabilities: [Float], for input: ModelInput) throws -> [Prediction] {
         let topK = try queryTopK(input.queryValue("top_k"))
         let threshold = try queryThreshold(input.queryValue("threshold"))

@@ -15,6 +15,10 @@ public struct ConvolutionPlan: Sendable {
     /// True when every output pixel reads its whole window from the image ('valid' padding,
     /// undilated width): kernels then skip classifying pixels.
     public let everyPixelDirect: Bool
+    /// For a padded convolution with an undilated width: the same convolution as a 'valid' one
+    /// over the image copied into a zero border (top and left pads as `window`'s, bottom and
+    /// right as the output needs). Kernels prefer it to unfolding the edge pixels one by one.
+    public let paddedWindow: Window2D?
 
     public init(window: Window2D, inputChannels: Int, outputChannels: Int) {
         precondition(inputChannels > 0 && outputChannels > 0)
@@ -46,6 +50,19 @@ public struct ConvolutionPlan: Sendable {
         endKernelRow = end
         everyPixelDirect = interiorStart == 0 && interiorEnd == window.outputWidth
             && first.allSatisfy { $0 == 0 } && end.allSatisfy { $0 == window.kernelHeight }
+        if everyPixelDirect || window.dilationWidth != 1 {
+            paddedWindow = nil
+        } else {
+            let spanHeight = (window.outputHeight - 1) * window.strideHeight + (window.kernelHeight - 1) * window.dilationHeight + 1
+            let spanWidth = (window.outputWidth - 1) * window.strideWidth + window.kernelWidth
+            paddedWindow = Window2D(
+                inputHeight: max(window.inputHeight + window.padTop, spanHeight),
+                inputWidth: max(window.inputWidth + window.padLeft, spanWidth),
+                kernelHeight: window.kernelHeight, kernelWidth: window.kernelWidth,
+                strideHeight: window.strideHeight, strideWidth: window.strideWidth,
+                dilationHeight: window.dilationHeight, dilationWidth: 1,
+                outputHeight: window.outputHeight, outputWidth: window.outputWidth)
+        }
     }
 
     /// kh x kw x in: the length of one unfolded receptive field (a row of the im2col matrix,

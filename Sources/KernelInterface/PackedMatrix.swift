@@ -1,6 +1,7 @@
 /// The right-hand operand of a matrix multiply (weights, K x N), rearranged once for the kernels
-/// of one CPU class: column panels `panelWidth` wide (two vector registers), each panel K rows of
-/// `panelWidth` contiguous floats, zero-padded past N; plus a bias per column (zero if none).
+/// of one CPU class: column panels `panelWidth` wide (two vector registers, or one when N fits in
+/// one), each panel K rows of `panelWidth` contiguous floats, zero-padded past N; plus a bias per
+/// column (zero if none).
 ///
 /// Make one with `KernelSet.pack`; only the kernels of the class that packed it may use it (the
 /// panel width differs between classes).

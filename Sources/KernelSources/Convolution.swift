@@ -5,7 +5,11 @@
 import KernelInterface
 
 extension Backend {
-    public static func convolutionScratchCount(_ plan: ConvolutionPlan) -> Int { plan.isPointwise ? 0 : tileRows * plan.patchLength }
+    public static func convolutionScratchCount(_ plan: ConvolutionPlan) -> Int {
+        if plan.isPointwise { return 0 }
+        if let padded = plan.paddedWindow { return padded.inputPixels * plan.inputChannels }
+        return tileRows * plan.patchLength
+    }
 
     public static func convolve(_ input: UnsafePointer<Float>, batch: Int, plan: ConvolutionPlan, weights: PackedMatrix,
                                 output: UnsafeMutablePointer<Float>, epilogue: Epilogue, scratch: UnsafeMutablePointer<Float>) {
@@ -18,11 +22,28 @@ extension Backend {
             return
         }
         if plan.everyPixelDirect {
-            convolveInterior(input, batch: batch, plan: plan, weights: weights, into: output, epilogue: epilogue)
+            convolveInterior(input, batch: batch, window: w, plan: plan, weights: weights, into: output, epilogue: epilogue)
             return
         }
         let inputSize = w.inputPixels &* plan.inputChannels
         let outputSize = w.outputPixels &* plan.outputChannels
+        if let padded = plan.paddedWindow {
+            // Each image into a zero border in scratch, then every pixel reads straight from it.
+            let channels = plan.inputChannels
+            let rowLength = w.inputWidth &* channels
+            let paddedRow = padded.inputWidth &* channels
+            for image in 0..<batch {
+                scratch.update(repeating: 0, count: padded.inputPixels &* channels)
+                let source = input + image &* inputSize
+                for y in 0..<w.inputHeight {
+                    (scratch + ((y &+ w.padTop) &* paddedRow &+ w.padLeft &* channels)).update(from: source + y &* rowLength,
+                                                                                               count: rowLength)
+                }
+                convolveInterior(UnsafePointer(scratch), batch: 1, window: padded, plan: plan, weights: weights,
+                                 into: output + image &* outputSize, epilogue: epilogue)
+            }
+            return
+        }
         for image in 0..<batch {
             convolveWithEdges(input + image &* inputSize, plan: plan, weights: weights,
                               into: output + image &* outputSize, epilogue: epilogue, scratch: scratch)
@@ -33,14 +54,15 @@ extension Backend {
 /// Whole images when every window lies inside them: six consecutive output pixels per block,
 /// each block's row starts found by stepping through the output row by row and on into the next
 /// image, so a batch is one stream of blocks (no part-filled block at each image's end).
-private func convolveInterior(_ source: UnsafePointer<Float>, batch: Int, plan: ConvolutionPlan,
+/// `w` is the plan's window, or its padded form (`plan` gives channels and patch length).
+private func convolveInterior(_ source: UnsafePointer<Float>, batch: Int, window w: Window2D, plan: ConvolutionPlan,
                               weights: PackedMatrix, into destination: UnsafeMutablePointer<Float>,
                               epilogue: Epilogue) {
-    let w = plan.window
     let channels = plan.inputChannels
     let n = plan.outputChannels
     let segmentLength = w.kernelWidth &* channels
-    let panelFloats = plan.patchLength &* panelWidth
+    let width = weights.panelWidth
+    let panelFloats = plan.patchLength &* width
     let pixelStep = w.strideWidth &* channels
     let rowStep = w.strideHeight &* w.inputWidth &* channels
     let imageSize = w.inputPixels &* channels
@@ -73,12 +95,12 @@ private func convolveInterior(_ source: UnsafePointer<Float>, batch: Int, plan: 
         let p3 = rows > 3 ? take() : p0, p4 = rows > 4 ? take() : p0, p5 = rows > 5 ? take() : p0
         let output = destination + pixel &* n
         for panel in 0..<weights.panelCount {
-            let first = panel &* panelWidth
-            multiplyBlock(rows: rows, RowPointers(p0, p1, p2, p3, p4, p5), segmentCount: w.kernelHeight,
-                          segmentLength: segmentLength, segmentStride: segmentStride,
-                          b: UnsafePointer(weights.panels.pointer + panel &* panelFloats),
-                          bias: UnsafePointer(weights.bias.pointer + first), c: output + first, ldc: n,
-                          columns: min(panelWidth, n &- first), epilogue: epilogue)
+            let first = panel &* width
+            multiplyTile(rows: rows, RowPointers(p0, p1, p2, p3, p4, p5), segmentCount: w.kernelHeight,
+                         segmentLength: segmentLength, segmentStride: segmentStride,
+                         b: UnsafePointer(weights.panels.pointer + panel &* panelFloats),
+                         bias: UnsafePointer(weights.bias.pointer + first), c: output + first, ldc: n,
+                         columns: min(width, n &- first), epilogue: epilogue, narrow: width == lanes)
         }
         pixel &+= rows
     }
@@ -114,7 +136,8 @@ private func convolveWithEdges(_ source: UnsafePointer<Float>, plan: Convolution
     let n = plan.outputChannels
     let k = plan.patchLength
     let segmentLength = w.kernelWidth &* channels
-    let panelFloats = k &* panelWidth
+    let width = weights.panelWidth
+    let panelFloats = k &* width
     var pixel = 0
     while pixel < w.outputPixels {
         let kind = pixelKind(pixel, plan)
@@ -143,20 +166,21 @@ private func convolveWithEdges(_ source: UnsafePointer<Float>, plan: Convolution
         }
         let rowOutput = destination + pixel &* n
         for panel in 0..<weights.panelCount {
-            let first = panel &* panelWidth
+            let first = panel &* width
             let panelStart = weights.panels.pointer + panel &* panelFloats
             let bias = UnsafePointer(weights.bias.pointer + first)
-            let columns = min(panelWidth, n &- first)
+            let columns = min(width, n &- first)
             if kind.direct {
-                multiplyBlock(rows: rows, rowStarts, segmentCount: kind.endRow &- kind.firstRow,
-                              segmentLength: segmentLength,
-                              segmentStride: w.dilationHeight &* w.inputWidth &* channels,
-                              b: UnsafePointer(panelStart + kind.firstRow &* segmentLength &* panelWidth),
-                              bias: bias, c: rowOutput + first, ldc: n, columns: columns, epilogue: epilogue)
+                multiplyTile(rows: rows, rowStarts, segmentCount: kind.endRow &- kind.firstRow,
+                             segmentLength: segmentLength,
+                             segmentStride: w.dilationHeight &* w.inputWidth &* channels,
+                             b: UnsafePointer(panelStart + kind.firstRow &* segmentLength &* width),
+                             bias: bias, c: rowOutput + first, ldc: n, columns: columns, epilogue: epilogue,
+                             narrow: width == lanes)
             } else {
-                multiplyBlock(rows: rows, rowStarts, segmentCount: 1, segmentLength: k, segmentStride: 0,
-                              b: UnsafePointer(panelStart), bias: bias, c: rowOutput + first, ldc: n,
-                              columns: columns, epilogue: epilogue)
+                multiplyTile(rows: rows, rowStarts, segmentCount: 1, segmentLength: k, segmentStride: 0,
+                             b: UnsafePointer(panelStart), bias: bias, c: rowOutput + first, ldc: n,
+                             columns: columns, epilogue: epilogue, narrow: width == lanes)
             }
         }
         pixel &+= rows

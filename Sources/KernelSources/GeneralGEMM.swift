@@ -1,6 +1,8 @@
 // The general matrix multiply for training: either operand transposed, result stored or added.
-// It packs op(B) on each call and runs the packed kernel; a transposed A is copied row-major
-// first, since the register tile broadcasts along A's rows.
+// It packs op(B) on each call and runs the register tiles of the packed kernel. A transposed A is
+// read in place: a tile's six rows of op(A) are six neighbouring columns of the stored A, so each
+// K step reads six contiguous floats of one stored row (K walked as K segments of length one,
+// every row advancing by lda), with no transposing copy.
 import KernelInterface
 
 extension Backend {
@@ -18,31 +20,23 @@ extension Backend {
             gemm(rows: m, a: a, lda: lda, b: packed, c: c, ldc: ldc, epilogue: .none, accumulate: accumulate)
             return
         }
-        let rowMajor = UnsafeMutablePointer<Float>.allocate(capacity: m * k)
-        defer { rowMajor.deallocate() }
-        transpose(a, rows: k, columns: m, lda: lda, into: rowMajor)
-        gemm(rows: m, a: rowMajor, lda: k, b: packed, c: c, ldc: ldc, epilogue: .none, accumulate: accumulate)
-    }
-}
-
-/// destination (columns x rows, dense) = source (rows x columns, row stride lda) transposed, in
-/// 16 x 16 blocks so both sides stay in cache.
-func transpose(_ source: UnsafePointer<Float>, rows: Int, columns: Int, lda: Int,
-               into destination: UnsafeMutablePointer<Float>) {
-    let block = 16
-    var rowStart = 0
-    while rowStart < rows {
-        let rowEnd = min(rowStart + block, rows)
-        var columnStart = 0
-        while columnStart < columns {
-            let columnEnd = min(columnStart + block, columns)
-            for row in rowStart..<rowEnd {
-                for column in columnStart..<columnEnd {
-                    destination[column &* rows &+ row] = source[row &* lda &+ column]
-                }
+        let width = packed.panelWidth
+        var row = 0
+        while row < m {
+            let rows = min(tileRows, m &- row)
+            let a0 = a + row
+            // Columns past the last row of op(A) are never read: their pointers repeat the first.
+            func start(_ index: Int) -> UnsafePointer<Float> { index < rows ? a0 + index : a0 }
+            let tile = RowPointers(a0, start(1), start(2), start(3), start(4), start(5))
+            for panel in 0..<packed.panelCount {
+                let first = panel &* width
+                multiplyTile(rows: rows, tile, segmentCount: k, segmentLength: 1, segmentStride: lda,
+                             b: UnsafePointer(packed.panels.pointer + panel &* k &* width),
+                             bias: UnsafePointer(packed.bias.pointer + first), c: c + (row &* ldc &+ first), ldc: ldc,
+                             columns: min(width, n &- first), epilogue: .none, accumulate: accumulate,
+                             narrow: width == lanes)
             }
-            columnStart = columnEnd
+            row &+= rows
         }
-        rowStart = rowEnd
     }
 }

@@ -3,7 +3,9 @@
 // B is packed once into column panels two vectors wide, zero-padded, so the inner loop reads it
 // contiguously. A register tile of six rows by one panel (12 vector accumulators) covers blocks
 // of rows (`multiplyBlock`, which convolutions call directly on the image); a lone row takes
-// `multiplyRow`, whose unrolled K loop keeps eight accumulators in flight.
+// `multiplyRow`, whose unrolled K loop keeps eight accumulators in flight. A B of one vector's
+// width or less (8- and 16-channel layers under AVX-512) is packed in one-vector panels and
+// multiplied by the narrow forms of both, so half of every multiply-add is not spent on padding.
 import KernelInterface
 
 /// Rows of A in one register tile.
@@ -12,16 +14,25 @@ let tileRows = 6
 extension Backend {
     public static func pack(_ b: UnsafePointer<Float>, rows: Int, columns: Int, ldb: Int, transposed: Bool,
                             bias: UnsafePointer<Float>?) -> PackedMatrix {
-        let packed = PackedMatrix(cpu: compiledClass, rows: rows, columns: columns, panelWidth: panelWidth)
+        let packedWidth = columns <= lanes ? lanes : panelWidth
+        let packed = PackedMatrix(cpu: compiledClass, rows: rows, columns: columns, panelWidth: packedWidth)
         let panels = packed.panels.pointer
-        for panel in 0..<packed.panelCount {
-            let first = panel * panelWidth
-            let width = min(panelWidth, columns - first)
+        // The source is read once, row after row (a tall B is often larger than the cache):
+        // a stored row of a transposed B is one column, written down its panel's lane; a row of
+        // B is cut into its panels' pieces.
+        if transposed {
+            for column in 0..<columns {
+                let source = b + column * ldb
+                let destination = panels + (column / packedWidth) * rows * packedWidth + column % packedWidth
+                for k in 0..<rows { destination[k * packedWidth] = source[k] }
+            }
+        } else {
             for k in 0..<rows {
-                let destination = panels + (panel * rows + k) * panelWidth
-                for lane in 0..<width {
-                    let column = first + lane
-                    destination[lane] = transposed ? b[column * ldb + k] : b[k * ldb + column]
+                let source = b + k * ldb
+                for panel in 0..<packed.panelCount {
+                    let first = panel * packedWidth
+                    (panels + (panel * rows + k) * packedWidth).update(from: source + first,
+                                                                       count: min(packedWidth, columns - first))
                 }
             }
         }
@@ -34,11 +45,12 @@ extension Backend {
                             c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: Epilogue, accumulate: Bool) {
         precondition(b.cpu == compiledClass, "weights packed for \(b.cpu) used by the \(compiledClass) kernels")
         let k = b.rows
+        let width = b.panelWidth
         for panel in 0..<b.panelCount {
-            let bPanel = UnsafePointer(b.panels.pointer + panel &* k &* panelWidth)
-            let bias = UnsafePointer(b.bias.pointer + panel &* panelWidth)
-            let firstColumn = panel &* panelWidth
-            let columns = min(panelWidth, b.columns &- firstColumn)
+            let bPanel = UnsafePointer(b.panels.pointer + panel &* k &* width)
+            let bias = UnsafePointer(b.bias.pointer + panel &* width)
+            let firstColumn = panel &* width
+            let columns = min(width, b.columns &- firstColumn)
             var row = 0
             // Blocks of up to six rows share one pass over the weights; a lone row takes the one-row
             // kernel, which does no wasted multiplications.
@@ -46,15 +58,20 @@ extension Backend {
                 let rows = min(tileRows, m &- row)
                 let a0 = a + row &* lda
                 func start(_ index: Int) -> UnsafePointer<Float> { index < rows ? a0 + index &* lda : a0 }
-                multiplyBlock(rows: rows, RowPointers(a0, start(1), start(2), start(3), start(4), start(5)),
-                              segmentCount: 1, segmentLength: k, segmentStride: 0, b: bPanel, bias: bias,
-                              c: c + (row &* ldc &+ firstColumn), ldc: ldc, columns: columns, epilogue: epilogue,
-                              accumulate: accumulate)
+                multiplyTile(rows: rows, RowPointers(a0, start(1), start(2), start(3), start(4), start(5)),
+                             segmentCount: 1, segmentLength: k, segmentStride: 0, b: bPanel, bias: bias,
+                             c: c + (row &* ldc &+ firstColumn), ldc: ldc, columns: columns, epilogue: epilogue,
+                             accumulate: accumulate, narrow: width == lanes)
                 row &+= rows
             }
             while row < m {
-                multiplyRow(k: k, a: a + row &* lda, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn),
-                            columns: columns, epilogue: epilogue, accumulate: accumulate)
+                if width == lanes {
+                    multiplyRowNarrow(k: k, a: a + row &* lda, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn),
+                                      columns: columns, epilogue: epilogue, accumulate: accumulate)
+                } else {
+                    multiplyRow(k: k, a: a + row &* lda, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn),
+                                columns: columns, epilogue: epilogue, accumulate: accumulate)
+                }
                 row &+= 1
             }
         }
@@ -96,6 +113,118 @@ private func loadPartialRow(_ c: UnsafeMutablePointer<Float>, columns: Int) -> (
     for lane in 0..<min(columns, lanes) { low[lane] = c[lane] }
     if columns > lanes { for lane in 0..<(columns &- lanes) { high[lane] = c[lanes &+ lane] } }
     return (low, high)
+}
+
+/// The register tile for a panel of either width: `narrow` for one-vector panels.
+@inline(__always)
+func multiplyTile(rows: Int, _ a: RowPointers, segmentCount: Int, segmentLength: Int, segmentStride: Int,
+                  b: UnsafePointer<Float>, bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
+                  columns: Int, epilogue: Epilogue, accumulate: Bool = false, narrow: Bool) {
+    if narrow {
+        multiplyBlockNarrow(rows: rows, a, segmentCount: segmentCount, segmentLength: segmentLength,
+                            segmentStride: segmentStride, b: b, bias: bias, c: c, ldc: ldc, columns: columns,
+                            epilogue: epilogue, accumulate: accumulate)
+    } else {
+        multiplyBlock(rows: rows, a, segmentCount: segmentCount, segmentLength: segmentLength,
+                      segmentStride: segmentStride, b: b, bias: bias, c: c, ldc: ldc, columns: columns,
+                      epilogue: epilogue, accumulate: accumulate)
+    }
+}
+
+/// One vector's worth of results (the first `columns` of it) stored, or C's current values loaded.
+@inline(never)
+private func storePartialVector(_ value: Vec, _ c: UnsafeMutablePointer<Float>, columns: Int) {
+    for lane in 0..<min(columns, lanes) { c[lane] = value[lane] }
+}
+
+@inline(__always)
+private func loadVector(_ c: UnsafeMutablePointer<Float>, columns: Int) -> Vec {
+    if columns == lanes { return load(c) }
+    var value = Vec()
+    for lane in 0..<min(columns, lanes) { value[lane] = c[lane] }
+    return value
+}
+
+/// The 6-row tile against a one-vector panel: six accumulators, one load of B per step.
+func multiplyBlockNarrow(rows: Int, _ a: RowPointers, segmentCount: Int, segmentLength: Int,
+                         segmentStride: Int, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                         c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, epilogue: Epilogue,
+                         accumulate: Bool = false) {
+    let start = load(bias)
+    var c0 = start, c1 = start, c2 = start, c3 = start, c4 = start, c5 = start
+    if accumulate {
+        c0 += loadVector(c, columns: columns)
+        if rows > 1 { c1 += loadVector(c + ldc, columns: columns) }
+        if rows > 2 { c2 += loadVector(c + 2 &* ldc, columns: columns) }
+        if rows > 3 { c3 += loadVector(c + 3 &* ldc, columns: columns) }
+        if rows > 4 { c4 += loadVector(c + 4 &* ldc, columns: columns) }
+        if rows > 5 { c5 += loadVector(c + 5 &* ldc, columns: columns) }
+    }
+    var a0 = a.0, a1 = a.1, a2 = a.2, a3 = a.3, a4 = a.4, a5 = a.5
+    var bp = b
+    for _ in 0..<segmentCount {
+        var index = 0
+        while index < segmentLength {
+            let weights = load(bp)
+            multiplyAdd(&c0, Vec(repeating: a0[index]), weights)
+            multiplyAdd(&c1, Vec(repeating: a1[index]), weights)
+            multiplyAdd(&c2, Vec(repeating: a2[index]), weights)
+            multiplyAdd(&c3, Vec(repeating: a3[index]), weights)
+            multiplyAdd(&c4, Vec(repeating: a4[index]), weights)
+            multiplyAdd(&c5, Vec(repeating: a5[index]), weights)
+            bp += lanes
+            index &+= 1
+        }
+        a0 += segmentStride; a1 += segmentStride; a2 += segmentStride
+        a3 += segmentStride; a4 += segmentStride; a5 += segmentStride
+    }
+    if epilogue != .none {
+        let (lower, upper) = epilogue.bounds
+        c0 = lanewiseMin(lanewiseMax(c0, lower), upper); c1 = lanewiseMin(lanewiseMax(c1, lower), upper)
+        c2 = lanewiseMin(lanewiseMax(c2, lower), upper); c3 = lanewiseMin(lanewiseMax(c3, lower), upper)
+        c4 = lanewiseMin(lanewiseMax(c4, lower), upper); c5 = lanewiseMin(lanewiseMax(c5, lower), upper)
+    }
+    if columns == lanes {
+        store(c0, c)
+        if rows > 1 { store(c1, c + ldc) }
+        if rows > 2 { store(c2, c + 2 &* ldc) }
+        if rows > 3 { store(c3, c + 3 &* ldc) }
+        if rows > 4 { store(c4, c + 4 &* ldc) }
+        if rows > 5 { store(c5, c + 5 &* ldc) }
+    } else {
+        storePartialVector(c0, c, columns: columns)
+        if rows > 1 { storePartialVector(c1, c + ldc, columns: columns) }
+        if rows > 2 { storePartialVector(c2, c + 2 &* ldc, columns: columns) }
+        if rows > 3 { storePartialVector(c3, c + 3 &* ldc, columns: columns) }
+        if rows > 4 { storePartialVector(c4, c + 4 &* ldc, columns: columns) }
+        if rows > 5 { storePartialVector(c5, c + 5 &* ldc, columns: columns) }
+    }
+}
+
+/// One row of A against a one-vector panel, K unrolled by four.
+@inline(__always)
+private func multiplyRowNarrow(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
+                               c: UnsafeMutablePointer<Float>, columns: Int, epilogue: Epilogue, accumulate: Bool) {
+    var s0 = load(bias), s1 = Vec(), s2 = Vec(), s3 = Vec()
+    if accumulate { s0 += loadVector(c, columns: columns) }
+    var index = 0
+    var bp = b
+    while index &+ 4 <= k {
+        multiplyAdd(&s0, Vec(repeating: a[index]), load(bp))
+        multiplyAdd(&s1, Vec(repeating: a[index &+ 1]), load(bp + lanes))
+        multiplyAdd(&s2, Vec(repeating: a[index &+ 2]), load(bp + 2 &* lanes))
+        multiplyAdd(&s3, Vec(repeating: a[index &+ 3]), load(bp + 3 &* lanes))
+        bp += 4 &* lanes
+        index &+= 4
+    }
+    while index < k {
+        multiplyAdd(&s0, Vec(repeating: a[index]), load(bp))
+        bp += lanes
+        index &+= 1
+    }
+    let (lower, upper) = epilogue.bounds
+    let result = lanewiseMin(lanewiseMax((s0 + s1) + (s2 + s3), lower), upper)
+    if columns == lanes { store(result, c) } else { storePartialVector(result, c, columns: columns) }
 }
 
 /// The 6-row register tile: up to six rows of A against one panel of B.

@@ -11,7 +11,14 @@ public final class AnyModel: Sendable {
     public let wrapper: any ModelWrapper
     /// The JSON GET /model/metadata serves, encoded once.
     public let metadataBody: [UInt8]
-    private let pipeline: @Sendable ([ModelInput], PipelineObserver?) -> [Result<ModelAnswer, Error>]
+    /// Most inputs the plugin's `predictBatch` takes at once (1: it does not batch).
+    public let maxBatchSize: Int
+    /// How concurrent requests are batched; nil when each runs alone.
+    public let batching: BatchingSettings?
+    private typealias Pipeline = @Sendable ([ModelInput], PipelineObserver?) -> [Result<ModelAnswer, Error>]
+    private let pipeline: Pipeline
+    /// The pipeline with a dynamic batcher of the given settings in front of `predict`.
+    private let batchedPipeline: @Sendable (BatchingSettings) -> Pipeline
 
     public init<Wrapper: ModelWrapper>(_ wrapper: Wrapper) {
         metadata = wrapper.metadata
@@ -20,23 +27,55 @@ public final class AnyModel: Sendable {
         labels = wrapper.labels
         self.wrapper = wrapper
         metadataBody = Array(wrapper.metadata.json.serialized.utf8)
+        maxBatchSize = max(1, wrapper.maxBatchSize)
+        batching = nil
         let spec = wrapper.input
-        pipeline = { inputs, observer in AnyModel.run(wrapper, spec, inputs, observer) }
+        let unbatched: @Sendable ([Wrapper.Prepared], PipelineObserver?) -> [Result<Wrapper.Output, Error>] = { batch, observer in
+            let started = MonotonicClock.now()
+            let outputs = AnyModel.predict(wrapper, batch)
+            if !batch.isEmpty { observer?.observe(.inference, seconds: MonotonicClock.now() - started, items: batch.count) }
+            return outputs
+        }
+        pipeline = { inputs, observer in AnyModel.run(wrapper, spec, inputs, observer, predict: unbatched) }
+        batchedPipeline = { settings in
+            let batcher = DynamicBatcher<Wrapper.Prepared, Wrapper.Output>(settings: settings) { batch, _ in
+                AnyModel.predict(wrapper, batch)
+            }
+            return { inputs, observer in AnyModel.run(wrapper, spec, inputs, observer, predict: batcher.submit) }
+        }
     }
 
-    /// A copy serving `metadata` instead (config.json overrides).
-    private init(_ other: AnyModel, metadata: ModelMetadata) {
+    /// A copy serving `metadata` instead (config.json overrides), or batching as `batching` says.
+    private init(_ other: AnyModel, metadata: ModelMetadata, batching: BatchingSettings?) {
         self.metadata = metadata
         self.input = other.input
         self.output = other.output
         self.labels = other.labels
         self.wrapper = other.wrapper
         self.metadataBody = Array(metadata.json.serialized.utf8)
-        self.pipeline = other.pipeline
+        self.maxBatchSize = other.maxBatchSize
+        self.batching = batching
+        self.batchedPipeline = other.batchedPipeline
+        if let batching, batching != other.batching {
+            self.pipeline = other.batchedPipeline(batching)
+        } else {
+            self.pipeline = other.pipeline
+        }
     }
 
     public func withMetadata(_ overrides: [String: String]) -> AnyModel {
-        overrides.isEmpty ? self : AnyModel(self, metadata: metadata.applying(overrides))
+        overrides.isEmpty ? self : AnyModel(self, metadata: metadata.applying(overrides), batching: batching)
+    }
+
+    /// This model with concurrent requests gathered into batches (a new, empty queue), or self
+    /// when `settings` turns batching off or the plugin does not batch. The batch size is capped
+    /// at the plugin's `maxBatchSize`.
+    public func batching(_ settings: BatchingSettings) -> AnyModel {
+        precondition(batching == nil, "batching is set once, on the model a plugin made")
+        let capped = BatchingSettings(maxBatchSize: min(settings.maxBatchSize, maxBatchSize),
+                                      maxQueueDelayMicroseconds: settings.maxQueueDelayMicroseconds)
+        guard capped.isEnabled else { return self }
+        return AnyModel(self, metadata: metadata, batching: capped)
     }
 
 
@@ -53,8 +92,12 @@ public final class AnyModel: Sendable {
         try run([input], observer: observer)[0].get()
     }
 
-    private static func run<Wrapper: ModelWrapper>(_ wrapper: Wrapper, _ spec: ModelInputSpec, _ inputs: [ModelInput],
-                                                   _ observer: PipelineObserver?) -> [Result<ModelAnswer, Error>] {
+    /// `predict` runs the prepared inputs (directly, or through a dynamic batcher with other
+    /// requests' inputs) and observes the inference time.
+    private static func run<Wrapper: ModelWrapper>(
+        _ wrapper: Wrapper, _ spec: ModelInputSpec, _ inputs: [ModelInput], _ observer: PipelineObserver?,
+        predict: ([Wrapper.Prepared], PipelineObserver?) -> [Result<Wrapper.Output, Error>]
+    ) -> [Result<ModelAnswer, Error>] {
         var results = [Result<ModelAnswer, Error>?](repeating: nil, count: inputs.count)
         var prepared: [Wrapper.Prepared] = []
         var preparedIndices: [Int] = []
@@ -69,11 +112,7 @@ public final class AnyModel: Sendable {
             }
             observer?.observe(.preprocess, seconds: MonotonicClock.now() - started, items: 1)
         }
-        let started = MonotonicClock.now()
-        let outputs = predict(wrapper, prepared)
-        if !prepared.isEmpty {
-            observer?.observe(.inference, seconds: MonotonicClock.now() - started, items: prepared.count)
-        }
+        let outputs = predict(prepared, observer)
         for (position, index) in preparedIndices.enumerated() {
             let started = MonotonicClock.now()
             results[index] = outputs[position].flatMap { output in

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 #if canImport(FoundationNetworking)
 import FoundationNetworking
@@ -17,25 +18,49 @@ struct DownloadResult {
     var md5: String
 }
 
+/// How long and how large one download may be (assets.download_timeout,
+/// assets.download_total_timeout, assets.max_download_bytes).
+struct DownloadLimits {
+    /// Seconds allowed for every `progressQuantum` bytes: a link that drips a byte at a time is
+    /// as stuck as a silent one.
+    var progressTimeout: Double
+    /// Seconds for the whole transfer.
+    var totalTimeout: Double
+    /// Largest file accepted: refused from its announced length, or cut when it grows past it.
+    var maxBytes: Int
+
+    static let progressQuantum = 64 * 1024
+
+    init(_ configuration: MAXConfiguration) {
+        progressTimeout = configuration.downloadTimeout
+        totalTimeout = configuration.downloadTotalTimeout
+        maxBytes = configuration.maxDownloadBytes
+    }
+}
+
 /// Streams a URL into a file, hashing the bytes as they are written. http and https go through
-/// URLSession; file URLs are copied. The caller owns `destination` and deletes it on failure.
+/// URLSession; file URLs are copied. A watchdog enforces `DownloadLimits`; `interruption` ends
+/// the transfer when a termination signal arrives. The caller owns `destination` and deletes it
+/// on failure.
 enum AssetDownloader {
-    static func download(_ url: URL, to destination: URL, timeout: Double, logger: Logger) throws -> DownloadResult {
+    static func download(_ url: URL, to destination: URL, limits: DownloadLimits, interruption: DownloadInterruption,
+                         logger: Logger) throws -> DownloadResult {
         guard FileManager.default.createFile(atPath: destination.path, contents: nil) else {
             throw AssetDownloadError(url: url, message: "cannot create \(destination.path)")
         }
         let writer = try HashingFileWriter(destination, url: url, logger: logger)
         defer { writer.close() }
+        let transfer = Transfer(url: url, writer: writer, limits: limits, interruption: interruption)
         switch url.scheme?.lowercased() {
-        case "file": try copyFile(url, into: writer)
-        case "http", "https": try fetch(url, into: writer, timeout: timeout)
+        case "file": try copyFile(url, transfer: transfer)
+        case "http", "https": try fetch(url, transfer: transfer)
         default: throw AssetDownloadError(url: url, message: "unsupported URL scheme (use http, https or file)")
         }
         try writer.finish()
         return DownloadResult(byteCount: writer.byteCount, md5: writer.hasher.hexDigest())
     }
 
-    private static func copyFile(_ url: URL, into writer: HashingFileWriter) throws {
+    private static func copyFile(_ url: URL, transfer: Transfer) throws {
         let source: FileHandle
         do {
             source = try FileHandle(forReadingFrom: url)
@@ -44,8 +69,8 @@ enum AssetDownloader {
         }
         defer { try? source.close() }
         let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? nil
-        writer.expectedBytes = size
-        while true {
+        if let size { transfer.announce(size) }
+        while transfer.failure == nil {
             let chunk: Data
             do {
                 guard let read = try source.read(upToCount: 1 << 20), !read.isEmpty else { break }
@@ -53,63 +78,241 @@ enum AssetDownloader {
             } catch {
                 throw AssetDownloadError(url: url, message: "reading failed (\(error.localizedDescription))")
             }
-            try writer.write(chunk)
+            transfer.receive(chunk)
+            transfer.checkTime()
         }
+        if let failure = transfer.failure { throw AssetDownloadError(url: url, message: failure) }
     }
 
-    private static func fetch(_ url: URL, into writer: HashingFileWriter, timeout: Double) throws {
-        let transfer = TransferDelegate(writer: writer)
+    private static func fetch(_ url: URL, transfer: Transfer) throws {
         let configuration = URLSessionConfiguration.ephemeral
-        configuration.timeoutIntervalForRequest = timeout
+        // The watchdog measures progress and the total; URLSession's own timers only back it up.
+        configuration.timeoutIntervalForRequest = transfer.limits.progressTimeout + 1
+        configuration.timeoutIntervalForResource = transfer.limits.totalTimeout + 1
         configuration.requestCachePolicy = .reloadIgnoringLocalCacheData
         let queue = OperationQueue()
         queue.maxConcurrentOperationCount = 1
-        let session = URLSession(configuration: configuration, delegate: transfer, delegateQueue: queue)
-        session.dataTask(with: url).resume()
-        transfer.finished.wait()
+        let delegate = TransferDelegate(transfer: transfer)
+        let session = URLSession(configuration: configuration, delegate: delegate, delegateQueue: queue)
+        let task = session.dataTask(with: url)
+        transfer.onFailure { task.cancel() }
+        let watchdog = DispatchSource.makeTimerSource(queue: .global())
+        let tick = max(0.02, min(0.25, transfer.limits.progressTimeout / 4))
+        watchdog.schedule(deadline: .now() + tick, repeating: tick)
+        watchdog.setEventHandler { transfer.checkTime() }
+        watchdog.resume()
+        task.resume()
+        delegate.finished.wait()
+        watchdog.cancel()
         session.finishTasksAndInvalidate()
         if let failure = transfer.failure { throw AssetDownloadError(url: url, message: failure) }
-        if let expected = writer.expectedBytes, expected != writer.byteCount {
-            throw AssetDownloadError(url: url, message: "transfer cut short: received \(writer.byteCount) of \(expected) bytes")
+        if let expected = transfer.writer.expectedBytes, expected != transfer.writer.byteCount {
+            throw AssetDownloadError(url: url, message: "transfer cut short: received \(transfer.writer.byteCount) of \(expected) bytes")
+        }
+    }
+
+    /// Seconds as a person writes them: 1, 2.5, 0.25.
+    static func seconds(_ value: Double) -> String {
+        value == value.rounded() ? String(Int(value)) : String(value)
+    }
+}
+
+/// One transfer's progress against its limits. URLSession's callbacks, the watchdog timer and a
+/// signal handler all touch it, so every field is guarded by `lock`; the first failure wins.
+private final class Transfer: @unchecked Sendable {
+    let url: URL
+    let writer: HashingFileWriter
+    let limits: DownloadLimits
+    let interruption: DownloadInterruption
+    private let lock = NSLock()
+    private let started = Date()
+    private var progressMarkBytes = 0
+    private var progressMarkTime = Date()
+    private var receivedBytes = 0
+    private var announcedBytes: Int?
+    private var failureMessage: String?
+    private var cancel: (() -> Void)?
+
+    init(url: URL, writer: HashingFileWriter, limits: DownloadLimits, interruption: DownloadInterruption) {
+        self.url = url
+        self.writer = writer
+        self.limits = limits
+        self.interruption = interruption
+    }
+
+    var failure: String? { lock.lock(); defer { lock.unlock() }; return failureMessage }
+
+    /// Called once the transfer can be stopped (the URLSession task exists).
+    func onFailure(_ cancel: @escaping () -> Void) {
+        lock.lock()
+        let alreadyFailed = failureMessage != nil
+        self.cancel = cancel
+        lock.unlock()
+        if alreadyFailed { cancel() }
+    }
+
+    func fail(_ message: String) {
+        lock.lock()
+        guard failureMessage == nil else { lock.unlock(); return }
+        failureMessage = message
+        let cancel = self.cancel
+        lock.unlock()
+        cancel?()
+    }
+
+    /// The size the source announces: refused at once when over the cap.
+    func announce(_ bytes: Int) {
+        writer.expectedBytes = bytes
+        lock.lock(); announcedBytes = bytes; lock.unlock()
+        if bytes > limits.maxBytes {
+            fail("the server announces \(bytes) bytes, more than assets.max_download_bytes (\(limits.maxBytes))")
+        }
+    }
+
+    func receive(_ data: Data) {
+        guard failure == nil else { return }
+        guard writer.byteCount + data.count <= limits.maxBytes else {
+            fail("the download grew to more than \(limits.maxBytes) bytes (assets.max_download_bytes); stopped there")
+            return
+        }
+        do {
+            try writer.write(data)
+        } catch {
+            fail("\(error)")
+            return
+        }
+        lock.lock()
+        receivedBytes = writer.byteCount
+        if receivedBytes - progressMarkBytes >= DownloadLimits.progressQuantum {
+            progressMarkBytes = receivedBytes
+            progressMarkTime = Date()
+        }
+        lock.unlock()
+    }
+
+    /// "N of M bytes received", for messages.
+    private var receivedText: String {
+        lock.lock(); defer { lock.unlock() }
+        return "\(receivedBytes) of \(announcedBytes.map(String.init) ?? "?") bytes received"
+    }
+
+    /// Fails the transfer when a termination signal arrived, or it ran out of time in total or
+    /// for its latest 64 KiB.
+    func checkTime() {
+        if let name = interruption.signalName {
+            fail("interrupted by \(name)")
+            return
+        }
+        lock.lock()
+        let now = Date()
+        let total = now.timeIntervalSince(started)
+        let sinceProgress = now.timeIntervalSince(progressMarkTime)
+        lock.unlock()
+        let received = receivedText
+        if total > limits.totalTimeout {
+            fail("timed out after \(AssetDownloader.seconds(limits.totalTimeout)) s in total (\(received); assets.download_total_timeout)")
+        } else if sinceProgress > limits.progressTimeout {
+            fail("timed out after \(AssetDownloader.seconds(limits.progressTimeout)) s: less than 64 KiB arrived in that time (\(received); assets.download_timeout)")
+        }
+    }
+
+    /// URLSession's own error, in words.
+    func failFromSession(_ error: Error) {
+        let code = (error as? URLError)?.code
+        switch code {
+        case .timedOut?:
+            fail("timed out after \(AssetDownloader.seconds(limits.progressTimeout)) s without receiving data (\(receivedText); assets.download_timeout)")
+        case .cannotConnectToHost?:
+            fail("cannot connect to \(url.host ?? "the host")\(url.port.map { ":\($0)" } ?? ""): connection refused")
+        case .cannotFindHost?, .dnsLookupFailed?:
+            fail("cannot resolve the host name \(url.host ?? "")")
+        case .networkConnectionLost?:
+            fail("the connection was lost (\(receivedText))")
+        case .cancelled?:
+            fail("the transfer was cancelled")
+        default:
+            fail(error.localizedDescription)
         }
     }
 }
 
 /// Receives URLSession's callbacks on one serial queue and writes each chunk as it arrives.
 private final class TransferDelegate: NSObject, URLSessionDataDelegate, @unchecked Sendable {
-    let writer: HashingFileWriter
+    let transfer: Transfer
     let finished = DispatchSemaphore(value: 0)
-    /// Set before `finished` is signalled; read only after.
-    var failure: String?
 
-    init(writer: HashingFileWriter) { self.writer = writer }
+    init(transfer: Transfer) { self.transfer = transfer }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive response: URLResponse,
                     completionHandler: @escaping (URLSession.ResponseDisposition) -> Void) {
         if let http = response as? HTTPURLResponse, !(200..<300).contains(http.statusCode) {
-            failure = "the server answered HTTP \(http.statusCode)"
+            transfer.fail("the server answered HTTP \(http.statusCode)")
             completionHandler(.cancel)
             return
         }
-        if response.expectedContentLength >= 0 { writer.expectedBytes = Int(response.expectedContentLength) }
-        completionHandler(.allow)
+        if response.expectedContentLength >= 0 { transfer.announce(Int(response.expectedContentLength)) }
+        completionHandler(transfer.failure == nil ? .allow : .cancel)
     }
 
     func urlSession(_ session: URLSession, dataTask: URLSessionDataTask, didReceive data: Data) {
-        guard failure == nil else { return }
-        do {
-            try writer.write(data)
-        } catch {
-            failure = "\(error)"
-            dataTask.cancel()
-        }
+        transfer.receive(data)
     }
 
     func urlSession(_ session: URLSession, task: URLSessionTask, didCompleteWithError error: Error?) {
-        if failure == nil, let error {
-            failure = error.localizedDescription
-        }
+        if let error { transfer.failFromSession(error) }
         finished.signal()
+    }
+}
+
+/// Termination signals (SIGTERM, SIGINT) during start-up downloads: instead of ending the
+/// process with a partial file left in the asset folder, the signal is noted, the download in
+/// progress stops at its next check (the watchdog's tick, a quarter second at most), its
+/// temporary file is removed, and the start-up fails with "interrupted by SIGTERM".
+///
+/// A plain C handler notes the signal (a DispatchSource would do, but libdispatch installs its
+/// own handler once per process, and restoring the old disposition afterwards would silently
+/// remove it from under the HTTP server's later shutdown source). The exact previous actions
+/// are put back when `run` returns.
+final class DownloadInterruption: @unchecked Sendable {
+    /// The signal noted by the handler, 0 for none. Allocated before any handler is installed.
+    private static let noted: UnsafeMutablePointer<Int32> = {
+        let flag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+        flag.initialize(to: 0)
+        return flag
+    }()
+
+    private static let handler: @convention(c) (Int32) -> Void = { number in
+        DownloadInterruption.noted.pointee = number
+    }
+
+    private static let signals: [(number: Int32, name: String)] = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")]
+
+    /// The signal that arrived during `run`, if one did.
+    var signalName: String? {
+        let number = DownloadInterruption.noted.pointee
+        return DownloadInterruption.signals.first { $0.number == number }?.name
+    }
+
+    /// Runs `body` with SIGTERM and SIGINT noted instead of ending the process.
+    static func run<T>(_ body: (DownloadInterruption) throws -> T) rethrows -> T {
+        noted.pointee = 0
+        var previous: [(Int32, sigaction)] = []
+        for (number, _) in signals {
+            var action = sigaction()
+            action.__sigaction_handler.sa_handler = handler
+            sigemptyset(&action.sa_mask)
+            action.sa_flags = 0
+            var old = sigaction()
+            sigaction(number, &action, &old)
+            previous.append((number, old))
+        }
+        defer {
+            for (number, old) in previous {
+                var restored = old
+                sigaction(number, &restored, nil)
+            }
+        }
+        return try body(DownloadInterruption())
     }
 }
 

@@ -68,13 +68,14 @@ public enum AssetStore {
         }
         guard let url = asset.url else { throw AssetError(path: asset.path, message: "no url configured") }
         let md5 = try download(url, to: file, expected: expected, path: asset.path,
-                               timeout: configuration.downloadTimeout, logger: logger)
+                               limits: DownloadLimits(configuration), logger: logger)
         return AssetStatus(path: asset.path, file: file, md5: md5, action: .downloaded)
     }
 
     /// Downloads into `.<name>.part-<random>` beside `file`, checks the digest and renames it over
-    /// `file`. The temporary file is removed on every failure.
-    static func download(_ url: URL, to file: URL, expected: String, path: String, timeout: Double,
+    /// `file`. The temporary file is removed on every failure, a termination signal included
+    /// (`DownloadInterruption`: the download stops, the file goes, then the start-up fails).
+    static func download(_ url: URL, to file: URL, expected: String, path: String, limits: DownloadLimits,
                          logger: Logger) throws -> String {
         let folder = file.deletingLastPathComponent()
         do {
@@ -83,13 +84,36 @@ public enum AssetStore {
             throw AssetError(path: path, message: "cannot create folder \(folder.path) (\(error.localizedDescription))")
         }
         let temporary = folder.appendingPathComponent(".\(file.lastPathComponent).part-\(UInt32.random(in: 0...UInt32.max))")
-        var published = false
-        defer { if !published { try? FileManager.default.removeItem(at: temporary) } }
+        return try DownloadInterruption.run { interruption in
+            var published = false
+            defer {
+                if !published {
+                    try? FileManager.default.removeItem(at: temporary)
+                    if let name = interruption.signalName {
+                        logger.warning("asset \(path): download interrupted by \(name); removed the partial download \(temporary.lastPathComponent)")
+                    }
+                }
+            }
+            let md5 = try downloadAndPublish(url, through: temporary, to: file, expected: expected, path: path,
+                                             limits: limits, interruption: interruption, logger: logger)
+            published = true
+            if let name = interruption.signalName {
+                throw AssetError(path: path, message: "interrupted by \(name) after the download was complete and verified")
+            }
+            return md5
+        }
+    }
 
+    private static func downloadAndPublish(_ url: URL, through temporary: URL, to file: URL, expected: String, path: String,
+                                           limits: DownloadLimits, interruption: DownloadInterruption,
+                                           logger: Logger) throws -> String {
         let result: DownloadResult
         do {
-            result = try AssetDownloader.download(url, to: temporary, timeout: timeout, logger: logger)
+            result = try AssetDownloader.download(url, to: temporary, limits: limits, interruption: interruption, logger: logger)
         } catch {
+            if let name = interruption.signalName {
+                throw AssetError(path: path, message: "download interrupted by \(name); the partial file was removed")
+            }
             throw AssetError(path: path, message: "\(error)")
         }
         guard result.md5 == expected else {
@@ -100,7 +124,6 @@ public enum AssetStore {
             let reason = String(cString: strerror(errno))
             throw AssetError(path: path, message: "cannot move the download into place (\(reason))")
         }
-        published = true
         logger.info("asset \(path): MD5 \(result.md5) OK (downloaded \(result.byteCount) bytes)")
         return result.md5
     }

@@ -32,6 +32,14 @@ public struct MAXConfiguration: Sendable {
     public var requestTimeout: Double = 30
     /// Seconds to send a complete request head (HTTPServerConfiguration.headerTimeout).
     public var headerTimeout: Double = 10
+    /// Bytes of request bodies held at once (HTTPServerConfiguration.maxBufferedBodyBytes).
+    public var bodyMemoryBudget = 128 * 1024 * 1024
+    /// Bytes of decoded images held at once (ImageCodecs' DecodingBudget, set by max-server).
+    public var imageMemoryBudget = 512 * 1024 * 1024
+    /// Seconds a request waits for its share of either budget before 503.
+    public var memoryWait: Double = 1
+    /// Connections open at once (HTTPServerConfiguration.maxConnections).
+    public var maxConnections = 1024
 
     // models
     /// The served models, the default (what MAX's `/model/*` serves) first: config.json's
@@ -48,7 +56,12 @@ public struct MAXConfiguration: Sendable {
 
     // assets
     public var checksumFile = "md5sums.txt"
+    /// Seconds a download may take for each 64 KiB: a silent link and one that drips both fail.
     public var downloadTimeout: Double = 60
+    /// Seconds a whole download may take.
+    public var downloadTotalTimeout: Double = 3600
+    /// Largest asset downloaded (refused from its announced length, or cut when it grows past it).
+    public var maxDownloadBytes = 2 * 1024 * 1024 * 1024
     public var assets: [AssetSpec] = []
 
     // training (the train routes of module TrainingService; off by default)
@@ -110,6 +123,8 @@ public struct TrainingSettings: Sendable, Equatable {
     public var maxBatchSize = 1024
     public var maxQueue = 4
     public var maxDataBytes = 256 << 20
+    public var maxParameters = 10_000_000
+    public var maxMemoryBytes = 2 << 30
     /// 0: one per core.
     public var threads = 0
     public var niceness = 10
@@ -133,6 +148,9 @@ public struct ModelConfiguration: Sendable, Equatable {
     public var metadata: [String: String] = [:]
     /// The plugin's own settings, checked against the options it declares.
     public var options: JSONValue = .object([])
+    /// Dynamic batching of concurrent requests (Triton's `max_batch_size` and
+    /// `max_queue_delay_microseconds`); a batch size of 1, the default, leaves it off.
+    public var batching = BatchingSettings(maxBatchSize: 1)
     /// Where it was configured, for messages: `model` or `models[1]`.
     public var place = "model"
 
@@ -233,6 +251,10 @@ extension MAXConfiguration {
 
     /// Checks that hold across keys.
     func validate() throws {
+        guard bodyMemoryBudget >= maxUploadBytes else {
+            throw ConfigurationError(key: "limits.body_memory_budget",
+                                     message: "\(bodyMemoryBudget) is less than limits.max_upload_bytes (\(maxUploadBytes)); the largest uploads could never be received")
+        }
         var ids = Set<String>()
         for model in models {
             if let asset = model.asset, !assets.contains(where: { $0.path == asset }) {

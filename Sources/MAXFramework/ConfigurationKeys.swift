@@ -67,6 +67,21 @@ public enum ConfigurationKeys {
                 "seconds a client has to send a request's head after connecting or starting it (408, or close if it sent nothing)") {
             $0.headerTimeout = $1
         },
+        integer("limits.body_memory_budget", ["MAX_BODY_MEMORY_BUDGET"], 1...(1 << 40),
+                "bytes of request bodies held at once by all requests; a body waits for its share, then 503") {
+            $0.bodyMemoryBudget = $1
+        },
+        integer("limits.image_memory_budget", ["MAX_IMAGE_MEMORY_BUDGET"], 1...(1 << 40),
+                "bytes of decoded images and decoder buffers held at once by all requests; a decode waits for its share, then 503") {
+            $0.imageMemoryBudget = $1
+        },
+        decimal("limits.memory_wait", ["MAX_MEMORY_WAIT"], "seconds a request waits for its share of a memory budget before 503") {
+            $0.memoryWait = $1
+        },
+        integer("server.max_connections", ["MAX_CONNECTIONS"], 1...1_000_000,
+                "connections open at once; at the cap the idlest is closed for a newcomer, or 503 when all are busy") {
+            $0.maxConnections = $1
+        },
         text("model.id", ["MAX_MODEL_ID"], "the model's id in /models/{id}/...; empty = the plugin's name") {
             $0.models[0].id = $1.isEmpty ? nil : $1
         },
@@ -76,6 +91,14 @@ public enum ConfigurationKeys {
         },
         path("model.file", ["MAX_MODEL_FILE"], "a model file loaded instead of model.asset, as is (no MD5 check); empty = none") {
             $0.modelFile = $1
+        },
+        integer("model.max_batch_size", ["MAX_BATCH_SIZE"], 1...BatchingLimits.maxBatchSize,
+                "dynamic batching: most concurrent inputs per model call; 1 = off (only plugins that batch take more)") {
+            $0.models[0].batching.maxBatchSize = $1
+        },
+        integer("model.max_queue_delay_microseconds", ["MAX_QUEUE_DELAY_MICROSECONDS"], 0...BatchingLimits.maxQueueDelay,
+                "dynamic batching: how long an input may wait for others to join its batch") {
+            $0.models[0].batching.maxQueueDelayMicroseconds = $1
         },
         text("engine.url", ["APP_ENGINE", "MAX_ENGINE_URL"], "orchestration engine to announce to (with engine.service_url); empty = none") {
             $0.engineURL = $1.isEmpty ? nil : $1
@@ -89,8 +112,15 @@ public enum ConfigurationKeys {
         text("assets.checksums", ["MAX_ASSETS_CHECKSUMS"], "md5sum-format file with the assets' digests") {
             $0.checksumFile = $1
         },
-        decimal("assets.download_timeout", ["MAX_DOWNLOAD_TIMEOUT"], "seconds a download may stall before failing") {
+        decimal("assets.download_timeout", ["MAX_DOWNLOAD_TIMEOUT"],
+                "seconds a download may take for each 64 KiB (a silent or dripping link fails)") {
             $0.downloadTimeout = $1
+        },
+        decimal("assets.download_total_timeout", ["MAX_DOWNLOAD_TOTAL_TIMEOUT"], "seconds a whole download may take") {
+            $0.downloadTotalTimeout = $1
+        },
+        integer("assets.max_download_bytes", ["MAX_DOWNLOAD_BYTES"], 1...(1 << 50), "largest asset downloaded") {
+            $0.maxDownloadBytes = $1
         },
     ] + trainingKeys
 
@@ -120,6 +150,13 @@ public enum ConfigurationKeys {
         integer("training.max_data_bytes", ["MAX_TRAINING_MAX_DATA_BYTES"], 1...(1 << 34), "largest uploaded or configured data, decompressed") {
             $0.training.maxDataBytes = $1
         },
+        integer("training.max_parameters", ["MAX_TRAINING_MAX_PARAMETERS"], 1...(1 << 34), "largest network a request may build, in weights") {
+            $0.training.maxParameters = $1
+        },
+        integer("training.max_memory_bytes", ["MAX_TRAINING_MAX_MEMORY_BYTES"], 1...(1 << 40),
+                "largest estimated working set of a job (weights, optimizer, a batch's activations)") {
+            $0.training.maxMemoryBytes = $1
+        },
         integer("training.threads", ["MAX_TRAINING_THREADS"], 0...256, "threads a job trains on; 0 = one per core") {
             $0.training.threads = $1
         },
@@ -136,7 +173,8 @@ public enum ConfigurationKeys {
     /// Top-level keys whose value is not a section of scalar keys.
     static let topLevelLists: Set<String> = ["models"]
     /// The members of one entry of `models`.
-    static let modelEntryKeys = ["id", "plugin", "asset", "file", "metadata", "options"]
+    static let modelEntryKeys = ["id", "plugin", "asset", "file", "metadata", "options", "max_batch_size",
+                                 "max_queue_delay_microseconds"]
     static let metadataFields: Set<String> = ["id", "name", "description", "type", "source", "license"]
 
     // MARK: Applying layers
@@ -228,7 +266,8 @@ public enum ConfigurationKeys {
         return overrides
     }
 
-    /// `models`: `[{"id", "plugin", "asset", "file", "metadata", "options"}, ...]`, at least one.
+    /// `models`: `[{"id", "plugin", "asset", "file", "metadata", "options", "max_batch_size",
+    /// "max_queue_delay_microseconds"}, ...]`, at least one.
     static func modelList(_ value: JSONValue, place: String, warnings: inout [String]) throws -> [ModelConfiguration] {
         guard let items = value.arrayValue, !items.isEmpty else {
             throw ConfigurationError(key: place, message: "expected a non-empty array of model objects, got \(value.kindDescription)")
@@ -262,6 +301,18 @@ public enum ConfigurationKeys {
                     throw ConfigurationError(key: "\(itemPlace).options", message: "expected an object, got \(options.kindDescription)")
                 }
                 model.options = options
+            }
+            func integer(_ name: String, _ range: ClosedRange<Int>) throws -> Int? {
+                guard let member = item[name], member != .null else { return nil }
+                guard let number = member.intValue, range.contains(number) else {
+                    throw ConfigurationError(key: "\(itemPlace).\(name)",
+                                             message: "expected a whole number from \(range.lowerBound) to \(range.upperBound), got \(member.intValue.map(String.init) ?? member.kindDescription)")
+                }
+                return number
+            }
+            if let size = try integer("max_batch_size", 1...BatchingLimits.maxBatchSize) { model.batching.maxBatchSize = size }
+            if let delay = try integer("max_queue_delay_microseconds", 0...BatchingLimits.maxQueueDelay) {
+                model.batching.maxQueueDelayMicroseconds = delay
             }
             for (name, _) in members where !modelEntryKeys.contains(name) {
                 warnings.append(unknownKeyWarning("\(itemPlace).\(name)", source: nil, known: Set(modelEntryKeys.map { "\(itemPlace).\($0)" })))

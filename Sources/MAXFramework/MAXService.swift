@@ -69,8 +69,25 @@ public enum MAXService {
                 throw PluginStartError(plugin: plugin.name, underlying: error)
             }
             logger.info("model '\(model.resolvedID)' (plugin \(plugin.name)) loaded in \(Int(Date().timeIntervalSince(started) * 1000)) ms")
-            return ServedModel(id: model.resolvedID, pluginName: plugin.name, model: made.withMetadata(model.metadata))
+            return ServedModel(id: model.resolvedID, pluginName: plugin.name,
+                               model: batched(made.withMetadata(model.metadata), model, logger: logger))
         }
+    }
+
+    /// `made` with the dynamic batching `model` asks for, if its plugin batches.
+    private static func batched(_ made: AnyModel, _ model: ModelConfiguration, logger: Logger) -> AnyModel {
+        guard model.batching.isEnabled else { return made }
+        guard made.maxBatchSize > 1 else {
+            logger.warning("\(model.place).max_batch_size: plugin '\(model.plugin)' does not batch; its requests run one by one")
+            return made
+        }
+        let result = made.batching(model.batching)
+        if let settings = result.batching {
+            logger.info("model '\(model.resolvedID)': dynamic batching, max_batch_size \(settings.maxBatchSize)"
+                        + (settings.maxBatchSize < model.batching.maxBatchSize ? " (the plugin's limit)" : "")
+                        + ", max_queue_delay_microseconds \(settings.maxQueueDelayMicroseconds)")
+        }
+        return result
     }
 
     /// The application serving `registry`, with the operations routes (`/metrics`, `/health/*`)
@@ -100,7 +117,16 @@ public enum MAXService {
         server.maxBodyBytes = configuration.maxUploadBytes
         server.requestTimeout = configuration.requestTimeout
         server.headerTimeout = configuration.headerTimeout
+        server.maxBufferedBodyBytes = configuration.bodyMemoryBudget
+        server.bufferedBodyWait = configuration.memoryWait
+        server.maxConnections = configuration.maxConnections
         server.workerCount = configuration.workers
+        // A batch can only be as large as the requests in the pipeline at once: with automatic
+        // workers and batching on, enough threads for a full batch beside one per core.
+        let largestBatch = configuration.models.map(\.batching.maxBatchSize).max() ?? 1
+        if configuration.workers == 0 && largestBatch > 1 {
+            server.workerCount = min(1024, ProcessInfo.processInfo.activeProcessorCount + largestBatch)
+        }
         let cors = configuration.corsEnabled
         server.errorRenderer = { status, message in
             var response = MAXApplication.error(status, message)

@@ -31,10 +31,14 @@ public protocol ModelWrapper: Sendable {
     /// the client gets that status and the message.
     func preProcess(_ input: ModelInput) throws -> Prepared
     func predict(_ prepared: Prepared) throws -> Output
-    /// Several inputs at once (the files of one request); the default calls `predict` on each.
-    /// Implement it when the model runs a batch faster than its items one by one. If it throws,
-    /// the framework retries the items one by one, so one bad item fails only itself.
+    /// Several inputs at once (the files of one request, or with dynamic batching those of
+    /// concurrent requests); the default calls `predict` on each. Implement it when the model
+    /// runs a batch faster than its items one by one. If it throws, the framework retries the
+    /// items one by one, so one bad item fails only itself.
     func predictBatch(_ batch: [Prepared]) throws -> [Output]
+    /// Most inputs `predictBatch` takes at once. A plugin opts in to dynamic batching (the
+    /// model's `max_batch_size` setting) by answering more than 1, the default.
+    var maxBatchSize: Int { get }
     /// Turns the raw output into predictions; `input` gives access to query parameters (`top_k`).
     func postProcess(_ output: Output, for input: ModelInput) throws -> [Prediction]
     /// Members added to the response after `status` and `predictions` (e.g. a `message` saying
@@ -46,6 +50,8 @@ extension ModelWrapper {
     public var labels: [ModelLabel]? { nil }
 
     public func predictBatch(_ batch: [Prepared]) throws -> [Output] { try batch.map(predict) }
+
+    public var maxBatchSize: Int { 1 }
 
     public func responseFields(_ output: Output, for input: ModelInput) throws -> [(key: String, value: JSONValue)] { [] }
 }

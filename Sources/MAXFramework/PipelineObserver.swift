@@ -9,6 +9,12 @@ public protocol PipelineObserver: Sendable {
     func observe(_ stage: PipelineStage, seconds: Double, items: Int)
     /// One input's outcome: answered, refused as the client's mistake, or failed.
     func observe(outcome: PipelineOutcome)
+    /// How long `items` inputs of one request waited in the dynamic batcher's queue.
+    func observeQueue(seconds: Double, items: Int)
+}
+
+extension PipelineObserver {
+    public func observeQueue(seconds: Double, items: Int) {}
 }
 
 public enum PipelineOutcome: String, Sendable {

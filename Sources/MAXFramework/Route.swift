@@ -96,7 +96,15 @@ struct PathPattern: Sendable {
 
     /// The captured parameters when `path` matches, else nil. Captures never match an empty segment.
     func match(_ path: String) -> [String: String]? {
-        let parts = path.split(separator: "/", omittingEmptySubsequences: true)
+        match(PathPattern.segments(of: path))
+    }
+
+    /// A path's non-empty segments: split once per request, then matched against every pattern.
+    static func segments(of path: String) -> [Substring] {
+        path.split(separator: "/", omittingEmptySubsequences: true)
+    }
+
+    func match(_ parts: [Substring]) -> [String: String]? {
         guard parts.count == segments.count else { return nil }
         var captured: [String: String] = [:]
         for (segment, part) in zip(segments, parts) {

@@ -29,7 +29,8 @@ struct Router: Sendable {
         if literalPaths.contains(path) { return path }
         let normalized = "/" + path.split(separator: "/", omittingEmptySubsequences: true).joined(separator: "/")
         if literalPaths.contains(normalized) { return normalized }
-        return routes.first { $0.pattern.captureCount > 0 && $0.pattern.match(path) != nil }?.path
+        let parts = PathPattern.segments(of: path)
+        return routes.first { $0.pattern.captureCount > 0 && $0.pattern.match(parts) != nil }?.path
     }
 
     func handle(_ request: HTTPRequest) -> HTTPResponse {
@@ -39,7 +40,8 @@ struct Router: Sendable {
     }
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
-        let matching = routes.compactMap { route in route.pattern.match(request.path).map { (route, $0) } }
+        let parts = PathPattern.segments(of: request.path)
+        let matching = routes.compactMap { route in route.pattern.match(parts).map { (route, $0) } }
         guard let first = matching.first else {
             return Router.error(.notFound, "no route \(request.path); see /swagger.json for the API")
         }

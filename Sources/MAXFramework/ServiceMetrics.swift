@@ -18,6 +18,7 @@ public final class ServiceMetrics: Sendable {
     let inFlight: Gauge
     let stageDuration: Histogram
     let batchSize: Histogram
+    let queueDuration: Histogram
     let inputs: Counter
     let modelInfo: Gauge
     let ready: Gauge
@@ -38,6 +39,9 @@ public final class ServiceMetrics: Sendable {
                                            labels: ["model", "stage"])
         batchSize = registry.histogram("maxswift_model_batch_size", help: "Inputs per inference call.", labels: ["model"],
                                        buckets: .batchSizes)
+        queueDuration = registry.histogram("maxswift_model_queue_duration_seconds",
+                                           help: "Time a request's inputs waited in the dynamic batcher before their batch ran.",
+                                           labels: ["model"])
         inputs = registry.counter("maxswift_model_inputs_total",
                                   help: "Inputs through a model's pipeline, by outcome (ok, client_error, error).",
                                   labels: ["model", "outcome"])
@@ -100,6 +104,7 @@ public final class ServiceMetrics: Sendable {
 struct PipelineMetrics: PipelineObserver {
     let stages: [PipelineStage: HistogramSeries]
     let batch: HistogramSeries
+    let queue: HistogramSeries
     let outcomes: [PipelineOutcome: CounterSeries]
 
     init(metrics: ServiceMetrics, model: String) {
@@ -107,6 +112,7 @@ struct PipelineMetrics: PipelineObserver {
         for stage in PipelineStage.allCases { stages[stage] = metrics.stageDuration.labels(model, stage.rawValue) }
         self.stages = stages
         batch = metrics.batchSize.labels(model)
+        queue = metrics.queueDuration.labels(model)
         var outcomes: [PipelineOutcome: CounterSeries] = [:]
         for outcome in [PipelineOutcome.ok, .clientError, .error] { outcomes[outcome] = metrics.inputs.labels(model, outcome.rawValue) }
         self.outcomes = outcomes
@@ -119,5 +125,9 @@ struct PipelineMetrics: PipelineObserver {
 
     func observe(outcome: PipelineOutcome) {
         outcomes[outcome]?.increment()
+    }
+
+    func observeQueue(seconds: Double, items: Int) {
+        queue.observe(seconds)
     }
 }

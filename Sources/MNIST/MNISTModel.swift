@@ -144,6 +144,17 @@ public struct MNISTModel: ModelWrapper {
         return MNISTModel.probabilities(scores)
     }
 
+    /// The digits through the network as one batch (the engine's kernels run a batch faster per
+    /// digit than one at a time).
+    public func predictBatch(_ batch: [[Float]]) throws -> [[Float]] {
+        let scores = try keras.predict(batch.flatMap { $0 }, batchSize: batch.count)
+        let classes = keras.outputSize
+        return (0..<batch.count).map { MNISTModel.probabilities(Array(scores[($0 * classes)..<(($0 + 1) * classes)])) }
+    }
+
+    /// Dynamic batching may gather this many digits into one call.
+    public var maxBatchSize: Int { 64 }
+
     public func postProcess(_ probabilities: [Float], for input: ModelInput) throws -> [Digit] {
         let topK = try MNISTModel.topK(input.queryValue("top_k"), classes: digits.count)
         return probabilities.enumerated()

@@ -48,6 +48,14 @@ final class Conv2DLayer: TrainableLayer {
     /// Images unfolded together in the backward pass.
     private var groupSize: Int { max(1, (1 << 20) / max(window.outputPixels * patchLength, 1)) }
 
+    /// Per piece: the patches of a group of images, and the kernels' convolution scratch (twice,
+    /// with the transposed convolution of the backward pass).
+    func scratchFloats(batch: Int, pieces: Int) -> Int {
+        let patches = min(groupSize, max(batch, 1)).saturatingMultiply(window.outputPixels).saturatingMultiply(patchLength)
+        let convolution = kernels.convolutionScratchCount(plan).saturatingMultiply(2)
+        return patches.saturatingAdd(convolution).saturatingMultiply(pieces)
+    }
+
     init(name: String, inputShape: [Int], window: Window2D, padding: String, filters: Int, activation: Activation,
          kernel: [Float], bias: [Float]?, initializers: (kernel: Initializer, bias: Initializer), kernels: any KernelSet.Type) {
         self.name = name

@@ -12,11 +12,13 @@ enum LayerBuilder {
                                    "Flatten", "Reshape", "Rescaling", "Activation", "Softmax", "ReLU", "LeakyReLU"]
 
     static func make(_ config: LayerConfig, inputShape: [Int], stored: [WeightTensor]?, flavor: KerasFlavor, index: Int,
-                     seed: UInt64, kernels: any KernelSet.Type) throws -> TrainableLayer {
+                     seed: UInt64, kernels: any KernelSet.Type, budget: ParameterBudget = ParameterBudget()) throws -> TrainableLayer {
         try refuseRegularizers(config)
         var random = SeededRandom(seed: seed, stream: [0x1A1E, UInt64(index)])
-        /// The stored weights in order, or fresh ones of these shapes from these initialisers.
+        /// The stored weights in order, or fresh ones of these shapes from these initialisers;
+        /// counted against the budget before anything is allocated.
         func weights(_ specs: [(String, [Int], Initializer)]) throws -> [[Float]] {
+            try budget.take(specs.map { ParameterBudget.count(of: $0.1) }, layer: config.name)
             if let stored {
                 guard stored.count == specs.count else {
                     throw TrainingError.dataMismatch(

@@ -31,9 +31,11 @@ public final class Network {
         self.layers = layers
     }
 
-    /// `weights` by layer name (nil: initialise every layer, seeded by `seed`).
+    /// `weights` by layer name (nil: initialise every layer, seeded by `seed`). A network with
+    /// more weights than `limits.maxParameters` is refused before they are allocated.
     public convenience init(configuration: [UInt8], weights: LayerWeights?, kerasVersion: String? = nil, seed: UInt64,
-                            kernels: any KernelSet.Type = Kernels.selected) throws {
+                            kernels: any KernelSet.Type = Kernels.selected, limits: TrainingLimits = TrainingLimits()) throws {
+        let budget = ParameterBudget(limit: limits.maxParameters, limitName: limits.parametersName)
         let topology: ModelTopology
         do {
             topology = try ModelTopology.parse(json: configuration, versionHint: kerasVersion)
@@ -55,7 +57,7 @@ public final class Network {
             let stored = weights.map { $0[spec.name] ?? [] }
             do {
                 let layer = try LayerBuilder.make(spec.config, inputShape: shape, stored: stored, flavor: topology.flavor,
-                                                  index: index, seed: seed, kernels: kernels)
+                                                  index: index, seed: seed, kernels: kernels, budget: budget)
                 layers.append(layer)
                 shape = layer.outputShape
             } catch let error as KerasError {
@@ -76,6 +78,21 @@ public final class Network {
 
     public var parameterCount: Int { parameters.reduce(0) { $0 + $1.count } }
     public var trainableParameterCount: Int { trainableParameters.reduce(0) { $0 + $1.count } }
+
+    /// Bytes a training step of `batch` samples in `pieces` pieces works in, estimated from the
+    /// layer sizes without allocating: weights with their gradients, per-piece accumulators and
+    /// optimizer slots; each layer's outputs, masks and pre-activations; the two gradient
+    /// buffers; the layers' per-piece scratch (convolution patches).
+    public func trainingMemoryEstimate(batch: Int, pieces: Int, optimizerSlots: Int) -> Int {
+        let trainable = trainableParameterCount
+        let weights = parameterCount.saturatingAdd(trainable.saturatingMultiply(1 + pieces + optimizerSlots))
+        let stride = layers.map { max($0.inputSampleSize, $0.outputSampleSize) }.max() ?? 1
+        var perSample = inputSize.saturatingAdd(stride.saturatingMultiply(2))
+        for layer in layers { perSample = perSample.saturatingAdd(layer.outputSampleSize.saturatingMultiply(2)) }
+        var floats = weights.saturatingAdd(perSample.saturatingMultiply(batch))
+        for layer in layers { floats = floats.saturatingAdd(layer.scratchFloats(batch: batch, pieces: pieces)) }
+        return floats.saturatingMultiply(MemoryLayout<Float>.size)
+    }
 
     /// Sizes the buffers and prepares every layer for a batch of `batch` samples in `pieces`.
     func prepare(batch: Int, pieces: Int, mode: PassMode) {

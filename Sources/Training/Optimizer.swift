@@ -47,6 +47,16 @@ public struct OptimizerSettings: Equatable, Sendable {
         amsgrad = false
         centered = false
     }
+
+    /// Buffers the size of the weights the optimizer keeps (moments, velocities, accumulators).
+    public var slotCount: Int {
+        switch kind {
+        case .sgd: return momentum > 0 ? 1 : 0
+        case .adam: return amsgrad ? 3 : 2
+        case .rmsprop: return 1 + (momentum > 0 ? 1 : 0) + (centered ? 1 : 0)
+        case .adadelta: return 2
+        }
+    }
 }
 
 /// Holds the optimizer's slots (moments, velocities) for each trainable parameter.
@@ -60,14 +70,7 @@ final class Optimizer {
     init(_ settings: OptimizerSettings, parameters: [Parameter]) {
         self.settings = settings
         self.parameters = parameters
-        let slotCount: Int
-        switch settings.kind {
-        case .sgd: slotCount = settings.momentum > 0 ? 1 : 0
-        case .adam: slotCount = settings.amsgrad ? 3 : 2
-        case .rmsprop: slotCount = 1 + (settings.momentum > 0 ? 1 : 0) + (settings.centered ? 1 : 0)
-        case .adadelta: slotCount = 2
-        }
-        slots = parameters.map { parameter in (0..<slotCount).map { _ in FloatBuffer(count: parameter.count) } }
+        slots = parameters.map { parameter in (0..<settings.slotCount).map { _ in FloatBuffer(count: parameter.count) } }
     }
 
     /// The learning rate the next update uses.

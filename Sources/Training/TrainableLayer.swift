@@ -77,6 +77,9 @@ protocol TrainableLayer: AnyObject {
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode)
     /// After every piece's backward pass: sum the per-piece accumulators into each parameter's gradient.
     func finishBackward(pieces: Int)
+    /// Floats of scratch `prepare` allocates for such a batch beyond the network's buffers
+    /// (for `Network.trainingMemoryEstimate`; an estimate, not an exact count).
+    func scratchFloats(batch: Int, pieces: Int) -> Int
 }
 
 extension TrainableLayer {
@@ -84,6 +87,7 @@ extension TrainableLayer {
     var activationStage: ActivationStage? { nil }
     func prepare(batch: Int, pieces: Int, mode: PassMode) {}
     func finishBackward(pieces: Int) {}
+    func scratchFloats(batch: Int, pieces: Int) -> Int { 0 }
 
     var inputSampleSize: Int { inputShape.reduce(1, *) }
     var outputSampleSize: Int { outputShape.reduce(1, *) }

@@ -27,6 +27,8 @@ public struct TrainingRun {
     public let request: TrainingRequest
     public var threads = 2
     public var niceness: Int32 = 0
+    /// What the run may allocate (network weights, estimated working set); refused before allocating.
+    public var limits = TrainingLimits()
     /// Reads a model file for `network: "file"` (the service restricts where it may read).
     public var readModelFile: (String) throws -> [UInt8] = { path in
         guard let data = FileManager.default.contents(atPath: path) else {
@@ -44,7 +46,7 @@ public struct TrainingRun {
             let arguments = (try? JSONSerialization.jsonObject(with: Data(argumentBytes)) as? [String: Any]) ?? [:]
             let configuration = try NetworkCatalog.configuration(network: name, arguments: arguments, shape: request.imageShape,
                                                                  classes: classes)
-            return try Network(configuration: configuration, weights: nil, seed: request.configuration.seed)
+            return try Network(configuration: configuration, weights: nil, seed: request.configuration.seed, limits: limits)
         case let .file(path):
             let contents: ModelFileContents
             do {
@@ -53,8 +55,16 @@ public struct TrainingRun {
                 throw TrainingError.invalidSetting("network_args.path", "'\(path)' is not a usable Keras model file: \(error)")
             }
             return try Network(configuration: contents.configuration, weights: contents.weights, kerasVersion: contents.kerasVersion,
-                               seed: request.configuration.seed)
+                               seed: request.configuration.seed, limits: limits)
         }
+    }
+
+    /// Checks, before a job is queued, that the network this request builds for `classes`
+    /// outputs and `images` training images stays within `limits` (building it within them).
+    public func checkLimits(classes: Int, images: Int) throws {
+        let network = try makeNetwork(classes: classes)
+        try limits.checkMemory(network, batch: min(request.configuration.batchSize, max(images, 1)), pieces: threads,
+                               optimizerSlots: request.configuration.optimizer.slotCount)
     }
 
     public func run(data allClasses: DatasetSplits, outliers anyOutliers: LabelledImages? = nil, cancellation: CancellationFlag? = nil,
@@ -72,6 +82,8 @@ public struct TrainingRun {
                 "the training images are \(data.training.shape), dataset_args.image_size is \(request.imageShape.array)")
         }
         let network = try makeNetwork(classes: data.training.classNames.count)
+        try limits.checkMemory(network, batch: min(request.configuration.batchSize, data.training.count + (outliers?.count ?? 0)),
+                               pieces: threads, optimizerSlots: request.configuration.optimizer.slotCount)
         var configuration = request.configuration
         configuration.threads = threads
         configuration.niceness = niceness

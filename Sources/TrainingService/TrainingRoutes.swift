@@ -41,6 +41,10 @@ final class TrainingHTTPService: @unchecked Sendable {
     let limits: DatasetLimits
     private(set) var queue: TrainingJobQueue!
     private let jobGauge: Gauge
+    private let epochCounter: Counter
+    private let epochSeconds: Histogram
+    private let lossGauge: Gauge
+    private let accuracyGauge: Gauge
 
     static let accepted = HTTPStatus(202, "Accepted")
     static let unauthorized = HTTPStatus(401, "Unauthorized")
@@ -67,7 +71,13 @@ final class TrainingHTTPService: @unchecked Sendable {
             }
         }
         configuredData = data
-        jobGauge = context.metrics.registry.gauge("maxswift_training_jobs", help: "Training jobs remembered, by state", labels: ["state"])
+        let metrics = context.metrics.registry
+        jobGauge = metrics.gauge("maxswift_training_jobs", help: "Training jobs remembered, by state", labels: ["state"])
+        epochCounter = metrics.counter("maxswift_training_epochs_total", help: "Training epochs completed, all jobs")
+        epochSeconds = metrics.histogram("maxswift_training_epoch_duration_seconds", help: "Wall time of each completed training epoch",
+                                         buckets: .exponential(start: 0.25, factor: 2, count: 12))
+        lossGauge = metrics.gauge("maxswift_training_loss", help: "The running job's mean loss so far in its current epoch")
+        accuracyGauge = metrics.gauge("maxswift_training_accuracy", help: "The running job's accuracy so far in its current epoch")
         queue = TrainingJobQueue(capacity: settings.maxQueue, niceness: Int32(settings.niceness)) { [unowned self] job in
             self.run(job)
         }
@@ -156,6 +166,11 @@ final class TrainingHTTPService: @unchecked Sendable {
         }
         if case let .file(path) = parsed.network { _ = try allowedModelFile(path) }
         let data = try trainingData(for: parsed, uploads: uploads)
+        do {
+            try makeRun(parsed).checkLimits(classes: parsed.classes?.count ?? data.training.classNames.count, images: data.training.count)
+        } catch let error as TrainingError {
+            throw ModelError.unprocessable(error.description)
+        }
         let job = TrainingJob(request: parsed, data: data)
         guard queue.submit(job) != nil else {
             throw ModelError.serviceUnavailable("the training queue is full (\(settings.maxQueue) waiting); try again later", retryAfter: 60)
@@ -279,13 +294,13 @@ final class TrainingHTTPService: @unchecked Sendable {
         job.start()
         updateGauge()
         logger.info("training job \(job.key) started")
-        var run = TrainingRun(request: job.request)
-        run.threads = settings.threads > 0 ? settings.threads : ProcessInfo.processInfo.activeProcessorCount
-        run.niceness = Int32(settings.niceness)
-        run.readModelFile = { [unowned self] path in [UInt8](try Data(contentsOf: try self.allowedModelFile(path))) }
+        let run = makeRun(job.request)
         do {
             guard let data = job.data else { throw TrainingError.dataMismatch("no data") }
-            let outcome = try run.run(data: data, cancellation: job.cancellation) { job.record($0) }
+            let outcome = try run.run(data: data, cancellation: job.cancellation) { event in
+                job.record(event)
+                self.observe(event)
+            }
             var asset: (path: String, md5: String)? = nil
             if job.request.saveWeights { asset = try save(outcome, key: job.key) }
             var deployed = false
@@ -309,6 +324,29 @@ final class TrainingHTTPService: @unchecked Sendable {
             logger.warning("training job \(job.key) failed: \(error)")
         }
         updateGauge()
+    }
+
+    /// Feeds the training metrics from a job's progress.
+    private func observe(_ event: TrainingEvent) {
+        switch event {
+        case let .batch(progress):
+            lossGauge.set(progress.loss)
+            accuracyGauge.set(progress.accuracy)
+        case let .epoch(report):
+            epochCounter.increment()
+            epochSeconds.observe(report.seconds)
+        }
+    }
+
+    /// A run of `request` as this service runs jobs: its threads, niceness, limits and files.
+    func makeRun(_ request: TrainingRequest) -> TrainingRun {
+        var run = TrainingRun(request: request)
+        run.threads = settings.threads > 0 ? settings.threads : ProcessInfo.processInfo.activeProcessorCount
+        run.niceness = Int32(settings.niceness)
+        run.limits = TrainingLimits(maxParameters: settings.maxParameters, maxMemoryBytes: settings.maxMemoryBytes,
+                                    parametersName: "training.max_parameters", memoryName: "training.max_memory_bytes")
+        run.readModelFile = { [unowned self] path in [UInt8](try Data(contentsOf: try self.allowedModelFile(path))) }
+        return run
     }
 
     /// Writes the model as `<output directory>/<key>.h5` with an md5sum line beside it, each

@@ -9,13 +9,14 @@ import MNIST
 enum DecodeCommand {
     static let command = Command(
         name: "decode",
-        summary: "decode an image (PNG, JPEG, BMP, PNM/PAM) and write its pixels",
+        summary: "decode an image (PNG, JPEG, GIF, TIFF, BMP, PNM/PAM) and write its pixels",
         help: """
         usage: max-server decode IMAGE [--out OUT.pam|.png|.pgm|.ppm] [--bench N [--digit]] [--max-pixels N]
 
         Decodes IMAGE (format found from its bytes, not its name) and prints its size and layout.
           --out FILE        write the decoded pixels; the extension picks the format:
-                            .pam (all channels), .png (8-bit), .pgm (luma), .ppm (RGB)
+                            .pam (all channels, 16 bits for a 16-bit file), .png (8-bit),
+                            .pgm (luma), .ppm (RGB)
           --bench N         decode N times and print the mean microseconds per decode
           --digit           with --bench: also time the MNIST preprocessing (the 28x28 field the
                             model sees) of each decoded image
@@ -39,9 +40,10 @@ enum DecodeCommand {
         // Usage errors first, before any output.
         let runs = try arguments.int("--bench")
         if let runs, runs <= 0 { throw UsageError("--bench needs a positive count") }
-        let outFormat = try arguments.value("--out").map { out -> (path: String, encode: (Image) -> [UInt8]) in
+        let outFormat = try arguments.value("--out").map { out -> (path: String, encode: (Image) throws -> [UInt8]) in
             switch URL(fileURLWithPath: out).pathExtension.lowercased() {
-            case "pam": return (out, PNMEncoder.pam)
+            // PAM keeps a 16-bit file's samples: the image is decoded again at its own depth.
+            case "pam": return (out, { _ in PNMEncoder.pam(try ImageDecoder.decodeWide(bytes, limits: limits)) })
             case "png": return (out, { PNGEncoder.encode($0) })
             case "pgm": return (out, PNMEncoder.pgm)
             case "ppm": return (out, PNMEncoder.ppm)
@@ -79,7 +81,13 @@ enum DecodeCommand {
         }
 
         if let outFormat {
-            guard FileManager.default.createFile(atPath: outFormat.path, contents: Data(outFormat.encode(image))) else {
+            let encoded: [UInt8]
+            do {
+                encoded = try outFormat.encode(image)
+            } catch let error as ImageDecodingError {
+                throw CommandFailure("\(path): \(error)")
+            }
+            guard FileManager.default.createFile(atPath: outFormat.path, contents: Data(encoded)) else {
                 throw CommandFailure("cannot write \(outFormat.path)")
             }
         }

@@ -34,6 +34,7 @@ enum ServiceOptions {
         } catch let error as ConfigurationError {
             throw CommandFailure(error.description)
         }
+        ProcessSettings.apply(loaded.configuration)
         let logger = Logger(label: "max-server", level: loaded.configuration.logLevel, format: loaded.configuration.logFormat)
         for warning in loaded.warnings { logger.warning(warning) }
         if let source = loaded.source {

@@ -113,6 +113,7 @@ enum TrainCommand {
         printer.announce(request: request, data: data, threads: threads)
         var run = TrainingRun(request: request)
         run.threads = threads
+        run.limits = .machine
         let outcome: TrainingOutcome
         do {
             outcome = try run.run(data: data, outliers: outliers, progress: printer.report)

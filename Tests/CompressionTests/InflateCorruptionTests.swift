@@ -1,5 +1,6 @@
 import Foundation
 import Compression
+import TestSupport
 import XCTest
 
 /// Malformed input must end in a typed error (never a trap, never silently wrong output).

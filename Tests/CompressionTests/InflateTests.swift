@@ -1,4 +1,5 @@
 import Compression
+import TestSupport
 import XCTest
 
 /// Decoding streams made by Python's zlib: every level, strategy and window size it offers.

@@ -7,6 +7,7 @@ import MAXFramework
 /// with the status the test sets (200 unless told otherwise).
 final class FakeEngine: @unchecked Sendable {
     struct Received { let method: String; let target: String; let body: JSONValue? }
+    private final class Recorder: @unchecked Sendable { weak var engine: FakeEngine? }
     private let lock = NSCondition()
     private var received: [Received] = []
     private var status = 200
@@ -17,10 +18,11 @@ final class FakeEngine: @unchecked Sendable {
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.workerCount = 2
-        var engine: FakeEngine!
+        // The handler reaches the engine weakly, so the server it owns does not keep it alive.
+        let recorder = Recorder()
         server = HTTPServer(configuration: configuration, logger: Logger(label: "engine", level: .error, sink: { _ in }),
-                            handler: { request in engine.record(request) })
-        engine = self
+                            handler: { request in recorder.engine?.record(request) ?? .json(HTTPStatus(503, "Gone"), "{}") })
+        recorder.engine = self
         try server.start()
     }
 

@@ -141,6 +141,24 @@ final class HTTPServerRobustnessTests: XCTestCase {
         wait(for: [stopped], timeout: 5)
     }
 
+    func testARequestSentAsTheDrainBeginsIsStillServed() throws {
+        let server = try TestServer { $0.shutdownGracePeriod = 5 }
+        let client = try server.client()
+        try client.send(get("/first"))
+        XCTAssertEqual(try client.readResponse().statusCode, 200)
+        let stopped = expectation(description: "shutdown returned")
+        DispatchQueue.global().async {
+            server.server.shutdown()
+            stopped.fulfill()
+        }
+        usleep(50_000)  // the drain has begun; this kept-alive client did not know yet
+        try client.send(get("/second"))
+        let response = try client.readResponse()
+        XCTAssertEqual(response.json?["path"] as? String, "/second")
+        XCTAssertEqual(response.header("Connection"), "close")
+        wait(for: [stopped], timeout: 5)
+    }
+
     // MARK: Finding 5: Host rules (RFC 9112 §3.2) and truncated requests
 
     func testHTTP11RequestWithoutHostIs400() throws {
@@ -224,5 +242,146 @@ final class HTTPServerRobustnessTests: XCTestCase {
         let logged = try XCTUnwrap(server.log.lines.first { $0.contains("forged") }, "\(server.log.lines)")
         XCTAssertTrue(logged.contains("\"GET /x\\x22_200_0_\\x22forged\\x5Cy?caf\\xC3\\xA9 HTTP/1.1\" 200 "), logged)
         XCTAssertEqual(logged.filter { $0 == "\"" }.count, 2, "only the request line's own quotes: \(logged)")
+    }
+
+    // MARK: Finding 2: request bodies share a memory budget
+
+    private func startUpload(_ server: TestServer, length: Int, sent: Int) throws -> RawHTTPClient {
+        let client = try server.client(timeout: 5)
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: \(length)\r\n\r\n")
+        try client.send([UInt8](repeating: UInt8(ascii: "a"), count: sent))
+        return client
+    }
+
+    func testABodyBeyondTheBudgetGets503WithRetryAfter() throws {
+        let server = try TestServer {
+            $0.maxBodyBytes = 200_000; $0.maxBufferedBodyBytes = 200_000; $0.bufferedBodyWait = 0.3
+        }
+        // The first upload holds its share (its length beyond the first 64 KiB) while it trickles.
+        let first = try startUpload(server, length: 200_000, sent: 100)
+        usleep(100_000)
+        let started = Date()
+        let second = try startUpload(server, length: 200_000, sent: 100)
+        let refused = try second.readResponse()
+        XCTAssertEqual(refused.statusCode, 503)
+        XCTAssertEqual(refused.header("Retry-After"), "1")
+        XCTAssertTrue((refused.json?["message"] as? String ?? "").contains("memory"), refused.bodyText)
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 0.25, "it waited briefly first")
+        try first.send([UInt8](repeating: UInt8(ascii: "a"), count: 200_000 - 100))
+        let answered = try first.readResponse()
+        XCTAssertEqual(answered.statusCode, 200)
+        XCTAssertEqual(answered.body.count, 200_000)
+        // The share came back: the next upload is received whole.
+        let third = try startUpload(server, length: 200_000, sent: 200_000)
+        XCTAssertEqual(try third.readResponse().statusCode, 200)
+    }
+
+    func testAWaitingBodyProceedsWhenAShareComesBack() throws {
+        let server = try TestServer {
+            $0.maxBodyBytes = 200_000; $0.maxBufferedBodyBytes = 200_000; $0.bufferedBodyWait = 3
+        }
+        let first = try startUpload(server, length: 200_000, sent: 100)
+        usleep(100_000)
+        let second = try startUpload(server, length: 150_000, sent: 150_000)
+        usleep(300_000)  // waiting: the first holds the budget
+        try first.send([UInt8](repeating: UInt8(ascii: "a"), count: 200_000 - 100))
+        XCTAssertEqual(try first.readResponse().statusCode, 200)
+        let late = try second.readResponse()
+        XCTAssertEqual(late.statusCode, 200)
+        XCTAssertEqual(late.body.count, 150_000)
+    }
+
+    func testSmallBodiesNeedNoShare() throws {
+        let server = try TestServer {
+            $0.maxBodyBytes = 200_000; $0.maxBufferedBodyBytes = 200_000; $0.bufferedBodyWait = 0.2
+        }
+        let holder = try startUpload(server, length: 200_000, sent: 10)
+        usleep(100_000)
+        // 60 KB bodies fit in what one read brings with a head: they are served while the budget is spent.
+        for _ in 0..<3 {
+            let client = try startUpload(server, length: 60_000, sent: 60_000)
+            XCTAssertEqual(try client.readResponse().statusCode, 200)
+        }
+        withExtendedLifetime(holder) {}
+    }
+
+    func testExpectContinueIsSentOnlyOnceTheBodyHasItsShare() throws {
+        let server = try TestServer {
+            $0.maxBodyBytes = 200_000; $0.maxBufferedBodyBytes = 200_000; $0.bufferedBodyWait = 0.3
+        }
+        let holder = try startUpload(server, length: 200_000, sent: 10)
+        usleep(100_000)
+        let client = try server.client()
+        try client.send("POST /echo HTTP/1.1\r\nHost: t\r\nContent-Length: 200000\r\nExpect: 100-continue\r\n\r\n")
+        XCTAssertEqual(try client.readResponse().statusCode, 503, "a final 503, no 100 Continue first")
+        withExtendedLifetime(holder) {}
+    }
+
+    func testTheBudgetMustHoldTheLargestBody() {
+        var configuration = HTTPServerConfiguration()
+        configuration.port = 0
+        configuration.maxBodyBytes = 1000
+        configuration.maxBufferedBodyBytes = 999
+        let server = HTTPServer(configuration: configuration, logger: .init(label: "t", level: .error)) { _ in HTTPResponse() }
+        XCTAssertThrowsError(try server.start()) { error in
+            XCTAssertTrue("\(error)".contains("maxBufferedBodyBytes"), "\(error)")
+        }
+    }
+
+    // MARK: Finding 2: slow handlers cannot starve quick ones
+
+    func testQuickRequestsAreServedWhileEveryWorkerRunsASlowOne() throws {
+        let server = try TestServer { $0.workerCount = 2; $0.longHandlerThreshold = 0.05 }
+        let slow = try (0..<4).map { _ in try server.client(timeout: 10) }
+        for client in slow { try client.send(get("/sleep?ms=1500")) }
+        usleep(150_000)
+        for index in 0..<3 {
+            let client = try server.client()
+            let started = Date()
+            try client.send(get("/quick-\(index)"))
+            XCTAssertEqual(try client.readResponse().statusCode, 200)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 0.5, "a quick request waited for the slow ones")
+        }
+        for client in slow { XCTAssertEqual(try client.readResponse().statusCode, 200) }
+    }
+
+    func testWithoutExtraWorkersQuickRequestsWaitForSlowOnes() throws {
+        // The same load with the mechanism turned off: the quick request queues behind both.
+        let server = try TestServer { $0.workerCount = 2; $0.maxExtraWorkers = 0 }
+        let slow = try (0..<2).map { _ in try server.client(timeout: 10) }
+        for client in slow { try client.send(get("/sleep?ms=800")) }
+        usleep(100_000)
+        let client = try server.client()
+        let started = Date()
+        try client.send(get("/quick"))
+        XCTAssertEqual(try client.readResponse().statusCode, 200)
+        XCTAssertGreaterThan(Date().timeIntervalSince(started), 0.5)
+        for client in slow { XCTAssertEqual(try client.readResponse().statusCode, 200) }
+    }
+}
+
+/// Memory freed after a peak goes back to the system.
+final class ProcessMemoryTests: XCTestCase {
+    func testResidentMemoryIsReadAndFreedHeapIsReturned() throws {
+        let before = try XCTUnwrap(ProcessMemory.residentBytes())
+        XCTAssertGreaterThan(before, 1 << 20)
+        // 96 MiB in 32 KiB blocks: heap memory, below any mapping threshold, touched page by page.
+        var blocks: [UnsafeMutableRawPointer] = []
+        for _ in 0..<3072 {
+            let block = malloc(32 * 1024)!
+            memset(block, 1, 32 * 1024)
+            blocks.append(block)
+        }
+        // A block still in use above them keeps free() from shrinking the heap by itself.
+        let pin = malloc(64)!
+        defer { free(pin) }
+        let peak = try XCTUnwrap(ProcessMemory.residentBytes())
+        XCTAssertGreaterThan(peak, before + (64 << 20))
+        for block in blocks { free(block) }
+        let freed = try XCTUnwrap(ProcessMemory.residentBytes())
+        XCTAssertTrue(ProcessMemory.returnFreeMemory())
+        let after = try XCTUnwrap(ProcessMemory.residentBytes())
+        print("resident: before \(before >> 20) MiB, peak \(peak >> 20), after free \(freed >> 20), after trim \(after >> 20)")
+        XCTAssertLessThan(after, peak - (64 << 20), "freed heap memory stayed resident: \(before) -> \(peak) -> \(after)")
     }
 }

@@ -44,6 +44,20 @@ final class MultipartFormDataTests: XCTestCase {
         XCTAssertEqual(parts.first?.body, [])
     }
 
+    /// Parameters are scanned as bytes: non-ASCII names pass through whole, escapes and optional
+    /// whitespace are handled, names are case-insensitive.
+    func testParametersKeepNonASCIIAndTrimWhitespace() {
+        let parameters = MultipartFormData.parseParameters(
+            "form-data ;  NAME = file ; filename=\"r\u{e9}sum\u{e9} \\\"\u{1F4C4}\\\".png\";\tsize=\t42 \t;flag")
+        XCTAssertEqual(parameters["name"], "file")
+        XCTAssertEqual(parameters["filename"], "r\u{e9}sum\u{e9} \"\u{1F4C4}\".png")
+        XCTAssertEqual(parameters["size"], "42")
+        XCTAssertEqual(parameters["flag"], "")
+        XCTAssertEqual(" \t a b\t ".trimmingHTTPWhitespace, "a b")
+        XCTAssertEqual("\t\t".trimmingHTTPWhitespace, "")
+        XCTAssertEqual("Multipart/Form-Data; Boundary=X\u{c9}".asciiLowercased, "multipart/form-data; boundary=x\u{c9}")
+    }
+
     func testRefusals() {
         let good = "--x\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nv\r\n--x--"
         let cases: [(String, String, MultipartError)] = [

@@ -30,8 +30,12 @@ final class KernelSelectionTests: XCTestCase {
         XCTAssertEqual(Kernels.compiled.map { $0.cpu }, [.portable])
         #endif
         for kernels in Kernels.compiled {
-            let packed = kernels.pack([1, 2, 3], rows: 1, columns: 3, ldb: 3, transposed: false, bias: nil)
-            XCTAssertEqual(packed.panelWidth, 2 * kernels.cpu.vectorWidth, "\(kernels.cpu)")
+            // Panels are two vectors wide, or one for a matrix no wider than a vector.
+            let wide = [Float](repeating: 1, count: 40)
+            XCTAssertEqual(kernels.pack(wide, rows: 1, columns: 40, ldb: 40, transposed: false, bias: nil).panelWidth,
+                           2 * kernels.cpu.vectorWidth, "\(kernels.cpu)")
+            XCTAssertEqual(kernels.pack([1, 2, 3], rows: 1, columns: 3, ldb: 3, transposed: false, bias: nil).panelWidth,
+                           kernels.cpu.vectorWidth, "\(kernels.cpu)")
         }
     }
 

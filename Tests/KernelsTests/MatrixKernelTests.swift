@@ -10,7 +10,9 @@ final class MatrixKernelTests: XCTestCase {
 
     func testPackedGEMMMatchesTheReference() {
         var values = SeededValues(seed: 1)
-        let shapes = [(1, 1, 1), (2, 10, 3), (5, 16, 9), (6, 31, 17), (7, 32, 4), (13, 33, 40), (64, 50, 288), (3, 65, 8)]
+        // N of 1-16 take the one-vector panels (on AVX-512; up to 8 on AVX2, 4 portable).
+        let shapes = [(1, 1, 1), (2, 10, 3), (5, 16, 9), (6, 31, 17), (7, 32, 4), (13, 33, 40), (64, 50, 288), (3, 65, 8),
+                      (1, 8, 37), (9, 4, 5), (14, 12, 40)]
         forEachRunnableSet { kernels in
             for (m, n, k) in shapes {
                 for epilogue in [Epilogue.none, .relu, .relu6] {
@@ -80,7 +82,8 @@ final class MatrixKernelTests: XCTestCase {
     func testGeneralGEMMWithEveryTransposeAndAccumulate() {
         var values = SeededValues(seed: 3)
         forEachRunnableSet { kernels in
-            for (m, n, k) in [(1, 1, 1), (7, 5, 3), (6, 33, 19), (40, 17, 70), (3, 2, 0)] {
+            // Tall operands (k of hundreds: dW = Xᵀ dY) across several panels, and narrow ones.
+            for (m, n, k) in [(1, 1, 1), (7, 5, 3), (6, 33, 19), (40, 17, 70), (3, 2, 0), (13, 70, 300), (20, 8, 257)] {
                 for transposeA in [false, true] {
                     for transposeB in [false, true] {
                         for accumulate in [false, true] {

@@ -4,15 +4,23 @@ import Glibc
 #endif
 
 /// A tiny HTTP/1.1 server on 127.0.0.1 for download tests: each path answers with good bytes,
-/// wrong bytes, an error status, or a response cut off mid-way. One connection at a time.
+/// wrong bytes, an error status, a response cut off mid-way, or one that trickles or stalls.
+/// One connection at a time.
 final class LoopbackFileServer: @unchecked Sendable {
     enum Behavior {
         /// 200 with a Content-Length and all of the bytes.
         case serve([UInt8])
+        /// 200 without a Content-Length: the bytes, then the connection closes (size unknown ahead).
+        case serveUnsized([UInt8])
         /// 200 promising all of the bytes, sending `prefix` of them, then closing the connection.
         case cut([UInt8], after: Int)
         /// The status code with a short body.
         case status(Int)
+        /// 200 promising all of the bytes, then `chunk` bytes every `interval` seconds, giving up
+        /// (closing) after `limit` seconds: a link that drips.
+        case drip([UInt8], chunk: Int, interval: Double, limit: Double)
+        /// 200 promising all of the bytes, sending `prefix` of them, then silence for `seconds`.
+        case stall([UInt8], after: Int, seconds: Double)
     }
 
     private let listener: Int32
@@ -49,8 +57,13 @@ final class LoopbackFileServer: @unchecked Sendable {
 
     func url(_ path: String) -> URL { URL(string: "http://127.0.0.1:\(port)\(path)")! }
 
-    /// Stops accepting; the accept loop ends when the listening socket is shut down.
+    private var stopping = false
+    private var isStopping: Bool { lock.lock(); defer { lock.unlock() }; return stopping }
+
+    /// Stops accepting (and any drip or stall in progress); the accept loop ends when the
+    /// listening socket is shut down.
     func stop() {
+        lock.lock(); stopping = true; lock.unlock()
         shutdown(listener, Int32(SHUT_RDWR))
         close(listener)
         _ = stopped.wait(timeout: .now() + 5)
@@ -81,6 +94,22 @@ final class LoopbackFileServer: @unchecked Sendable {
         switch behaviors[path] ?? .status(404) {
         case .serve(let bytes):
             send(connection, header(200, length: bytes.count) + bytes)
+        case .serveUnsized(let bytes):
+            send(connection, header(200, length: nil) + bytes)
+        case let .drip(bytes, chunk, interval, limit):
+            send(connection, header(200, length: bytes.count))
+            let started = Date()
+            var offset = 0
+            while offset < bytes.count, Date().timeIntervalSince(started) < limit, !isStopping {
+                let end = min(bytes.count, offset + chunk)
+                guard send(connection, Array(bytes[offset..<end])) else { return }
+                offset = end
+                usleep(useconds_t(interval * 1_000_000))
+            }
+        case let .stall(bytes, prefix, seconds):
+            send(connection, header(200, length: bytes.count) + bytes.prefix(prefix))
+            let started = Date()
+            while Date().timeIntervalSince(started) < seconds, !isStopping { usleep(20_000) }
         case .cut(let bytes, let prefix):
             send(connection, header(200, length: bytes.count) + bytes.prefix(prefix))
             usleep(50_000)
@@ -90,17 +119,21 @@ final class LoopbackFileServer: @unchecked Sendable {
         }
     }
 
-    private func header(_ code: Int, length: Int) -> [UInt8] {
-        Array("HTTP/1.1 \(code) X\r\nContent-Type: application/octet-stream\r\nContent-Length: \(length)\r\nConnection: close\r\n\r\n".utf8)
+    private func header(_ code: Int, length: Int?) -> [UInt8] {
+        let lengthField = length.map { "Content-Length: \($0)\r\n" } ?? ""
+        return Array("HTTP/1.1 \(code) X\r\nContent-Type: application/octet-stream\r\n\(lengthField)Connection: close\r\n\r\n".utf8)
     }
 
-    private func send(_ connection: Int32, _ bytes: [UInt8]) {
+    /// Writes all of `bytes`; false if the client went away.
+    @discardableResult
+    private func send(_ connection: Int32, _ bytes: [UInt8]) -> Bool {
         var offset = 0
         while offset < bytes.count {
-            let written = bytes[offset...].withUnsafeBytes { write(connection, $0.baseAddress, $0.count) }
-            guard written > 0 else { return }
+            let written = bytes[offset...].withUnsafeBytes { Glibc.send(connection, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) }
+            guard written > 0 else { return false }
             offset += written
         }
+        return true
     }
 
     /// A loopback port nothing listens on: bound, then closed.

@@ -23,4 +23,26 @@ final class RobustnessConfigurationTests: XCTestCase {
             XCTAssertTrue("\(error)".contains("limits.header_timeout"), "\(error)")
         }
     }
+
+    func testMemoryBudgetsAndConnectionCapReachTheServer() throws {
+        let defaults = try load("{}")
+        XCTAssertEqual(defaults.bodyMemoryBudget, 128 << 20)
+        XCTAssertEqual(defaults.imageMemoryBudget, 512 << 20)
+        XCTAssertEqual(defaults.memoryWait, 1)
+        XCTAssertEqual(defaults.maxConnections, 1024)
+        let configuration = try load("""
+            {"limits": {"body_memory_budget": 50000000, "image_memory_budget": 70000000, "memory_wait": 0.5},
+             "server": {"max_connections": 300}}
+            """)
+        XCTAssertEqual(configuration.imageMemoryBudget, 70_000_000)
+        let server = MAXService.serverConfiguration(configuration)
+        XCTAssertEqual(server.maxBufferedBodyBytes, 50_000_000)
+        XCTAssertEqual(server.bufferedBodyWait, 0.5)
+        XCTAssertEqual(server.maxConnections, 300)
+        XCTAssertEqual(try load("{}", environment: ["MAX_CONNECTIONS": "77", "MAX_MEMORY_WAIT": "2"]).maxConnections, 77)
+        XCTAssertThrowsError(try load(#"{"limits": {"body_memory_budget": 1000, "max_upload_bytes": 2000}}"#)) { error in
+            XCTAssertTrue("\(error)".contains("limits.body_memory_budget"), "\(error)")
+            XCTAssertTrue("\(error)".contains("max_upload_bytes"), "\(error)")
+        }
+    }
 }

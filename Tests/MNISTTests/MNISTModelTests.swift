@@ -63,6 +63,46 @@ final class MNISTModelTests: XCTestCase {
         print("samples predicted right over HTTP: \(right) of \(samples.count * 2) (\(samples.count) files, fields file and image)")
     }
 
+    /// With dynamic batching on, concurrent uploads share model calls and each still reads its own digit.
+    func testConcurrentUploadsShareBatchesAndEachGetsItsOwnDigit() throws {
+        let service = try MNISTFixtures.startService(logger: log.logger(.warning),
+                                                     batching: BatchingSettings(maxBatchSize: 16, maxQueueDelayMicroseconds: 3_000))
+        defer { service.shutdown() }
+        let samples = try MNISTFixtures.labelledSamples()
+        let threads = 12, rounds = 3
+        final class Wrong: @unchecked Sendable {
+            let lock = NSLock()
+            var answers: [String] = []
+            func add(_ answer: String) { lock.lock(); answers.append(answer); lock.unlock() }
+        }
+        let wrong = Wrong()
+        let done = DispatchSemaphore(value: 0)
+        for thread in 0..<threads {
+            Thread {
+                let client = HTTPTestClient(port: service.port)
+                for round in 0..<rounds {
+                    let sample = samples[(thread * rounds + round) % samples.count]
+                    let response = try? self.upload(client, field: "file", sample.url)
+                    let body = response.flatMap { try? JSONValue.parse($0.body) }
+                    if body?["predictions"]?.arrayValue?.first?["prediction"] != .int(sample.label) {
+                        wrong.add("\(sample.url.lastPathComponent): \(response?.text ?? "no answer")")
+                    }
+                }
+                done.signal()
+            }.start()
+        }
+        for _ in 0..<threads { done.wait() }
+        XCTAssertEqual(wrong.answers, [])
+        let metrics = try HTTPTestClient(port: service.port).send("GET", "/metrics").text
+        func value(_ series: String) -> Double? {
+            metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last ?? "") }
+        }
+        XCTAssertEqual(value(#"maxswift_model_batch_size_sum{model="mnist"}"#), Double(threads * rounds))
+        XCTAssertLessThan(try XCTUnwrap(value(#"maxswift_model_batch_size_count{model="mnist"}"#)), Double(threads * rounds),
+                          "uploads were batched")
+        XCTAssertEqual(value(#"maxswift_model_queue_duration_seconds_count{model="mnist"}"#), Double(threads * rounds))
+    }
+
     func testSwaggerMetadataTopKAndErrors() throws {
         let service = try MNISTFixtures.startService(logger: log.logger(.warning))
         defer { service.shutdown() }

@@ -59,8 +59,9 @@ enum MNISTFixtures {
     }
 
     /// The service as `max-server serve` runs it with the project's MNIST settings, on an ephemeral port.
-    static func startService(logger: Logger) throws -> RunningService {
+    static func startService(logger: Logger, batching: BatchingSettings? = nil) throws -> RunningService {
         var configuration = MAXConfiguration(baseDirectory: root)
+        if let batching { configuration.models[0].batching = batching }
         configuration.host = "127.0.0.1"
         configuration.port = 0
         configuration.apiTitle = "MAX MNIST"

@@ -58,13 +58,21 @@ final class ProcessMetricsTests: XCTestCase {
         let after = try XCTUnwrap(metrics.read())
         XCTAssertEqual(try XCTUnwrap(after.openDescriptors) - XCTUnwrap(before.openDescriptors), 5)
 
-        // CPU time grows with work done.
+        // CPU time grows with work done: spin until getrusage says this process used 0.2 s more CPU
+        // (however loaded the machine, so the wall time it takes does not matter), then /proc must
+        // show at least 0.15 s more (its 10 ms ticks leave room).
+        func usedCPU() -> Double {
+            var usage = rusage()
+            getrusage(__rusage_who_t(RUSAGE_SELF.rawValue), &usage)
+            return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
+        }
         var sink = 0.0
-        let start = Date()
-        while Date().timeIntervalSince(start) < 0.3 { for step in 0..<10_000 { sink += sin(Double(step)) } }
+        let startCPU = usedCPU(), deadline = Date().addingTimeInterval(60)
+        while usedCPU() - startCPU < 0.2 && Date() < deadline { for step in 0..<10_000 { sink += sin(Double(step)) } }
         XCTAssertNotEqual(sink, 42)
+        XCTAssertGreaterThanOrEqual(usedCPU() - startCPU, 0.2, "the spin got 0.2 s of CPU within a minute")
         let later = try XCTUnwrap(metrics.read())
-        XCTAssertGreaterThan(later.cpuSeconds, before.cpuSeconds + 0.05)
+        XCTAssertGreaterThan(later.cpuSeconds, before.cpuSeconds + 0.15)
 
         let names = metrics.collect().map(\.name)
         XCTAssertEqual(names, ["process_cpu_seconds_total", "process_resident_memory_bytes", "process_virtual_memory_bytes",

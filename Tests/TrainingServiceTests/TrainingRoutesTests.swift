@@ -92,13 +92,25 @@ final class TrainingRoutesTests: XCTestCase {
         // Finished jobs cannot be cancelled; unknown keys are 404.
         XCTAssertEqual(try client.send("DELETE", "/model/train/\(key)").status, 409)
         XCTAssertEqual(try client.send("GET", "/model/train/nope").status, 404)
+        // The training metrics on /metrics: three epochs, one succeeded job.
+        let metrics = try client.send("GET", "/metrics").text
+        func sample(_ series: String) -> Double? {
+            metrics.split(separator: "\n").first { $0.hasPrefix(series + " ") }.flatMap { Double($0.split(separator: " ").last!) }
+        }
+        XCTAssertEqual(sample("maxswift_training_epochs_total"), 3, metrics)
+        XCTAssertEqual(sample("maxswift_training_epoch_duration_seconds_count"), 3, metrics)
+        XCTAssertEqual(sample(#"maxswift_training_jobs{state="succeeded"}"#), 1, metrics)
+        XCTAssertNotNil(sample("maxswift_training_loss"), metrics)
         // The route is documented.
         let swagger = try JSONValue.parse(try client.send("GET", "/swagger.json").body)
         XCTAssertNotNil(swagger["paths"]?["/model/train"]?["post"])
     }
 
     func testBadRequestsAre422NamingTheKey() throws {
-        let (service, client) = try start { $0.maxEpochs = 20 }
+        let (service, client) = try start {
+            $0.maxEpochs = 20
+            $0.maxMemoryBytes = 64 << 20
+        }
         defer { service.shutdown() }
         let cases: [(String, String)] = [
             (#"{"network": "resnet"}"#, "network 'resnet' is not a network"),
@@ -108,6 +120,11 @@ final class TrainingRoutesTests: XCTestCase {
             ("{not json", "is not valid JSON"),
             (#"{"network": "file", "network_args": {"path": "/etc/passwd"}}"#, "network_args.path must name a model file inside"),
             (#"{"network": "mlp", "dataset_args": {"image_size": [14, 14]}}"#, "dataset_args.image_size is [14, 14, 1] but the service's data holds 28x28x1"),
+            // 64 layers of 65536 units would be 2.7e11 weights: refused before any is allocated.
+            ("{\"network\": \"mlp\", \"network_args\": {\"layer_sizes\": [\([Int](repeating: 65536, count: 64).map(String.init).joined(separator: ", "))]}}",
+             "network is too large: layer 'dense' brings it to 51445760 weights, more than the 10000000 training.max_parameters allows"),
+            (#"{"network": "mnist_cnn", "train_args": {"batch_size": 1000}}"#,
+             "train_args.batch_size of 300 with this network needs about"),
         ]
         for (body, expected) in cases {
             let response = try post(client, body)

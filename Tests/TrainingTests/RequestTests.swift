@@ -113,4 +113,37 @@ final class RequestTests: XCTestCase {
                                                       shape: ImageShape(height: 28, width: 28), classes: 11)
         XCTAssertEqual(try Network(configuration: eleven, weights: nil, seed: 1).outputShape, [11])
     }
+
+    /// A network over the parameter limit is refused at the layer that crosses it, before its
+    /// weights exist; the memory estimate grows with the batch and refuses past its limit.
+    func testLimitsRefuseBeforeAllocating() throws {
+        let shape = ImageShape(height: 28, width: 28)
+        let huge = try NetworkCatalog.configuration(network: "mlp", arguments: ["layer_sizes": [65536, 65536]], shape: shape, classes: 10)
+        let limits = TrainingLimits(maxParameters: 1_000_000, parametersName: "the test's limit")
+        XCTAssertThrowsError(try Network(configuration: huge, weights: nil, seed: 1, limits: limits)) { error in
+            XCTAssertEqual("\(error)", "network is too large: layer 'dense' brings it to 51445760 weights, more than the 1000000 the test's limit allows")
+        }
+        let cnn = try NetworkCatalog.configuration(network: "mnist_cnn", arguments: [:], shape: shape, classes: 10)
+        XCTAssertThrowsError(try Network(configuration: cnn, weights: nil, seed: 1, limits: TrainingLimits(maxParameters: 271_593)))
+        let network = try Network(configuration: cnn, weights: nil, seed: 1, limits: TrainingLimits(maxParameters: 271_594))
+        let small = network.trainingMemoryEstimate(batch: 32, pieces: 2, optimizerSlots: 2)
+        let large = network.trainingMemoryEstimate(batch: 64, pieces: 2, optimizerSlots: 2)
+        // Weights (271,594 x (1 + gradient + 2 accumulators + 2 slots)) at least, and per image
+        // at least every layer's output once.
+        XCTAssertGreaterThan(small, 271_594 * 6 * 4 + 32 * 4 * (28 * 28 * 32 * 2))
+        XCTAssertGreaterThan(large - small, 32 * 4 * (28 * 28 * 32 * 2))
+        var request = try TrainingRequest.parse(json: Array(#"{"network": "mnist_cnn", "train_args": {"batch_size": 64, "optimizer": "adam"}}"#.utf8))
+        var run = TrainingRun(request: request)
+        run.limits = TrainingLimits(maxMemoryBytes: large)
+        XCTAssertNoThrow(try run.checkLimits(classes: 10, images: 4000))
+        run.limits = TrainingLimits(maxMemoryBytes: large - 1, memoryName: "the test's memory")
+        XCTAssertThrowsError(try run.checkLimits(classes: 10, images: 4000)) { error in
+            XCTAssertTrue("\(error)".hasPrefix("train_args.batch_size of 64 with this network needs about \(large >> 20) MiB"), "\(error)")
+        }
+        XCTAssertNoThrow(try run.checkLimits(classes: 10, images: 32), "a batch is never larger than the data")
+        request.configuration.batchSize = 32
+        var smaller = TrainingRun(request: request)
+        smaller.limits = run.limits
+        XCTAssertNoThrow(try smaller.checkLimits(classes: 10, images: 4000), "a smaller batch fits")
+    }
 }

@@ -1,7 +1,7 @@
 // libFuzzer harness for the BMP and PNM/PAM decoders (and format sniffing): any input must
 // give a well-formed image or an ImageDecodingError; any other error, an inconsistent image or
 // a trap is a finding. Built by scripts/fuzz.sh BMPPNM SECONDS.
-// fuzz-modules: Compression ImageCodecs
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs
 // fuzz-seeds: Tests/ImageCodecsTests/Fixtures
 import ImageCodecs
 

@@ -1,5 +1,5 @@
 // libFuzzer harness for the JPEG decoder: scripts/fuzz.sh JPEG SECONDS
-// fuzz-modules: Compression ImageCodecs
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs
 // fuzz-seeds: Tests/ImageCodecsTests/Fixtures/jpeg
 // fuzz-max-len: 8192
 // (canImport also lets it be compiled together with the sources by hand:

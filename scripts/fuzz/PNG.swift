@@ -3,7 +3,7 @@
 // is decoded as it is and with its chunk CRCs corrected, so that mutations inside chunks reach
 // the chunk parsers instead of stopping at the CRC check. Built with
 // the ImageCodecs and Compression sources by scripts/fuzz.sh PNG SECONDS.
-// fuzz-modules: Compression ImageCodecs
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels ImageCodecs
 // fuzz-seeds: Tests/ImageCodecsTests/Fixtures
 import Compression
 import ImageCodecs

@@ -1,0 +1,85 @@
+import Foundation
+import Glibc
+
+/// The process's resident memory, and handing memory freed after a peak back to the system.
+/// glibc keeps freed heap memory for reuse, and raises its threshold for mapping large blocks
+/// on their own each time such a block is freed, so after a burst of large requests the heap
+/// stays as large as the burst made it. Swift's Glibc module does not import `<malloc.h>`, so
+/// `mallopt` and `malloc_trim` are looked up by name (as `Epoll` does for epoll).
+public enum ProcessMemory {
+    private typealias TrimFunction = @convention(c) (Int) -> Int32
+    private typealias OptionFunction = @convention(c) (Int32, Int32) -> Int32
+
+    private static let library = dlopen(nil, RTLD_NOW)
+    private static let trimFunction: TrimFunction? = dlsym(library, "malloc_trim").map { unsafeBitCast($0, to: TrimFunction.self) }
+    private static let optionFunction: OptionFunction? = dlsym(library, "mallopt").map { unsafeBitCast($0, to: OptionFunction.self) }
+
+    /// Resident set size in bytes (`/proc/self/statm`), or nil where that file does not exist.
+    public static func residentBytes() -> Int? {
+        guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return nil }
+        let fields = text.split(separator: " ")
+        guard fields.count > 1, let pages = Int(fields[1]) else { return nil }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Gives free heap memory back to the system (glibc `malloc_trim(0)`, every arena); false
+    /// where the C library has no such call.
+    @discardableResult
+    public static func returnFreeMemory() -> Bool {
+        guard let trimFunction else { return false }
+        _ = trimFunction(0)
+        return true
+    }
+
+    /// Sets the allocator up for a server: blocks of `largeBlockBytes` or more are mapped on
+    /// their own and unmapped as soon as they are freed (glibc `M_MMAP_THRESHOLD`, which also
+    /// stops the threshold from growing after frees), and threads share at most `arenas` heaps
+    /// (`M_ARENA_MAX`; glibc's default of 8 per core lets every short-lived extra worker keep a
+    /// heap of its own, each holding freed memory). Call before the threads start.
+    @discardableResult
+    public static func tuneAllocator(largeBlockBytes: Int = 1 << 20,
+                                     arenas: Int = 2 * ProcessInfo.processInfo.activeProcessorCount) -> Bool {
+        guard let optionFunction else { return false }
+        let mmapThreshold: Int32 = -3, arenaMax: Int32 = -8  // M_MMAP_THRESHOLD, M_ARENA_MAX in <malloc.h>
+        let mapped = optionFunction(mmapThreshold, Int32(clamping: largeBlockBytes)) == 1
+        let capped = optionFunction(arenaMax, Int32(clamping: max(1, arenas))) == 1
+        return mapped && capped
+    }
+}
+
+/// Trims the heap once resident memory has grown well past what it was after the last trim:
+/// checked at most once a second from the event loops' timer, trimmed off the loop thread.
+final class MemoryReclaimer: @unchecked Sendable {
+    private let lock = NSLock()
+    private let growthBeforeTrim: Int
+    private var nextCheck = 0.0
+    private var residentAfterTrim: Int?
+    private var trimming = false
+
+    init(growthBeforeTrim: Int = 32 << 20) { self.growthBeforeTrim = growthBeforeTrim }
+
+    func tick(now: Double) {
+        lock.lock()
+        guard now >= nextCheck, !trimming else { lock.unlock(); return }
+        nextCheck = now + 1
+        guard let resident = ProcessMemory.residentBytes() else { lock.unlock(); return }
+        let baseline = residentAfterTrim ?? resident
+        if residentAfterTrim == nil { residentAfterTrim = resident }
+        guard resident > baseline + growthBeforeTrim else {
+            // Memory in use may also shrink for good: follow it down so the next peak counts.
+            residentAfterTrim = min(baseline, resident)
+            lock.unlock()
+            return
+        }
+        trimming = true
+        lock.unlock()
+        DispatchQueue.global(qos: .utility).async { [self] in
+            ProcessMemory.returnFreeMemory()
+            let after = ProcessMemory.residentBytes()
+            lock.lock()
+            residentAfterTrim = after
+            trimming = false
+            lock.unlock()
+        }
+    }
+}
