@@ -135,6 +135,28 @@ final class HTTPRequestParserTests: XCTestCase {
         }
     }
 
+    /// 100-continue is an HTTP/1.1 mechanism: an HTTP/1.0 client sending Expect is not waiting.
+    func testExpectContinueOnlyForHTTP11() throws {
+        for (version, expected) in [("1.1", true), ("1.0", false)] {
+            var parser = HTTPRequestParser()
+            parser.append(Array("POST /u HTTP/\(version)\r\nHost: h\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n".utf8))
+            guard case .head(let head) = try parser.next() else { return XCTFail("expected the head first") }
+            XCTAssertEqual(head.expectsContinue, expected, "HTTP/\(version)")
+        }
+    }
+
+    /// Chunk sizes of up to 15 hex digits are read (then the body limit applies); 16 would
+    /// overflow and are refused as too large, like 18.
+    func testChunkSizeDigits() throws {
+        let limits = HTTPParserLimits(maxBodyBytes: 1000)
+        for digits in [15, 16, 18] {
+            let input = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + String(repeating: "f", count: digits) + "\r\n"
+            XCTAssertThrowsError(try parseAll(Array(input.utf8), pieceSize: 100, limits: limits), "\(digits) digits") { error in
+                XCTAssertEqual((error as? HTTPParseError)?.status.code, 413, "\(digits) digits: \(error)")
+            }
+        }
+    }
+
     func testEmptyContentLengthBodyIsARequestWithoutBody() throws {
         let requests = try parseAll(Array("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n".utf8), pieceSize: 100)
         XCTAssertEqual(requests.count, 1)
