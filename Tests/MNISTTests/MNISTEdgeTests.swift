@@ -1,7 +1,7 @@
 import Foundation
 import ImageCodecs
 import MAXFramework
-import MNIST
+@testable import MNIST
 import TestSupport
 import XCTest
 
@@ -31,7 +31,9 @@ final class MNISTEdgeTests: XCTestCase {
     /// Equal probabilities come in digit order, so answers are deterministic.
     func testEqualProbabilitiesAreOrderedByDigit() throws {
         let mnist = try MNISTModel(path: TestPaths.packageRoot.appendingPathComponent(MNISTModel.defaultAsset).path)
-        let predictions = try mnist.postProcess([Float](repeating: 0.1, count: 10), for: ModelInput(bytes: [], query: [("top_k", "10")]))
+        let tie = DigitReading(box: nil, output: [Float](repeating: 0.1, count: 10), classes: .all)
+        let request = MNISTModel.Request(found: FoundDigits(candidates: [], omitted: 0, blank: false), wholePicture: true, topK: 10, threshold: 0)
+        let predictions = try mnist.postProcess(MNISTModel.Answer(request: request, digits: [tie]), for: ModelInput(bytes: [], query: []))
         XCTAssertEqual(predictions.map(\.prediction), Array(0...9))
     }
 
