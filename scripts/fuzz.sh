@@ -17,7 +17,8 @@
 #
 # Each module is compiled with `swiftc -sanitize=fuzzer,address` (coverage + AddressSanitizer)
 # into one object and a .swiftmodule under .build-fuzz/NAME/modules, then the harness is
-# compiled against them and linked into .build-fuzz/NAME/fuzzer. The fuzzer runs single-threaded
+# compiled, with the helpers every harness shares (scripts/fuzz/support/), against them and
+# linked into .build-fuzz/NAME/fuzzer. The fuzzer runs single-threaded
 # with -rss_limit_mb=2048 -timeout=10, keeping its growing corpus in .build-fuzz/NAME/corpus
 # (reused by later runs) and reading the seed directories as extra corpora.
 #
@@ -77,7 +78,7 @@ for module in $modules; do
 done
 echo "fuzz.sh: building harness $harness"
 # ld.gold's "Cannot export local symbol" warnings are harmless (see DESIGN.md).
-swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$module_dir" "$harness" "${objects[@]}" \
+swiftc "${flags[@]}" -module-name "${name}Fuzz" -I "$module_dir" "$harness" scripts/fuzz/support/*.swift "${objects[@]}" \
     -o "$work/fuzzer" 2> >(grep -v "Cannot export local symbol" >&2)
 
 corpora=("$work/corpus")

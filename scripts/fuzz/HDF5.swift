@@ -10,18 +10,9 @@ import HDF5
 /// Small limits so hostile sizes are refused quickly instead of allocating gigabytes.
 private let fuzzLimits = HDF5Limits(maxValueBytes: 1 << 24, maxEntries: 50_000)
 
-/// Runs `body`; nil for an HDF5Error, anything else stops the fuzzer.
+/// `attempt(_:refusing:message:_:)` (scripts/fuzz/support) with this module's error type.
 @discardableResult
-private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? {
-    do {
-        return try body()
-    } catch let error as HDF5Error {
-        if error.description.isEmpty { fatalError("\(what): an HDF5Error without a message") }
-        return nil
-    } catch {
-        fatalError("\(what) threw \(type(of: error)), not HDF5Error: \(error)")
-    }
-}
+private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? { attempt(what, refusing: HDF5Error.self, message: \.description, body) }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func hdf5FuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

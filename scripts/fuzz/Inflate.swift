@@ -9,17 +9,8 @@ import Compression
 /// Small enough that every input is fast; large enough that real streams decode fully.
 private let outputLimit = 1 << 22
 
-/// Runs `body`; nil for a CompressionError, anything else stops the fuzzer.
-private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? {
-    do {
-        return try body()
-    } catch let error as CompressionError {
-        if error.description.isEmpty { fatalError("\(what): a CompressionError without a message") }
-        return nil
-    } catch {
-        fatalError("\(what) threw \(type(of: error)), not CompressionError: \(error)")
-    }
-}
+/// `attempt(_:refusing:message:_:)` (scripts/fuzz/support) with this module's error type.
+private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? { attempt(what, refusing: CompressionError.self, message: \.description, body) }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -3,21 +3,13 @@
 // run once on a zero input. Thrown KerasErrors are the expected outcome for damaged input; any
 // other error type, a crash, trap, leak or sanitizer report is a finding.
 // Run: scripts/fuzz.sh KerasConfig 600
-// fuzz-modules: Compression HDF5 Keras
+// fuzz-modules: Compression KernelInterface KernelsPortable Kernels HDF5 Keras
 // fuzz-seeds: Tests/KerasTests/Fixtures
 // fuzz-max-len: 131072
 import Keras
 
-/// Runs `body`; nil for a KerasError, anything else stops the fuzzer.
-private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? {
-    do {
-        return try body()
-    } catch is KerasError {
-        return nil
-    } catch {
-        fatalError("\(what) threw \(type(of: error)), not KerasError: \(error)")
-    }
-}
+/// `attempt(_:refusing:message:_:)` (scripts/fuzz/support) with this module's error type.
+private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? { attempt(what, refusing: KerasError.self, body) }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func kerasFuzzOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {

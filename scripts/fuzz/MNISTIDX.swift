@@ -6,17 +6,8 @@
 // fuzz-max-len: 65536
 import Datasets
 
-/// Runs a parse: nil for a DatasetError, the expected outcome for bad input; any other error type stops
-/// the fuzzer (a finding).
-private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? {
-    do {
-        return try body()
-    } catch is DatasetError {
-        return nil
-    } catch {
-        fatalError("\(what) threw \(type(of: error)), not DatasetError: \(error)")
-    }
-}
+/// `attempt(_:refusing:message:_:)` (scripts/fuzz/support) with this module's error type.
+private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? { attempt(what, refusing: DatasetError.self, body) }
 
 private let limits = DatasetLimits(maxValues: 1 << 20, maxDecompressedBytes: 1 << 22)
 

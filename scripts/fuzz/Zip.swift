@@ -5,16 +5,8 @@
 // fuzz-max-len: 65536
 import Compression
 
-/// Runs `body`; nil for a CompressionError, anything else stops the fuzzer.
-private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? {
-    do {
-        return try body()
-    } catch is CompressionError {
-        return nil
-    } catch {
-        fatalError("\(what) threw \(type(of: error)), not CompressionError: \(error)")
-    }
-}
+/// `attempt(_:refusing:message:_:)` (scripts/fuzz/support) with this module's error type.
+private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? { attempt(what, refusing: CompressionError.self, body) }
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
