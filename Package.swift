@@ -99,7 +99,7 @@ let package = Package(
         .testTarget(name: "CompressionTests", dependencies: ["Compression", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KernelsTests", dependencies: ["Kernels", "KernelInterface", "TestSupport"], swiftSettings: vectorSettings),
         .testTarget(name: "ImageCodecsTests", dependencies: ["ImageCodecs", "TestSupport"], exclude: ["Fixtures"]),
-        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "ImageCodecs"]),
+        .testTarget(name: "ImageProcessingTests", dependencies: ["ImageProcessing", "ImageCodecs", "TestSupport"]),
         .testTarget(name: "HDF5Tests", dependencies: ["HDF5", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "KerasTests", dependencies: ["Keras", "Kernels", "KernelInterface", "TestSupport"], exclude: ["Fixtures"]),
         .testTarget(name: "DatasetsTests", dependencies: ["Datasets", "Compression", "TestSupport"], exclude: ["Fixtures"]),

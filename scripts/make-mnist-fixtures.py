@@ -222,6 +222,13 @@ def pictures(rng):
     bar[10:70, 150:160] = 0
     cases.append(("gray_thin_bar", Image.fromarray(bar, "L")))
 
+    # The border median exactly at the middle of the range (low 0, high 200, border 100): a tie,
+    # so the picture is not inverted.
+    tie = np.full((40, 40), 100, dtype=np.uint8)
+    tie[8:32, 17:23] = 200
+    tie[20, 5] = 0
+    cases.append(("gray_border_at_midpoint", Image.fromarray(tie, "L")))
+
     # Refused: a flat colour page, and a page whose only mark is too faint.
     cases.append(("rgb_blank", Image.new("RGB", (64, 48), (200, 180, 160))))
     faint = np.full((40, 40), 200, dtype=np.uint8)

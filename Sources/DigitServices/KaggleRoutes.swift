@@ -38,11 +38,17 @@ enum KaggleRoutes {
         guard document.objectMembers != nil else {
             throw ModelError.unprocessable("body: POST /predict takes one row (an object); send a list of rows to /model/predict")
         }
-        let answer = try served.run([ModelInput(.json(document), query: request.http.query)])[0].get()
+        let answer = try served.run([ModelInput(.json(document), query: everyRowAnswered(request.http.query))])[0].get()
         guard let best = answer.predictions.first else {
             throw ModelError.unprocessable("the model made no prediction for this row")
         }
         return .json(.ok, best.serialized)
+    }
+
+    /// The Kaggle recognizer labels every row: unless the client sets one, the query asks for
+    /// threshold 0, so a model that can refuse a picture as "not a digit" still answers its best digit.
+    static func everyRowAnswered(_ query: [(String, String)]) -> [(String, String)] {
+        query.contains { $0.0 == "threshold" } ? query : query + [("threshold", "0")]
     }
 
     static func csvRoute(_ path: String, served: ServedModel) -> Route {
@@ -59,7 +65,8 @@ enum KaggleRoutes {
         var start = 0
         while start < csv.lines.count {
             let chunk = try csv.documents(start..<min(start + batchSize, csv.lines.count))
-            let results = served.run(chunk.map { ModelInput(.json($0.document), query: request.http.query) })
+            let query = everyRowAnswered(request.http.query)
+            let results = served.run(chunk.map { ModelInput(.json($0.document), query: query) })
             for (row, result) in zip(chunk, results) {
                 let answer: ModelAnswer
                 do {

@@ -2,8 +2,9 @@ import MAXFramework
 
 /// The MNIST model on tensors, for the Open Inference Protocol: `pixels` is the network's own
 /// input (raw 0-255 grayscale, ink high, in the model's input shape), `image` an encoded picture
-/// that goes through the same digit pre-processing as an upload, and `probabilities` the class
-/// probabilities the MAX routes report.
+/// that goes through the same digit pre-processing as an upload; `probabilities` are the digit
+/// probabilities the MAX routes report (one per digit of the model, in label order: a reject
+/// class is not among them) and `digit_score` how sure the model is that the item is a digit.
 extension MNISTModel: TensorModel {
     public var tensorInput: TensorSpec {
         TensorSpec(name: "pixels", datatype: .fp32, shape: keras.inputShape)
@@ -14,18 +15,20 @@ extension MNISTModel: TensorModel {
     }
 
     public var tensorOutputs: [TensorSpec] {
-        [TensorSpec(name: "probabilities", datatype: .fp32, shape: [keras.outputSize])]
+        [TensorSpec(name: "probabilities", datatype: .fp32, shape: [digits.count]),
+         TensorSpec(name: "digit_score", datatype: .fp32, shape: [1])]
     }
 
     public func inferTensors(_ items: [Float], count: Int) throws -> [[Float]] {
-        let scores = try keras.predict(items, batchSize: count)
-        let classes = keras.outputSize
-        var probabilities: [Float] = []
-        probabilities.reserveCapacity(scores.count)
-        for item in 0..<count {
-            probabilities += MNISTModel.probabilities(Array(scores[(item * classes)..<((item + 1) * classes)]))
+        var probabilities: [Float] = [], digitScores: [Float] = []
+        probabilities.reserveCapacity(count * digits.count)
+        digitScores.reserveCapacity(count)
+        for output in try classify(items) {
+            let reading = DigitReading(box: nil, output: output, classes: digits)
+            probabilities += digits.digits.map { reading.probabilities[$0] }
+            digitScores.append(reading.digitScore)
         }
-        return [probabilities]
+        return [probabilities, digitScores]
     }
 
     /// One tensor is one digit: pixel rows as they are, a picture read whole (as `?digits=one`).

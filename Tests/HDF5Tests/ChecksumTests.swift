@@ -42,5 +42,8 @@ final class ChecksumTests: XCTestCase {
         // Two 4-byte elements AABBCCDD / EEFFGGHH, shuffled by byte plane.
         let shuffled: [UInt8] = [0xA, 0xE, 0xB, 0xF, 0xC, 0x1, 0xD, 0x2]
         XCTAssertEqual(FilterPipeline.unshuffle(shuffled, elementSize: 4), [0xA, 0xB, 0xC, 0xD, 0xE, 0xF, 0x1, 0x2])
+        // Three 2-byte elements (int16): low bytes first, then high bytes.
+        XCTAssertEqual(FilterPipeline.unshuffle([1, 3, 5, 2, 4, 6], elementSize: 2), [1, 2, 3, 4, 5, 6])
+        XCTAssertEqual(FilterPipeline.unshuffle([7, 8, 9], elementSize: 1), [7, 8, 9], "one-byte elements are not shuffled")
     }
 }

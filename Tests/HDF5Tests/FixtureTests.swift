@@ -43,6 +43,7 @@ final class FixtureTests: XCTestCase {
             ExpectedValues.assertNumbers(try dataset.readDoubles(), info["values"], "\(name) \(path)")
             let floats = try dataset.readFloats()
             XCTAssertEqual(floats.count, dataset.elementCount, "\(name) \(path) float count")
+            XCTAssertEqual(floats, try dataset.readDoubles().map { Float($0) }, "\(name) \(path) floats")
         }
         let attributes = description["attributes"] as? [String: [String: Any]] ?? [:]
         XCTAssertFalse(attributes.isEmpty, name)
@@ -67,6 +68,19 @@ final class FixtureTests: XCTestCase {
                 XCTAssertEqual(value?.shape, entry["shape"] as? [Int], "\(name) \(path)@\(attributeName) shape")
             }
         }
+    }
+
+    /// The superblock is searched at 0, 512, 1024, 2048, ...: earliest.h5 behind a user block of
+    /// 512 or 2048 bytes reads as itself (h5py reads both; userblock.h5 covers 1024).
+    func testSuperblockBehindEveryUserBlockSize() throws {
+        let bytes = [UInt8](try Data(contentsOf: TestPaths.fixture("earliest.h5", target: "HDF5Tests")))
+        let plain = try open("earliest.h5").dataset(at: "model_weights/dense/kernel:0").readFloats()
+        for size in [512, 2048] {
+            let file = try HDF5File(bytes: [UInt8](repeating: 0, count: size) + bytes)
+            XCTAssertEqual(file.superblock.fileOffset, size)
+            XCTAssertEqual(try file.dataset(at: "model_weights/dense/kernel:0").readFloats(), plain, "user block of \(size)")
+        }
+        XCTAssertThrowsError(try HDF5File(bytes: [UInt8](repeating: 0, count: 700) + bytes), "700 is not a user block size")
     }
 
     func testChunkIndexesOfLayoutVersion4() throws {

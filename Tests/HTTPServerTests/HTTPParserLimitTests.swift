@@ -11,26 +11,6 @@ import XCTest
 final class HTTPParserLimitTests: XCTestCase {
     private static let limits = HTTPParserLimits(maxRequestLineBytes: 64, maxHeaderBytes: 256, maxBodyBytes: 1000)
 
-    /// The requests parsed from `input` fed in pieces of `pieceSize` bytes.
-    private func parse(_ input: [UInt8], pieceSize: Int) throws -> [(head: HTTPRequestHead, body: [UInt8])] {
-        var parser = HTTPRequestParser(limits: Self.limits)
-        var requests: [(head: HTTPRequestHead, body: [UInt8])] = []
-        var offset = 0
-        while offset < input.count {
-            let end = min(input.count, offset + pieceSize)
-            parser.append(input[offset..<end])
-            offset = end
-            loop: while true {
-                switch try parser.next() {
-                case .needMoreData: break loop
-                case .head: continue
-                case let .request(head, body): requests.append((head, body))
-                }
-            }
-        }
-        return requests
-    }
-
     private func pieceSizes(_ input: [UInt8]) -> [Int] { [input.count, 7, 1] }
 
     private func assertAccepted(_ text: String, body: [UInt8]? = nil, _ what: String,
@@ -38,7 +18,7 @@ final class HTTPParserLimitTests: XCTestCase {
         let input = Array(text.utf8)
         for pieceSize in pieceSizes(input) {
             do {
-                let requests = try parse(input, pieceSize: pieceSize)
+                let requests = try HTTPRequestParser.requests(in: input, pieceSize: pieceSize, limits: Self.limits)
                 XCTAssertEqual(requests.count, 1, "\(what), pieces of \(pieceSize)", file: file, line: line)
                 if let body { XCTAssertEqual(requests.first?.body, body, "\(what), pieces of \(pieceSize)", file: file, line: line) }
             } catch {
@@ -51,7 +31,7 @@ final class HTTPParserLimitTests: XCTestCase {
                                file: StaticString = #filePath, line: UInt = #line) {
         let input = Array(text.utf8)
         for pieceSize in pieceSizes(input) {
-            XCTAssertThrowsError(try parse(input, pieceSize: pieceSize), "\(what), pieces of \(pieceSize)", file: file, line: line) {
+            XCTAssertThrowsError(try HTTPRequestParser.requests(in: input, pieceSize: pieceSize, limits: Self.limits), "\(what), pieces of \(pieceSize)", file: file, line: line) {
                 XCTAssertEqual(($0 as? HTTPParseError)?.status.code, status, "\(what), pieces of \(pieceSize): \($0)", file: file, line: line)
             }
         }

@@ -3,34 +3,13 @@ import XCTest
 
 /// The incremental parser on its own: any split of the input gives the same requests.
 final class HTTPRequestParserTests: XCTestCase {
-    /// Feeds `input` in pieces of `pieceSize` bytes and collects the whole requests.
-    private func parseAll(_ input: [UInt8], pieceSize: Int, limits: HTTPParserLimits = HTTPParserLimits()) throws
-        -> [(HTTPRequestHead, [UInt8])] {
-        var parser = HTTPRequestParser(limits: limits)
-        var requests: [(HTTPRequestHead, [UInt8])] = []
-        var offset = 0
-        while offset < input.count {
-            let end = min(input.count, offset + pieceSize)
-            parser.append(input[offset..<end])
-            offset = end
-            loop: while true {
-                switch try parser.next() {
-                case .needMoreData: break loop
-                case .head: continue
-                case let .request(head, body): requests.append((head, body))
-                }
-            }
-        }
-        return requests
-    }
-
     func testEverySplitOfAPipelineGivesTheSameRequests() throws {
         let input = Array(("\r\nGET /a?x=1 HTTP/1.1\r\nHost: h\r\nX-Two:  spaced value \t\r\n\r\n"
             + "POST /b HTTP/1.1\r\nHost: h\r\nContent-Length: 3\r\n\r\nabc"
             + "PUT /c HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n3\r\nxyz\r\n1;e=v\r\n!\r\n0\r\nT: 1\r\n\r\n"
             + "DELETE /d HTTP/1.0\nConnection: keep-alive\n\n").utf8)
         for pieceSize in [1, 2, 3, 7, 16, input.count] {
-            let requests = try parseAll(input, pieceSize: pieceSize)
+            let requests = try HTTPRequestParser.requests(in: input, pieceSize: pieceSize)
             XCTAssertEqual(requests.map(\.0.method), ["GET", "POST", "PUT", "DELETE"], "piece size \(pieceSize)")
             XCTAssertEqual(requests.map(\.0.target), ["/a?x=1", "/b", "/c", "/d"])
             XCTAssertEqual(requests.map { String(decoding: $0.1, as: UTF8.self) }, ["", "abc", "xyz!", ""])
@@ -71,7 +50,7 @@ final class HTTPRequestParserTests: XCTestCase {
         ]
         let limits = HTTPParserLimits(maxRequestLineBytes: 128, maxHeaderBytes: 512, maxBodyBytes: 1000)
         for (input, status) in cases {
-            XCTAssertThrowsError(try parseAll(Array(input.utf8), pieceSize: 5, limits: limits), input) { error in
+            XCTAssertThrowsError(try HTTPRequestParser.requests(in: Array(input.utf8), pieceSize: 5, limits: limits), input) { error in
                 XCTAssertEqual((error as? HTTPParseError)?.status.code, status, input)
             }
         }
@@ -95,7 +74,7 @@ final class HTTPRequestParserTests: XCTestCase {
     func testHostRules() throws {
         func status(_ raw: String) -> Int? {
             do {
-                _ = try parseAll(Array(raw.utf8), pieceSize: 1000)
+                _ = try HTTPRequestParser.requests(in: Array(raw.utf8), pieceSize: 1000)
                 return nil
             } catch {
                 return (error as? HTTPParseError)?.status.code
@@ -135,8 +114,30 @@ final class HTTPRequestParserTests: XCTestCase {
         }
     }
 
+    /// 100-continue is an HTTP/1.1 mechanism: an HTTP/1.0 client sending Expect is not waiting.
+    func testExpectContinueOnlyForHTTP11() throws {
+        for (version, expected) in [("1.1", true), ("1.0", false)] {
+            var parser = HTTPRequestParser()
+            parser.append(Array("POST /u HTTP/\(version)\r\nHost: h\r\nContent-Length: 4\r\nExpect: 100-continue\r\n\r\n".utf8))
+            guard case .head(let head) = try parser.next() else { return XCTFail("expected the head first") }
+            XCTAssertEqual(head.expectsContinue, expected, "HTTP/\(version)")
+        }
+    }
+
+    /// Chunk sizes of up to 15 hex digits are read (then the body limit applies); 16 would
+    /// overflow and are refused as too large, like 18.
+    func testChunkSizeDigits() throws {
+        let limits = HTTPParserLimits(maxBodyBytes: 1000)
+        for digits in [15, 16, 18] {
+            let input = "POST / HTTP/1.1\r\nHost: h\r\nTransfer-Encoding: chunked\r\n\r\n" + String(repeating: "f", count: digits) + "\r\n"
+            XCTAssertThrowsError(try HTTPRequestParser.requests(in: Array(input.utf8), pieceSize: 100, limits: limits), "\(digits) digits") { error in
+                XCTAssertEqual((error as? HTTPParseError)?.status.code, 413, "\(digits) digits: \(error)")
+            }
+        }
+    }
+
     func testEmptyContentLengthBodyIsARequestWithoutBody() throws {
-        let requests = try parseAll(Array("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n".utf8), pieceSize: 100)
+        let requests = try HTTPRequestParser.requests(in: Array("POST /p HTTP/1.1\r\nHost: h\r\nContent-Length: 0\r\n\r\n".utf8), pieceSize: 100)
         XCTAssertEqual(requests.count, 1)
         XCTAssertEqual(requests.first?.1, [])
     }

@@ -31,6 +31,21 @@ final class HTTPServerProtocolTests: XCTestCase {
         XCTAssertEqual(query, [["top_k", "3"], ["name", "two words"], ["flag", ""], ["enc", "é&"]])
     }
 
+    /// A '+' is a space only in the query (form encoding), never in the path; an escape may end the target.
+    func testPlusIsLiteralInThePathAndEscapesMayEndTheTarget() throws {
+        let server = try TestServer()
+        let client = try server.client()
+        try client.send(get("/c++/x%41?q=a+b%2B"))
+        let json = try XCTUnwrap(try client.readResponse().json)
+        XCTAssertEqual(json["path"] as? String, "/c++/xA")
+        XCTAssertEqual(json["query"] as? [[String]], [["q", "a b+"]])
+        // Without a query the path is decoded on its own: '+' stays literal there too.
+        try client.send(get("/c++/x%41"))
+        let alone = try XCTUnwrap(try client.readResponse().json)
+        XCTAssertEqual(alone["path"] as? String, "/c++/xA")
+        XCTAssertEqual(alone["query"] as? [[String]], [])
+    }
+
     func testAbsoluteFormTargetIsReducedToItsPath() throws {
         let server = try TestServer()
         let client = try server.client()
@@ -125,7 +140,9 @@ final class HTTPServerProtocolTests: XCTestCase {
         XCTAssertEqual(Int(head.header("Content-Length") ?? ""), getResponse.body.count + 1)
         // No body bytes follow: the next response starts right away.
         try client.send(get("/after"))
-        XCTAssertEqual(try client.readResponse().json?["path"] as? String, "/after")
+        let after = try client.readResponse()
+        XCTAssertEqual(after.statusLine, "HTTP/1.1 200 OK")
+        XCTAssertEqual(after.json?["path"] as? String, "/after")
     }
 
     func testContentLengthBodyReachesHandler() throws {

@@ -126,6 +126,31 @@ final class JPEGErrorTests: XCTestCase {
         }
     }
 
+    /// A DC difference has at most 16 bits: an 8x8 grey baseline JPEG whose DC table codes the
+    /// size 16 decodes, the same with 17 is refused rather than read on.
+    func testDCDifferenceOfSeventeenBitsIsRefused() throws {
+        func jpeg(dcSize: Int) -> [UInt8] {
+            var bytes: [UInt8] = [0xFF, 0xD8]
+            bytes += [0xFF, 0xDB, 0x00, 0x43, 0x00] + [UInt8](repeating: 1, count: 64)
+            bytes += [0xFF, 0xC0, 0x00, 0x0B, 8, 0x00, 0x08, 0x00, 0x08, 1, 1, 0x11, 0]
+            // DC table 0: the one code "0" means `dcSize`; AC table 0: "0" is end of block.
+            bytes += [0xFF, 0xC4, 0x00, 0x14, 0x00, 1] + [UInt8](repeating: 0, count: 15) + [UInt8(dcSize)]
+            bytes += [0xFF, 0xC4, 0x00, 0x14, 0x10, 1] + [UInt8](repeating: 0, count: 15) + [0x00]
+            bytes += [0xFF, 0xDA, 0x00, 0x08, 1, 1, 0x00, 0, 63, 0]
+            // "0" (the size), dcSize zero bits, "0" (end of block), then 1 bits to the byte's end.
+            var bits = [0] + [Int](repeating: 0, count: dcSize) + [0]
+            while bits.count % 8 != 0 { bits.append(1) }
+            for start in stride(from: 0, to: bits.count, by: 8) {
+                bytes.append(UInt8(bits[start..<(start + 8)].reduce(0) { $0 << 1 | $1 }))
+            }
+            return bytes + [0xFF, 0xD9]
+        }
+        let sixteen = try JPEGDecoder.decode(jpeg(dcSize: 16))
+        XCTAssertEqual(sixteen.width, 8)
+        XCTAssertEqual(sixteen.height, 8)
+        expectError(jpeg(dcSize: 17)) { if case .invalidHuffmanCode = $0 { return true } else { return false } }
+    }
+
     func testWrongRestartMarkerIsRefused() throws {
         var bytes = try fixture("rgb_420_restart.jpg")
         let sos = try XCTUnwrap(markerIndex(0xDA, in: bytes))

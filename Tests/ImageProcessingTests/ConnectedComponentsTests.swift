@@ -1,5 +1,6 @@
 import ImageCodecs
 import ImageProcessing
+import TestSupport
 import XCTest
 
 /// Components against a flood fill, and the shapes that trip run-based labelling up: U shapes
@@ -36,7 +37,7 @@ final class ConnectedComponentsTests: XCTestCase {
     }
 
     func testAgreesWithAFloodFillOnRandomMasks() throws {
-        var generator = SplitMix(seed: 11)
+        var generator = SplitMix64(seed: 11)
         for _ in 0..<20 {
             let width = 1 + Int(generator.next() % 40), height = 1 + Int(generator.next() % 30)
             let density = generator.next() % 60

@@ -1,5 +1,6 @@
 import ImageCodecs
 import ImageProcessing
+import TestSupport
 import XCTest
 
 /// The ink map sees ink against its own paper: the same stroke reads the same in a shadow and
@@ -33,7 +34,7 @@ final class InkContrastTests: XCTestCase {
     }
 
     func testLighterThanPaperHistogramCountsOnlyThePapersGrain() {
-        var generator = SplitMix(seed: 3)
+        var generator = SplitMix64(seed: 3)
         var page = Image(width: 120, height: 80, layout: .gray, fill: 0)
         for index in page.samples.indices { page.samples[index] = UInt8(200 + Int(generator.next() % 9) - 4) }
         for y in 10..<70 { for x in 50..<56 { page.samples[y * 120 + x] = 40 } }

@@ -1,5 +1,6 @@
 import ImageCodecs
 import ImageProcessing
+import TestSupport
 import XCTest
 
 /// Min/max filters against a direct computation, and the closing's promise: dark strokes
@@ -29,7 +30,7 @@ final class MorphologyTests: XCTestCase {
     }
 
     func testDilationAndErosionMatchTheDirectExtremum() throws {
-        var generator = SplitMix(seed: 7)
+        var generator = SplitMix64(seed: 7)
         for (width, height) in [(1, 1), (7, 3), (13, 17), (40, 9)] {
             let image = try gray(width, height, (0..<(width * height)).map { _ in UInt8(generator.next() % 256) })
             for radius in [1, 2, 3, 6] {
@@ -50,18 +51,5 @@ final class MorphologyTests: XCTestCase {
         XCTAssertEqual(closed.samples[3 * 30 + 5], 200, "a stroke narrower than the square is gone")
         XCTAssertEqual(closed.samples[3 * 30 + 20], 20, "a band wider than the square stays")
         XCTAssertEqual(page.opened(radius: 2).samples, page.samples.map { _ in 0 }.enumerated().map { page.eroded(radius: 2).dilated(radius: 2).samples[$0.offset] })
-    }
-}
-
-/// A small deterministic generator for test data.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }

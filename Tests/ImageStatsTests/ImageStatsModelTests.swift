@@ -52,6 +52,20 @@ final class ImageStatsModelTests: XCTestCase {
         }
     }
 
+    /// `limits.max_image_pixels` is inclusive: gray.png (28x28, as Pillow reports in
+    /// expected.json) decodes under a limit of exactly 784 pixels, and is refused with 413 under 783.
+    func testPixelLimitIsInclusive() throws {
+        let bytes = try fixture("gray.png")
+        let facts = try XCTUnwrap(try JSONValue.parse([UInt8](try Data(contentsOf: TestPaths.fixture("expected.json", target: "ImageStatsTests"))))["gray.png"])
+        let pixels = try XCTUnwrap(facts["width"]?.intValue) * XCTUnwrap(facts["height"]?.intValue)
+        let exact = try ImageStatsModel.plugin.make(PluginContext(maxImagePixels: pixels, logger: LogCapture().logger()))
+        XCTAssertNoThrow(try exact.run(ModelInput(bytes: bytes)))
+        let under = try ImageStatsModel.plugin.make(PluginContext(maxImagePixels: pixels - 1, logger: LogCapture().logger()))
+        XCTAssertThrowsError(try under.run(ModelInput(bytes: bytes))) { error in
+            XCTAssertEqual((error as? ModelError)?.status, .payloadTooLarge, "\(error)")
+        }
+    }
+
     func testMetadataAndSchemaDescribeTheOutput() throws {
         XCTAssertEqual(model.metadata.id, "image-stats")
         let prediction = try XCTUnwrap(try model.run(ModelInput(bytes: try fixture("gray.png"))).predictions.first)

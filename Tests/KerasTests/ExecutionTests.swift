@@ -62,6 +62,15 @@ final class ExecutionTests: XCTestCase {
         XCTAssertEqual(Activation.generalizedReLU(maxValue: 2, negativeSlope: 0.5, threshold: 1).scalar(0), -0.5)
         XCTAssertEqual(Activation.generalizedReLU(maxValue: 2, negativeSlope: 0.5, threshold: 1).scalar(3), 2)
         XCTAssertEqual(Activation.selu.scalar(1), 1.0507009873554805, accuracy: 1e-6)
+        // TensorFlow's values: relu6 caps at 6, softplus is log1p(exp(x)) up to 20, elu scales by alpha.
+        XCTAssertEqual(Activation.relu6.scalar(7), 6)
+        XCTAssertEqual(Activation.softplus.scalar(5), 5.006715348489118, accuracy: 1e-5)
+        XCTAssertEqual(Activation.elu(alpha: 0.5).scalar(-1), -0.3160602794, accuracy: 1e-6)
+        // Softmax of large scores does not overflow: exp is taken after subtracting the maximum.
+        var scores: [Float] = [1000, 1001]
+        scores.withUnsafeMutableBufferPointer { Activation.softmax.apply($0.baseAddress!, count: 2, rowLength: 2) }
+        XCTAssertEqual(scores[0], 0.26894142, accuracy: 1e-6)
+        XCTAssertEqual(scores[1], 0.73105858, accuracy: 1e-6)
         XCTAssertEqual(Activation.parse("silu", flavor: .keras3), .swish)
         XCTAssertNil(Activation.parse("unknown", flavor: .keras2))
     }

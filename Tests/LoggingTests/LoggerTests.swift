@@ -74,6 +74,20 @@ final class LoggerTests: XCTestCase {
         XCTAssertEqual(second["logger"] as? String, "app")
     }
 
+    /// Every control character (U+0000-U+001F and DEL) is escaped in JSON lines, not only the
+    /// common ones: a client's text must not break the one-object-per-line format.
+    func testJSONLinesEscapeEveryControlCharacter() throws {
+        let lines = Lines()
+        let logger = Logger(label: "t", level: .info, format: .json, sink: { lines.append($0) })
+        let controls = String(String.UnicodeScalarView((0..<0x20).compactMap(Unicode.Scalar.init) + [Unicode.Scalar(0x7F)]))
+        logger.info(controls)
+        let line = try XCTUnwrap(lines.all.first)
+        XCTAssertFalse(line.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7F }, line.debugDescription)
+        XCTAssertTrue(line.contains("\\u001f"), line)
+        let object = try XCTUnwrap(JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any])
+        XCTAssertEqual(object["message"] as? String, controls)
+    }
+
     func testTextLinesIgnoreFieldsAndFormatNamesParse() {
         let lines = Lines()
         let logger = Logger(label: "http", sink: { lines.append($0) })

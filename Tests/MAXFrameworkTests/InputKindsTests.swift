@@ -110,6 +110,17 @@ final class InputKindsTests: XCTestCase {
         XCTAssertTrue(log.contains("Poisoned"), "the failure is logged")
     }
 
+    /// The file limit is inclusive: exactly `maxFiles` (3) files are one batch of three.
+    func testExactlyTheMostFilesAreAccepted() throws {
+        var form = MultipartBody()
+        for byte: UInt8 in [1, 2, 1] { form.addFile(field: "file", fileName: "\(byte).bin", contentType: "application/octet-stream", [byte]) }
+        let classifier = BatchingClassifier()
+        let response = application(classifier).handle(post(form.finished(), contentType: form.contentType))
+        XCTAssertEqual(response.status, .ok, String(decoding: response.body, as: UTF8.self))
+        XCTAssertEqual(try JSONValue.parse(response.body)["results"]?.arrayValue?.count, 3)
+        XCTAssertEqual(classifier.batchSizes, [3])
+    }
+
     func testTooManyFilesIs413() throws {
         var form = MultipartBody()
         for index in 0..<4 { form.addFile(field: "file", fileName: "\(index)", contentType: "application/octet-stream", [1]) }

@@ -44,6 +44,18 @@ final class JSONValueTests: XCTestCase {
         XCTAssertNoThrow(try JSONValue.parse(String(repeating: "[", count: 200) + String(repeating: "]", count: 200)))
     }
 
+    /// Each rule at its edge: U+001F must be escaped, U+0020 need not; a high surrogate needs a
+    /// low one (DC00-DFFF), not another high one; 256 levels of nesting are read, 257 are not.
+    func testEdgesOfTheGrammar() throws {
+        XCTAssertThrowsError(try JSONValue.parse("[\"a\u{1F}b\"]"))
+        XCTAssertEqual(try JSONValue.parse("[\"a b\"]"), .array([.string("a b")]))
+        XCTAssertEqual(try JSONValue.parse(#""\ud83d\ude00""#), .string("😀"))
+        XCTAssertThrowsError(try JSONValue.parse(#""\ud83d\ud83d""#))
+        XCTAssertThrowsError(try JSONValue.parse(#""\ud83d\u0041""#))
+        XCTAssertNoThrow(try JSONValue.parse(String(repeating: "[", count: 256) + String(repeating: "]", count: 256)))
+        XCTAssertThrowsError(try JSONValue.parse(String(repeating: "[", count: 257) + String(repeating: "]", count: 257)))
+    }
+
     func testRefusesInvalidUTF8() {
         XCTAssertThrowsError(try JSONValue.parse([0x22, 0xFF, 0x22]))
     }

@@ -105,6 +105,20 @@ final class ServiceTests: XCTestCase {
         _ = try errorMessage(response)
     }
 
+    /// `limits.max_upload_bytes` reaches the server and is inclusive: a body of exactly that
+    /// many bytes is served, one byte more is refused with 413 before the plugin sees it.
+    func testUploadLimitIsInclusive() throws {
+        let (_, client) = try start(maxUploadBytes: 10_000)
+        let exact = try client.send("POST", "/model/predict", headers: [("Content-Type", "image/png")],
+                                    body: [UInt8](repeating: 7, count: 10_000))
+        XCTAssertEqual(exact.status, 200, exact.text)
+        XCTAssertEqual(try JSONValue.parse(exact.body)["predictions"]?.arrayValue?.first?["length"], .int(10_000))
+        let over = try client.send("POST", "/model/predict", headers: [("Content-Type", "image/png")],
+                                   body: [UInt8](repeating: 7, count: 10_001))
+        XCTAssertEqual(over.status, 413)
+        _ = try errorMessage(over)
+    }
+
     func testModelFaultIs500AndServerKeepsServing() throws {
         let (_, client) = try start(plugin: "byte-stats")
         let crash = try client.send("POST", "/model/predict", headers: [("Content-Type", "image/png")], body: Array("CRASH".utf8))

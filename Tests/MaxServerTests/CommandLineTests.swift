@@ -1,4 +1,5 @@
 import Foundation
+import MAXFramework
 import TestSupport
 import XCTest
 
@@ -130,6 +131,13 @@ final class CommandLineTests: XCTestCase {
         XCTAssertTrue((answers[2]["message"] as? String ?? "").contains("cannot read"), lines[2])
     }
 
+    /// A file that reads but is no image fails on its own too (not only beside an unreadable one).
+    func testPredictExits1WhenTheOnlyFileIsNoImage() throws {
+        let result = try MaxServer.run(["predict", "--config", config, "--log-level", "error", path("README.md")])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stdout.contains("not a readable image"), result.stdout)
+    }
+
     func testVerifyAssetsChecksTheConfiguredAssets() throws {
         let result = try MaxServer.run(["verify-assets", "--no-download", "--config", config, "--log-level", "warning"])
         XCTAssertEqual(result.status, 0, result.stderr)
@@ -144,6 +152,23 @@ final class CommandLineTests: XCTestCase {
         let config = try folder.write("config.json", #"{"model": {"plugin": "image-stats"}, "assets": {"files": [{"path": "model.bin"}]}}"#)
         let result = try MaxServer.run(["verify-assets", "--no-download", "--config", config.path, "--log-level", "error"])
         assertFailure(result, command: "verify-assets", mentions: "model.bin")
+    }
+
+    /// A missing asset with a url: --no-download refuses and leaves nothing behind; without it
+    /// the file is fetched, verified and reported as downloaded.
+    func testVerifyAssetsDownloadsOnlyWhenAllowed() throws {
+        let folder = try TemporaryFolder()
+        let source = try folder.write("source/model.bin", Array("weights".utf8))
+        try folder.write("md5sums.txt", MD5.hex(of: Array("weights".utf8)) + "  model.bin\n")
+        let config = try folder.write("config.json", """
+            {"model": {"plugin": "image-stats"}, "assets": {"files": [{"path": "model.bin", "url": "\(source.absoluteString)"}]}}
+            """)
+        let refused = try MaxServer.run(["verify-assets", "--no-download", "--config", config.path, "--log-level", "error"])
+        assertFailure(refused, command: "verify-assets", mentions: "model.bin")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.url.appendingPathComponent("model.bin").path))
+        let fetched = try MaxServer.run(["verify-assets", "--config", config.path, "--log-level", "error"])
+        XCTAssertEqual(fetched.status, 0, fetched.stderr)
+        XCTAssertEqual(fetched.stdout, "model.bin: OK (\(MD5.hex(of: Array("weights".utf8))), downloaded)\n")
     }
 
     func testDecodeWritesThePixelsItRead() throws {
@@ -194,6 +219,23 @@ final class CommandLineTests: XCTestCase {
         let result = try MaxServer.run(["h5ls", truncated.path])
         XCTAssertEqual(result.status, 1, result.stderr)
         XCTAssertFalse(result.stderr.contains("Fatal error"))
+    }
+
+    /// A file that opens but holds one damaged chunk: the listing goes on, the dataset's value
+    /// says why, and the exit status is 1.
+    func testH5lsExits1WhenAValueCannotBeRead() throws {
+        var bytes = [UInt8](try Data(contentsOf: URL(fileURLWithPath: path("Tests/HDF5Tests/Fixtures/earliest.h5"))))
+        // shuffle_fletcher's first chunk: int16 0 1 2 3 6 7 8 9 shuffled (low bytes, then high bytes).
+        let chunk: [UInt8] = [0, 1, 2, 3, 6, 7, 8, 9, 0, 0, 0, 0, 0, 0, 0, 0]
+        let at = try XCTUnwrap((0...(bytes.count - chunk.count)).first { bytes[$0..<($0 + chunk.count)].elementsEqual(chunk) },
+                               "shuffle_fletcher's first chunk is in the fixture")
+        bytes[at + 1] ^= 0xFF
+        let folder = try TemporaryFolder()
+        let damaged = try folder.write("damaged.h5", bytes)
+        let result = try MaxServer.run(["h5ls", damaged.path, "--values"])
+        XCTAssertEqual(result.status, 1, result.stderr)
+        XCTAssertTrue(result.stdout.contains("shuffle_fletcher"), result.stdout)
+        XCTAssertTrue(result.stdout.contains("Data: error:"), result.stdout)
     }
 
     func testModelSummaryPrintsTheLayers() throws {

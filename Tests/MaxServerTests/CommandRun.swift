@@ -59,18 +59,26 @@ enum MaxServer {
     }
 }
 
-/// Collects what a process writes to a pipe, as it arrives.
+/// Collects what a process writes to a pipe, as it arrives, with blocking reads on a thread of
+/// its own. (Not `readabilityHandler`: on Linux tearing its dispatch source down races
+/// libdispatch's epoll bookkeeping and crashes the test process in `_dispatch_event_loop_drain`;
+/// swift-corelibs-libdispatch issue 949.)
 final class PipeText: @unchecked Sendable {
-    private let pipe: Pipe
     private let lock = NSLock()
     private var data = Data()
+    private let ended = DispatchSemaphore(value: 0)
 
     init(_ pipe: Pipe) {
-        self.pipe = pipe
-        pipe.fileHandleForReading.readabilityHandler = { [self] handle in
-            let chunk = handle.availableData
-            lock.lock(); data.append(chunk); lock.unlock()
+        let handle = pipe.fileHandleForReading
+        let reader = Thread { [self] in
+            while true {
+                let chunk = handle.availableData  // blocks; empty at end of file
+                if chunk.isEmpty { break }
+                lock.lock(); data.append(chunk); lock.unlock()
+            }
+            ended.signal()
         }
+        reader.start()
     }
 
     /// Everything written so far.
@@ -79,11 +87,10 @@ final class PipeText: @unchecked Sendable {
         return String(decoding: data, as: UTF8.self)
     }
 
-    /// Stops collecting (after the process exited) and returns everything, the rest included.
-    func finish() -> String {
-        pipe.fileHandleForReading.readabilityHandler = nil
-        let rest = pipe.fileHandleForReading.readDataToEndOfFile()
-        lock.lock(); data.append(rest); lock.unlock()
+    /// Everything, once the writer has closed the pipe (its process exited); what arrived
+    /// within `timeout` seconds otherwise.
+    func finish(timeout: Double = 10) -> String {
+        _ = ended.wait(timeout: .now() + timeout)
         return text
     }
 }

@@ -6,8 +6,7 @@ import XCTest
 final class ServerProcess {
     let process = Process()
     private let errorPipe = Pipe()
-    private let lock = NSLock()
-    private var logText = ""
+    private let errorText: PipeText
 
     /// The binary beside the test bundle (`swift build` puts both in .build/<configuration>).
     static var binary: URL {
@@ -25,15 +24,11 @@ final class ServerProcess {
         process.environment = inherited
         process.standardError = errorPipe
         process.standardOutput = FileHandle.nullDevice
-        errorPipe.fileHandleForReading.readabilityHandler = { [weak self] handle in
-            let data = handle.availableData
-            guard let self, !data.isEmpty else { return }
-            self.lock.lock(); self.logText += String(decoding: data, as: UTF8.self); self.lock.unlock()
-        }
+        errorText = PipeText(errorPipe)
         try process.run()
     }
 
-    var log: String { lock.lock(); defer { lock.unlock() }; return logText }
+    var log: String { errorText.text }
 
     /// Waits for the start-up line naming the port, or fails with the log so far.
     func waitForPort(timeout: TimeInterval = 20) throws -> Int {

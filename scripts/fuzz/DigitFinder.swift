@@ -1,7 +1,7 @@
 // libFuzzer harness for the digit finder: any picture (its size, layout and pixels taken from
 // the input) must give candidates, never a trap, and never more than max_digits of them.
 // Built by scripts/fuzz.sh DigitFinder SECONDS.
-// fuzz-modules: Logging HTTPServer Compression ImageCodecs ImageProcessing HDF5 Keras MAXFramework ImageInput MNIST
+// fuzz-modules: Logging HTTPServer Compression KernelInterface KernelsPortable Kernels ImageCodecs ImageProcessing HDF5 Keras Metrics WebPages MAXFramework ImageInput MNIST
 // fuzz-seeds: samples
 // fuzz-max-len: 70000
 import ImageCodecs

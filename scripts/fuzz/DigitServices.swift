@@ -1,7 +1,7 @@
 // libFuzzer harness for the digit services' parsers behind real routes: Kaggle CSV on
 // POST /model/predict (first byte even) and one Kaggle row on POST /predict (odd), answered by a
 // model taking JSON rows. Any body must get a 200, 4xx or 503 answer, never a trap or a 500.
-// fuzz-modules: Logging HTTPServer Metrics MAXFramework DigitServices
+// fuzz-modules: Logging HTTPServer Metrics WebPages MAXFramework DigitServices
 // fuzz-seeds: scripts/fuzz/seeds/digit-services
 import DigitServices
 import Logging

@@ -1,13 +1,21 @@
 // libFuzzer harness for the JSON reader that parses config.json: any input must give a value or
-// a JSONParseError, never a trap, and a value must survive writing and re-reading unchanged.
-// fuzz-modules: Logging HTTPServer MAXFramework
-// fuzz-seeds: Tests/MAXFrameworkTests/Fixtures
+// a JSONParseError (any other error type is a finding), never a trap, and a value must survive
+// writing and re-reading unchanged.
+// fuzz-modules: Logging HTTPServer Metrics WebPages MAXFramework
+// fuzz-seeds: profiles/max-mnist samples/models scripts/fuzz/seeds/JSONConfig
 import MAXFramework
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func jsonFuzzTestOneInput(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let bytes = Array(UnsafeBufferPointer(start: data, count: size))
-    guard let value = try? JSONValue.parse(bytes) else { return 0 }
+    let value: JSONValue
+    do {
+        value = try JSONValue.parse(bytes)
+    } catch is JSONParseError {
+        return 0
+    } catch {
+        fatalError("JSONValue.parse threw \(type(of: error)), not JSONParseError: \(error)")
+    }
     guard let reread = try? JSONValue.parse(value.serialized), reread == value || containsNaN(value) else {
         fatalError("round trip changed the value of \(bytes.count) bytes")
     }

@@ -2,7 +2,7 @@
 // JSON and Triton's binary framing, and the tensor checks): any body must get an answer with a
 // 2xx or 4xx status and, unless it is 200, an {"error": ...} body; never a trap or a 5xx.
 // Input: two bytes little-endian, the Inference-Header-Content-Length (0xFFFF: none), then the body.
-// fuzz-modules: Logging HTTPServer Metrics MAXFramework KServe
+// fuzz-modules: Logging HTTPServer Metrics WebPages MAXFramework KServe
 // fuzz-seeds: scripts/fuzz/seeds/kserve
 import KServe
 import Logging

@@ -1,7 +1,9 @@
 // libFuzzer harness for MultipartFormData.parse: the first line of the input is the Content-Type,
-// the rest the body. Any input must give parts or a MultipartError, never a crash.
+// the rest the body (the seeds are real bodies with their Content-Type). Any input must give
+// parts or a MultipartError (any other error type is a finding), never a crash.
 // fuzz-modules: Logging HTTPServer
-// fuzz-seeds: Tests/HTTPServerTests/Fixtures
+// fuzz-seeds: scripts/fuzz/seeds/Multipart
+// fuzz-dict: scripts/fuzz/Multipart.dict
 #if canImport(HTTPServer)
 import HTTPServer
 #endif

@@ -5,15 +5,18 @@
 // fuzz-max-len: 65536
 import Datasets
 
+/// `attempt(_:refusing:message:_:)` (scripts/fuzz/support) with this module's error type.
+private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? { attempt(what, refusing: DatasetError.self, body) }
+
 private let limits = DatasetLimits(maxValues: 1 << 20, maxDecompressedBytes: 1 << 22)
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func numPyFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = [UInt8](UnsafeBufferPointer(start: data, count: size))
-    if let array = try? NumPyArray(bytes: bytes, limits: limits) {
+    if let array = attempt("NumPyArray", { try NumPyArray(bytes: bytes, limits: limits) }) {
         precondition(array.values.count == array.shape.reduce(1, *), "values and shape disagree")
     }
-    _ = try? NumPyArchive.arrays(bytes, limits: limits)
-    _ = try? NumPyArchive.readKerasDataset(bytes, limits: limits)
+    _ = attempt("NumPyArchive.arrays", { try NumPyArchive.arrays(bytes, limits: limits) })
+    _ = attempt("NumPyArchive.readKerasDataset", { try NumPyArchive.readKerasDataset(bytes, limits: limits) })
     return 0
 }

@@ -8,6 +8,9 @@
 // fuzz-max-len: 16384
 import Datasets
 
+/// `attempt(_:refusing:message:_:)` (scripts/fuzz/support) with this module's error type.
+private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? { attempt(what, refusing: ProtobufError.self, body) }
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func protobufFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = [UInt8](UnsafeBufferPointer(start: data, count: size))
@@ -15,11 +18,11 @@ public func protobufFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     var reader = ProtobufReader(bytes)
     while true {
         let before = reader.position
-        guard let field = try? reader.nextField() else { break }
-        if (try? reader.skip(field.wireType, number: field.number)) == nil { break }
+        guard let next = attempt("nextField", { try reader.nextField() }), let field = next else { break }
+        if attempt("skip", { try reader.skip(field.wireType, number: field.number) }) == nil { break }
         precondition(reader.position > before && reader.position <= bytes.count, "the reader moves forward within the message")
     }
-    if let example = try? TFExample(parsing: bytes) {
+    if let example = attempt("TFExample", { try TFExample(parsing: bytes) }) {
         let encoded = example.encoded()
         guard let again = try? TFExample(parsing: encoded) else { preconditionFailure("an encoded Example does not parse") }
         precondition(again.encoded() == encoded, "Example encoding does not round-trip")

@@ -10,6 +10,9 @@
 // fuzz-max-len: 65536
 import Datasets
 
+/// `attempt(_:refusing:message:_:)` (scripts/fuzz/support) with this module's error type.
+private func attempt<T>(_ what: String, _ body: () throws -> T) -> T? { attempt(what, refusing: DatasetError.self, body) }
+
 private let options = DatasetFile.Options(shape: ImageShape(height: 28, width: 28), classNames: LabelledImages.digitClassNames(),
                                           limits: DatasetLimits(maxValues: 1 << 20, maxDecompressedBytes: 1 << 22))
 
@@ -26,7 +29,7 @@ private func check(_ images: LabelledImages) {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func tfRecordFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
     let bytes = [UInt8](UnsafeBufferPointer(start: data, count: size))
-    if let ranges = try? TFRecord.records(in: bytes) {
+    if let ranges = attempt("TFRecord.records", { try TFRecord.records(in: bytes) }) {
         var end = 0
         for range in ranges {
             precondition(range.lowerBound == end + TFRecord.headerSize && range.upperBound + TFRecord.footerSize <= bytes.count,
@@ -35,14 +38,14 @@ public func tfRecordFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> Int32 {
         }
         precondition(end == bytes.count, "records cover the file")
     }
-    if let splits = try? DatasetFile.load(bytes: bytes, options: options) { check(splits.training) }
+    if let splits = attempt("DatasetFile.load", { try DatasetFile.load(bytes: bytes, options: options) }) { check(splits.training) }
     // The same bytes as records with valid framing: the first byte says how many pieces.
     if let first = bytes.first {
         let pieces = Int(first % 4) + 1
         let body = Array(bytes.dropFirst())
         var records: [[UInt8]] = []
         for piece in 0..<pieces { records.append(Array(body[(piece * body.count / pieces)..<((piece + 1) * body.count / pieces)])) }
-        if let images = try? TFRecordImages.read(TFRecord.encode(records), limits: options.limits) { check(images) }
+        if let images = attempt("TFRecordImages.read", { try TFRecordImages.read(TFRecord.encode(records), limits: options.limits) }) { check(images) }
     }
     return 0
 }

@@ -41,7 +41,8 @@ def test_server_and_model_metadata(client):
         {"name": "pixels", "datatype": "FP32", "shape": [-1, 28, 28, 1]},
         {"name": "image", "datatype": "BYTES", "shape": [-1, 1]},
     ]
-    assert model["outputs"] == [{"name": "probabilities", "datatype": "FP32", "shape": [-1, 10]}]
+    assert model["outputs"] == [{"name": "probabilities", "datatype": "FP32", "shape": [-1, 10]},
+                                {"name": "digit_score", "datatype": "FP32", "shape": [-1, 1]}]
     assert client.is_model_ready(MODEL)
     assert client.is_model_ready(MODEL, model_version="1")
     assert not client.is_model_ready(MODEL, model_version="7")

@@ -104,8 +104,11 @@ def soak(ctx, seconds, connections, warmup):
     highest = max(settled) if settled else 0
     rate = counts["answers"] / max(1, seconds)
     # RSS at every tenth of the run, to tell a steady climb from a step.
-    marks = [samples[min(len(samples) - 1, len(samples) * step // 10)][1] for step in range(11)] if samples else []
-    curve = " ".join(f"{rss >> 20}" for rss in marks)
+    # Threads beside it: each extra worker (started while handlers run long, as on a loaded
+    # machine) holds its own stack and allocator caches, so RSS follows the thread count.
+    steps = [min(len(samples) - 1, len(samples) * step // 10) for step in range(11)] if samples else []
+    curve = " ".join(f"{samples[index][1] >> 20}" for index in steps)
+    thread_curve = " ".join(f"{thread_counts[index]}" for index in steps)
     passed = (counts["5xx"] == 0 and counts["lost"] == 0 and counts["unexpected"] == 0 and counts["answers"] > 0
               and reference > 0 and highest <= reference * 1.10)
     detail = (f"{seconds:.0f} s at {connections} connections: {counts['answers']} answers ({rate:.0f}/s) on "
@@ -113,7 +116,8 @@ def soak(ctx, seconds, connections, warmup):
               f"{counts['unexpected']} unexpected {unexpected or ''}; RSS {mib(reference)} after {warmup} s, "
               f"at most {mib(highest)} after ({(highest / reference - 1) * 100 if reference else 0:+.1f} %), "
               f"{mib(samples[-1][1]) if samples else '?'} at the end (MiB by tenths: {curve}); server threads "
-              f"{min(thread_counts) if thread_counts else '?'}-{max(thread_counts) if thread_counts else '?'}")
+              f"{min(thread_counts) if thread_counts else '?'}-{max(thread_counts) if thread_counts else '?'} "
+              f"(by tenths: {thread_curve})")
     return passed, detail
 
 

@@ -75,3 +75,17 @@ def two_models_server(tmp_path_factory):
     process, base = start_server("--config", str(config))
     yield base
     stop_server(process)
+
+
+@pytest.fixture(scope="session")
+def training_server(tmp_path_factory):
+    """The repository's configuration with the training routes on, training on the project's own
+    tiny MNIST fixture (Tests/DatasetsTests/Fixtures/mnist.npz: 12 training, 4 test images), so
+    a job finishes in seconds and needs nothing from ../shared."""
+    data = ROOT / "Tests" / "DatasetsTests" / "Fixtures" / "mnist.npz"
+    assert data.exists(), f"the training fixture {data} is part of the repository"
+    process, base = start_server("--config", str(ROOT / "config.json"), environment={
+        "MAX_TRAINING": "true", "MAX_TRAINING_DATA": str(data), "MAX_TRAINING_THREADS": "1",
+        "MAX_TRAINING_OUTPUT_DIRECTORY": str(tmp_path_factory.mktemp("trained"))})
+    yield base
+    stop_server(process)

@@ -561,7 +561,10 @@
     else if (typeof status.accuracy === "number") parts.push(`accuracy ${Page.percent(status.accuracy)}`);
     const result = status.result || (status.message && status.message.test ? status.message : null);
     if (result && result.test && typeof result.test.accuracy === "number") parts.push(`test accuracy ${Page.percent(result.test.accuracy)}`);
-    trainText(parts.join(" · "));
+    // The server says in a string `message` why a job failed or was not deployed.
+    if (typeof status.message === "string" && status.message) parts.push(status.message);
+    const state = String(status.status || "").toLowerCase();
+    trainText(parts.join(" · "), state.includes("fail") || state.includes("error"));
   }
 
   function finishJob() {

@@ -109,7 +109,11 @@ final class RawHTTPClient {
         var lines = headText.components(separatedBy: "\r\n")
         let statusLine = lines.removeFirst()
         let parts = statusLine.split(separator: " ", maxSplits: 2)
-        guard parts.count >= 2, let code = Int(parts[1]) else { throw ClientError(description: "bad status line \(statusLine)") }
+        // Strict: bytes left over from the previous response (a body sent after a HEAD, a length
+        // that lied) would otherwise hide in front of the next status line.
+        guard statusLine.hasPrefix("HTTP/1."), parts.count >= 2, let code = Int(parts[1]) else {
+            throw ClientError(description: "bad status line \(statusLine)")
+        }
         let headers = lines.compactMap { line -> (String, String)? in
             guard let colon = line.firstIndex(of: ":") else { return nil }
             return (String(line[..<colon]), line[line.index(after: colon)...].trimmingCharacters(in: .whitespaces))
