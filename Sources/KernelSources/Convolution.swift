@@ -29,16 +29,23 @@ extension Backend {
         let outputSize = w.outputPixels &* plan.outputChannels
         if let padded = plan.paddedWindow {
             // Each image into a zero border in scratch, then every pixel reads straight from it.
+            // Only the border is zeroed: the image overwrites the rest.
             let channels = plan.inputChannels
             let rowLength = w.inputWidth &* channels
             let paddedRow = padded.inputWidth &* channels
+            let left = w.padLeft &* channels
+            let right = paddedRow &- left &- rowLength
             for image in 0..<batch {
-                scratch.update(repeating: 0, count: padded.inputPixels &* channels)
                 let source = input + image &* inputSize
+                scratch.update(repeating: 0, count: w.padTop &* paddedRow)
                 for y in 0..<w.inputHeight {
-                    (scratch + ((y &+ w.padTop) &* paddedRow &+ w.padLeft &* channels)).update(from: source + y &* rowLength,
-                                                                                               count: rowLength)
+                    let row = scratch + (y &+ w.padTop) &* paddedRow
+                    row.update(repeating: 0, count: left)
+                    (row + left).update(from: source + y &* rowLength, count: rowLength)
+                    (row + (left &+ rowLength)).update(repeating: 0, count: right)
                 }
+                let below = w.padTop &+ w.inputHeight
+                (scratch + below &* paddedRow).update(repeating: 0, count: (padded.inputHeight &- below) &* paddedRow)
                 convolveInterior(UnsafePointer(scratch), batch: 1, window: padded, plan: plan, weights: weights,
                                  into: output + image &* outputSize, epilogue: epilogue)
             }
