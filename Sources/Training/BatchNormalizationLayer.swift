@@ -22,8 +22,8 @@ final class BatchNormalizationLayer: TrainableLayer {
     // (the same values, combined in the same order), so no piece waits on another's write.
     private var batchStatistics = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private var statisticsCapacity = 1
-    // Per-piece partial sums (piece x channels), combined in piece order: two for the forward
-    // pass (Σx, Σ(x - mean)²) and two for the backward (Σdy, Σdy·x̂), so that a piece already in
+    // Per-piece partial results (piece x channels), combined in piece order: two for the forward
+    // pass (the piece's mean and Σ(x - mean)²) and two for the backward (Σdy, Σdy·x̂), so that a piece already in
     // the backward pass never overwrites sums another piece is still reading in the forward.
     private var partial = UnsafeMutablePointer<Double>.allocate(capacity: 1)
     private var partialSecond = UnsafeMutablePointer<Double>.allocate(capacity: 1)
@@ -91,22 +91,34 @@ final class BatchNormalizationLayer: TrainableLayer {
             return
         }
         let channels = self.channels, pieces = slice.pieces, piece = slice.piece
-        // Pass 1: mean. Pass 2: variance about it (two passes keep float32 inputs exact enough).
-        // Every piece sums its rows, meets the others, then combines all pieces' sums in order.
-        let sums = partial + piece * channels, squares = partialSecond + piece * channels
+        // Every piece finds the mean and squared deviations of its rows (one pass, exact as two),
+        // meets the others, then merges all pieces' moments in piece order.
+        let pieceMeans = partial + piece * channels, pieceSquares = partialSecond + piece * channels
         let kept = batchStatistics + 2 * piece * channels
-        sumChannels(input, rows: rows(slice.count), channels: channels, center: nil, into: sums)
+        channelMoments(input, rows: rows(slice.count), channels: channels, mean: pieceMeans, squares: pieceSquares)
         slice.barrier.wait()
         let n = Double(rows(slice.batch))
-        let batchMean = combine(partial, pieces: pieces).map { $0 / n }
-        for c in 0..<channels { kept[c] = Float(batchMean[c]) }
-        sumChannels(input, rows: rows(slice.count), channels: channels, center: UnsafePointer(kept), into: squares)
-        slice.barrier.wait()
-        let batchVariance = combine(partialSecond, pieces: pieces).map { $0 / n }
+        var batchMean = [Double](repeating: 0, count: channels), batchSquares = batchMean
+        var seen = 0.0
+        for other in 0..<pieces {
+            let count = Double(rows(splitBatch(slice.batch, pieces: pieces, piece: other, barrier: slice.barrier).count))
+            guard count > 0 else { continue }
+            let total = seen + count
+            for c in 0..<channels {
+                let delta = partial[other * channels + c] - batchMean[c]
+                batchMean[c] += delta * count / total
+                batchSquares[c] += partialSecond[other * channels + c] + delta * delta * seen * count / total
+            }
+            seen = total
+        }
+        let batchVariance = batchSquares.map { $0 / n }
         let mean = batchMean.map { Float($0) }
         let inverse = batchVariance.map { 1 / (Float($0) + epsilon).squareRoot() }
         normalize(input, output, rows: rows(slice.count), mean: mean, inverse: inverse)
-        for c in 0..<channels { kept[channels + c] = inverse[c] }
+        for c in 0..<channels {
+            kept[c] = mean[c]
+            kept[channels + c] = inverse[c]
+        }
         // Piece 0 moves the stored statistics (only inference reads them).
         guard piece == 0 else { return }
         let correction = inputShape.count == 3 && n > 1 ? n / (n - 1) : 1

@@ -61,7 +61,7 @@ final class Conv2DLayer: TrainableLayer {
     func scratchFloats(batch: Int, pieces: Int) -> Int {
         let patches: Int
         if let inPlaceGradient {
-            patches = inPlaceGradient.scratchFloats(batch: batch, inputChannels: inputChannels, filters: filters)
+            patches = inPlaceGradient.scratchFloats(inputChannels: inputChannels, filters: filters)
         } else {
             patches = min(groupSize, max(batch, 1)).saturatingMultiply(window.outputPixels).saturatingMultiply(patchLength)
         }
@@ -97,7 +97,7 @@ final class Conv2DLayer: TrainableLayer {
         } else {
             gradientPlan = nil
         }
-        inPlaceGradient = InPlaceKernelGradient(window: window, inputChannels: inputShape[2], filters: filters)
+        inPlaceGradient = InPlaceKernelGradient(window: window)
     }
 
     var kerasConfig: [String: Any] {
@@ -143,9 +143,8 @@ final class Conv2DLayer: TrainableLayer {
         }
         accumulators.reset(pieces: pieces)
         if let inPlaceGradient {
-            let images = inPlaceGradient.groupImages(batch: batch)
-            let padded = inPlaceGradient.needsCopy ? images * inPlaceGradient.gridPixels * inputChannels : 0
-            let spread = images * inPlaceGradient.gridPixels * filters
+            let padded = inPlaceGradient.needsCopy ? inPlaceGradient.gridPixels * inputChannels : 0
+            let spread = inPlaceGradient.gridPixels * filters
             for piece in 0..<pieces {
                 if scratch[piece].paddedImages.count < padded { scratch[piece].paddedImages = FloatBuffer(count: padded) }
                 if scratch[piece].spreadGradient.count < spread { scratch[piece].spreadGradient = FloatBuffer(count: spread) }
@@ -206,56 +205,46 @@ final class Conv2DLayer: TrainableLayer {
     }
 
     /// dW += Σ over the images' pixels of patchᵀ·dZ, without unfolding the patches. On a grid
-    /// of the padded image's size (pixel q = (image, y, x), row stride `gridWidth`), the window of
-    /// q starts at q·C and kernel row ky's kw·C values follow it contiguously: for fixed ky the
+    /// of the padded image's size (pixel q = (y, x), row stride `gridWidth`), the window of q
+    /// starts at q·C and kernel row ky's kw·C values follow it contiguously: for fixed ky the
     /// patch columns of every pixel are a matrix whose rows overlap, read with lda = C. dZ is
-    /// spread over the same grid, zero where x or y is past the output (those windows wrap
-    /// around a row edge and must count for nothing). So dW's rows for ky are one GEMM per group
-    /// of images, m = kw·C, k = the grid pixels; the padded images and grid fit in the L2 cache.
+    /// spread over the same grid, zero where x is past the output (those windows wrap around the
+    /// row's edge and must count for nothing). So dW's rows for ky are one GEMM per image,
+    /// m = kw·C, k = the grid pixels up to the last output pixel (about 7 % more than the
+    /// output's); the padded image and grid stay in the L2 cache.
     private func accumulateKernelGradient(_ input: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>, images: Int,
                                           geometry: InPlaceKernelGradient, work: Scratch, into kernelGradient: UnsafeMutablePointer<Float>) {
         let w = window, channels = inputChannels
-        let gridWidth = geometry.gridWidth, gridPixels = geometry.gridPixels
+        let gridWidth = geometry.gridWidth
         let segment = w.kernelWidth * channels
-        var image = 0
-        while image < images {
-            let count = min(geometry.groupImages(batch: images), images - image)
+        let rowFloats = w.outputWidth * filters, gridRowFloats = gridWidth * filters
+        // The last output pixel's window ends at the last value of the (padded) image.
+        let pixels = (w.outputHeight - 1) * gridWidth + w.outputWidth
+        let spread = work.spreadGradient.pointer
+        for image in 0..<images {
             let source: UnsafePointer<Float>
             if geometry.needsCopy {
                 let padded = work.paddedImages.pointer
-                padded.update(repeating: 0, count: count * gridPixels * channels)
-                for index in 0..<count {
-                    let from = input + (image + index) * inputSize
-                    let to = padded + index * gridPixels * channels
-                    for y in 0..<w.inputHeight {
-                        (to + ((y + w.padTop) * gridWidth + w.padLeft) * channels).update(from: from + y * w.inputWidth * channels,
-                                                                                          count: w.inputWidth * channels)
-                    }
+                padded.update(repeating: 0, count: geometry.gridPixels * channels)
+                let from = input + image * inputSize
+                for y in 0..<w.inputHeight {
+                    (padded + ((y + w.padTop) * gridWidth + w.padLeft) * channels).update(from: from + y * w.inputWidth * channels,
+                                                                                      count: w.inputWidth * channels)
                 }
                 source = UnsafePointer(padded)
             } else {
                 source = input + image * inputSize
             }
-            let spread = work.spreadGradient.pointer
-            let rowFloats = w.outputWidth * filters, gridRowFloats = gridWidth * filters
-            for index in 0..<count {
-                let from = outputGradient + (image + index) * outputSize
-                let to = spread + index * gridPixels * filters
-                for y in 0..<w.outputHeight {
-                    (to + y * gridRowFloats).update(from: from + y * rowFloats, count: rowFloats)
-                    (to + y * gridRowFloats + rowFloats).update(repeating: 0, count: gridRowFloats - rowFloats)
-                }
-                (to + w.outputHeight * gridRowFloats).update(repeating: 0, count: gridPixels * filters - w.outputHeight * gridRowFloats)
+            let from = outputGradient + image * outputSize
+            for y in 0..<w.outputHeight {
+                (spread + y * gridRowFloats).update(from: from + y * rowFloats, count: rowFloats)
+                if y + 1 < w.outputHeight { (spread + y * gridRowFloats + rowFloats).update(repeating: 0, count: gridRowFloats - rowFloats) }
             }
-            // The last output pixel of the last image ends the grid rows read: its window ends
-            // at the last value of the (padded) image, so nothing past the group is read.
-            let pixels = (count - 1) * gridPixels + (w.outputHeight - 1) * gridWidth + w.outputWidth
             for ky in 0..<w.kernelHeight {
                 kernels.gemm(m: segment, n: filters, k: pixels, a: source + ky * w.dilationHeight * gridWidth * channels, lda: channels,
                              transposeA: true, b: spread, ldb: filters, transposeB: false, c: kernelGradient + ky * segment * filters,
                              ldc: filters, accumulate: true)
             }
-            image += count
         }
     }
 
@@ -269,24 +258,20 @@ struct InPlaceKernelGradient {
     let gridWidth: Int
     /// Whether the image needs a zero border ('same' padding) or is read where it is ('valid').
     let needsCopy: Bool
-    /// Images per GEMM: padded images and spread gradient within about 512 KB.
-    private let imagesPerGroup: Int
 
     var gridPixels: Int { gridHeight * gridWidth }
 
-    init?(window w: Window2D, inputChannels: Int, filters: Int) {
+    init?(window w: Window2D) {
         guard w.strideHeight == 1, w.strideWidth == 1, w.dilationWidth == 1 else { return nil }
         gridHeight = w.outputHeight + (w.kernelHeight - 1) * w.dilationHeight
         gridWidth = w.outputWidth + w.kernelWidth - 1
         // The image must fit the grid where its padding puts it.
         guard w.padTop + w.inputHeight <= gridHeight, w.padLeft + w.inputWidth <= gridWidth else { return nil }
         needsCopy = w.padTop != 0 || w.padLeft != 0 || gridHeight != w.inputHeight || gridWidth != w.inputWidth
-        imagesPerGroup = max(1, (1 << 17) / max(gridHeight * gridWidth * (inputChannels + filters), 1))
     }
 
-    func groupImages(batch: Int) -> Int { max(1, min(imagesPerGroup, batch)) }
-
-    func scratchFloats(batch: Int, inputChannels: Int, filters: Int) -> Int {
-        groupImages(batch: batch).saturatingMultiply(gridPixels).saturatingMultiply((needsCopy ? inputChannels : 0) + filters)
+    /// Floats of scratch per piece: one padded image (when copied) and one spread gradient.
+    func scratchFloats(inputChannels: Int, filters: Int) -> Int {
+        gridPixels.saturatingMultiply((needsCopy ? inputChannels : 0) + filters)
     }
 }

@@ -132,52 +132,6 @@ func maxPool2x2Gradient(input: UnsafePointer<Float>, outputGradient: UnsafePoint
 /// large batch exact to float precision).
 private let blockRows = 64
 
-/// sums[c] = Σ x[row][c], or Σ (x[row][c] - center[c])² when `center` is given.
-func sumChannels(_ x: UnsafePointer<Float>, rows: Int, channels: Int, center: UnsafePointer<Float>?,
-                 into sums: UnsafeMutablePointer<Double>) {
-    sums.update(repeating: 0, count: channels)
-    let vectorChannels = channels - channels % 8
-    var first = 0
-    while first < rows {
-        let end = min(first &+ blockRows, rows)
-        var c = 0
-        while c < vectorChannels {
-            var total = Floats8()
-            var p = x + (first &* channels &+ c)
-            if let center {
-                let m = load8(center + c)
-                for _ in first..<end {
-                    let d = load8(p) - m
-                    total += d * d
-                    p += channels
-                }
-            } else {
-                for _ in first..<end {
-                    total += load8(p)
-                    p += channels
-                }
-            }
-            for lane in 0..<8 { sums[c &+ lane] += Double(total[lane]) }
-            c &+= 8
-        }
-        while c < channels {
-            var total: Float = 0
-            for row in first..<end {
-                let value = x[row &* channels &+ c]
-                if let center {
-                    let d = value - center[c]
-                    total += d * d
-                } else {
-                    total += value
-                }
-            }
-            sums[c] += Double(total)
-            c &+= 1
-        }
-        first = end
-    }
-}
-
 /// y[row][c] = x[row][c] · scale[c] + shift[c].
 func scaleAndShiftChannels(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, rows: Int, channels: Int,
                            scale: UnsafePointer<Float>, shift: UnsafePointer<Float>) {
@@ -259,5 +213,60 @@ func batchNormalizationInputGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePoin
             dx[base &+ c] = scale[c] * (dy[base &+ c] - meanGradient[c] - normalized * meanProduct[c])
             c &+= 1
         }
+    }
+}
+
+/// Per channel, the mean and the sum of squared deviations from it of `rows` rows, in one pass
+/// over memory: each block of rows (small enough to stay in the L1 cache) is summed, then its
+/// squared deviations about its own mean are summed, and blocks are merged in Double as in
+/// Chan, Golub and LeVeque's pairwise variance (as exact as two passes over the whole batch).
+func channelMoments(_ x: UnsafePointer<Float>, rows: Int, channels: Int, mean: UnsafeMutablePointer<Double>,
+                    squares: UnsafeMutablePointer<Double>) {
+    mean.update(repeating: 0, count: channels)
+    squares.update(repeating: 0, count: channels)
+    let vectorChannels = channels - channels % 8
+    var seen = 0.0
+    var first = 0
+    @inline(__always) func merge(_ c: Int, _ blockMean: Double, _ blockSquares: Double, _ count: Double) {
+        let delta = blockMean - mean[c], total = seen + count
+        mean[c] += delta * count / total
+        squares[c] += blockSquares + delta * delta * seen * count / total
+    }
+    while first < rows {
+        let end = min(first &+ blockRows, rows)
+        let count = Float(end &- first)
+        var c = 0
+        while c < vectorChannels {
+            var total = Floats8()
+            var p = x + (first &* channels &+ c)
+            for _ in first..<end {
+                total += load8(p)
+                p += channels
+            }
+            let blockMean = total / Floats8(repeating: count)
+            var deviations = Floats8()
+            p = x + (first &* channels &+ c)
+            for _ in first..<end {
+                let d = load8(p) - blockMean
+                deviations += d * d
+                p += channels
+            }
+            for lane in 0..<8 { merge(c &+ lane, Double(blockMean[lane]), Double(deviations[lane]), Double(count)) }
+            c &+= 8
+        }
+        while c < channels {
+            var total: Float = 0
+            for row in first..<end { total += x[row &* channels &+ c] }
+            let blockMean = total / count
+            var deviations: Float = 0
+            for row in first..<end {
+                let d = x[row &* channels &+ c] - blockMean
+                deviations += d * d
+            }
+            merge(c, Double(blockMean), Double(deviations), Double(count))
+            c &+= 1
+        }
+        seen += Double(count)
+        first = end
     }
 }

@@ -71,7 +71,7 @@ final class ConvolutionGradientTests: XCTestCase {
 
     /// dW against its definition, Σ over images and output pixels of input · dZ, for stride-1
     /// convolutions (read in place from the padded image) and a strided and a width-dilated one
-    /// (unfolded patches), with a batch that spans two groups of images.
+    /// (unfolded patches), over a batch of 60 images.
     func testKernelGradientMatchesTheDefinition() throws {
         let cases: [(kernel: [Int], strides: [Int], dilation: [Int], padding: String)] = [
             ([3, 3], [1, 1], [1, 1], "valid"), ([3, 3], [1, 1], [1, 1], "same"), ([2, 3], [1, 1], [2, 1], "same"),

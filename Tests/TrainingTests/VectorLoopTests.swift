@@ -50,7 +50,8 @@ final class VectorLoopTests: XCTestCase {
         }
     }
 
-    /// Sums over more rows than one float block, against Double sums of the same values.
+    /// Moments and sums over more rows than one float block (150 = 64 + 64 + 22), against Double
+    /// sums of the same values.
     func testBatchNormalizationSums() {
         for channels in [5, 16, 19] {
             let rows = 150
@@ -58,15 +59,15 @@ final class VectorLoopTests: XCTestCase {
             let dy = randomValues(rows * channels, seed: 9)
             let mean = (0..<channels).map { c in Float((0..<rows).reduce(0.0) { $0 + Double(x[$1 * channels + c]) } / Double(rows)) }
             let inverse = (0..<channels).map { Float($0 % 3 + 1) / 2 }
-            var sums = [Double](repeating: .nan, count: channels), squares = sums, gradientSums = sums, productSums = sums
-            sumChannels(x, rows: rows, channels: channels, center: nil, into: &sums)
-            sumChannels(x, rows: rows, channels: channels, center: mean, into: &squares)
+            var means = [Double](repeating: .nan, count: channels), squares = means, gradientSums = means, productSums = means
+            channelMoments(x, rows: rows, channels: channels, mean: &means, squares: &squares)
             sumGradientChannels(dy, x, rows: rows, channels: channels, mean: mean, inverse: inverse,
                                 gradientSums: &gradientSums, productSums: &productSums)
             for c in 0..<channels {
                 let column = (0..<rows).map { $0 * channels + c }
-                XCTAssertEqual(sums[c], column.reduce(0.0) { $0 + Double(x[$1]) }, accuracy: 1e-4)
-                XCTAssertEqual(squares[c], column.reduce(0.0) { $0 + pow(Double(x[$1]) - Double(mean[c]), 2) }, accuracy: 1e-3)
+                let exactMean = column.reduce(0.0) { $0 + Double(x[$1]) } / Double(rows)
+                XCTAssertEqual(means[c], exactMean, accuracy: 1e-6)
+                XCTAssertEqual(squares[c], column.reduce(0.0) { $0 + pow(Double(x[$1]) - exactMean, 2) }, accuracy: 1e-3)
                 XCTAssertEqual(gradientSums[c], column.reduce(0.0) { $0 + Double(dy[$1]) }, accuracy: 1e-4)
                 XCTAssertEqual(productSums[c], column.reduce(0.0) { total, i in
                     total + Double(dy[i]) * (Double(x[i]) - Double(mean[c])) * Double(inverse[c])
