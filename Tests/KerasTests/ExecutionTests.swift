@@ -103,6 +103,32 @@ final class SteadyStateTests: XCTestCase {
         XCTAssertLessThanOrEqual(model.pool.created, 4, "at most one workspace per concurrent caller")
     }
 
+    /// A burst of concurrent callers leaves workspaces behind; steady traffic afterwards reuses
+    /// the top of the stack and the rest are dropped once idle for the pool's lifetime.
+    func testWorkspacesLeftByABurstExpire() throws {
+        let fixture = try KerasFixture("k2_conv_stack")
+        let model = try KerasModel(configurationJSON: fixture.configJSON, weights: fixture.weights, kerasVersion: "2.0")
+        final class FakeClock: @unchecked Sendable { var now = 0.0 }
+        let clock = FakeClock()
+        let pool = WorkspacePool(idleLifetime: 10, clock: { clock.now })
+        let burst = (0..<4).map { _ in pool.take { Workspace(plan: model.plan) } }
+        for workspace in burst { pool.give(workspace) }
+        XCTAssertEqual(pool.created, 4)
+        XCTAssertEqual(pool.idleCount, 4, "all four are kept while recently used")
+        for second in 1...9 {
+            clock.now = Double(second)
+            pool.give(pool.take { Workspace(plan: model.plan) })
+        }
+        XCTAssertEqual(pool.idleCount, 4, "nothing is dropped before the lifetime passes")
+        for second in 10...30 {
+            clock.now = Double(second)
+            pool.give(pool.take { Workspace(plan: model.plan) })
+        }
+        XCTAssertEqual(pool.idleCount, 1, "one caller at a time needs one workspace")
+        XCTAssertEqual(pool.expired, 3)
+        XCTAssertEqual(pool.created, 4, "the steady caller kept reusing the same workspace")
+    }
+
     /// Keras <= 2.1 stored a Sequential model's layer list directly, the input shape on the first layer.
     func testKeras21SequentialLayerList() throws {
         let json = #"""
