@@ -29,6 +29,9 @@ public struct TrainingConfiguration: Sendable {
     /// The class outlier images are trained as (a reject class, e.g. "not a digit"); nil:
     /// towards the uniform distribution (outlier exposure, `outlierWeight`).
     public var outlierLabel: Int? = nil
+    /// Whether `augmentation` distorts the outlier images too (false: they are trained as they
+    /// are, e.g. non-digits already in the form the digit finder gives the model).
+    public var augmentOutliers = true
 
     public init() {}
 
@@ -225,8 +228,8 @@ public final class Trainer {
     }
 
     /// Copies (and, when configured, distorts) one piece's images of a batch.
-    private func gather(_ indices: [Int], slice: BatchSlice, training: LabelledImages, outliers: LabelledImages?,
-                        into input: UnsafeMutablePointer<Float>, epoch: Int) {
+    func gather(_ indices: [Int], slice: BatchSlice, training: LabelledImages, outliers: LabelledImages?,
+                into input: UnsafeMutablePointer<Float>, epoch: Int) {
         let size = network.inputSize
         let augmentation = configuration.augmentation
         var original = [Float](repeating: 0, count: augmentation.isIdentity ? 0 : size)
@@ -234,7 +237,7 @@ public final class Trainer {
             let index = indices[position]
             let destination = input + position * size
             let (source, sourceIndex) = index < training.count ? (training, index) : (outliers!, index - training.count)
-            if augmentation.isIdentity {
+            if augmentation.isIdentity || (index >= training.count && !configuration.augmentOutliers) {
                 source.copyImage(sourceIndex, into: destination)
                 continue
             }

@@ -17,7 +17,8 @@ import Foundation
 /// `outlier_weight` (λ of the uniform-target loss for outlier images, default 0.5),
 /// `outlier_class` (train outlier images as this class of `class_names`, a reject class,
 /// instead of towards the uniform distribution), `outliers_per_epoch` (draw this many outlier
-/// images afresh each epoch instead of training on all of them every epoch); `deploy`
+/// images afresh each epoch instead of training on all of them every epoch), `augment_outliers`
+/// (false: `augment` leaves outlier images as they are; default true); `deploy`
 /// asks the service to serve the result. Every problem names its key.
 public struct TrainingRequest: Sendable {
     public enum Network: Sendable, Equatable {
@@ -65,7 +66,7 @@ public struct TrainingRequest: Sendable {
 
     static let topLevelKeys = ["dataset", "dataset_args", "model", "network", "network_args", "train_args", "save_weights", "deploy"]
     static let trainKeys = ["batch_size", "epochs", "optimizer", "learning_rate", "validation_split", "augment", "seed", "shuffle",
-                            "outlier_weight", "outlier_class", "outliers_per_epoch"]
+                            "outlier_weight", "outlier_class", "outliers_per_epoch", "augment_outliers"]
 
     public static func parse(_ body: [String: Any], limits: Limits = Limits()) throws -> TrainingRequest {
         if let unknown = body.keys.sorted().first(where: { !topLevelKeys.contains($0) }) {
@@ -134,6 +135,7 @@ public struct TrainingRequest: Sendable {
         if let raw = train["outliers_per_epoch"], !(raw is NSNull) {
             configuration.outliersPerEpoch = try wholeNumber(raw, key: "train_args.outliers_per_epoch", default: 0, range: 1...100_000_000)
         }
+        configuration.augmentOutliers = try flag(train["augment_outliers"], key: "train_args.augment_outliers", default: true)
         var outlierClass: String? = nil
         if let raw = train["outlier_class"], !(raw is NSNull) {
             guard let name = raw as? String, classNames.contains(name) else {

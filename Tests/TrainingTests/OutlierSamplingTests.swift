@@ -83,6 +83,33 @@ final class OutlierSamplingTests: XCTestCase {
         XCTAssertGreaterThan(outcome.train.accuracy, 0.9, "the classes are still learnt")
     }
 
+    /// `train_args.augment_outliers: false`: augmentation distorts the labelled images and leaves
+    /// the outliers exactly as they are (non-digits already in the finder's form).
+    func testOutliersCanBeLeftUnaugmented() throws {
+        let training = LearningTests.patterns(count: 3, seed: 1)
+        let outliers = noise(3, seed: 2)
+        func gathered(augmentOutliers: Bool) throws -> [Float] {
+            let json = try NetworkCatalog.configuration(network: "mlp", arguments: [:], shape: training.shape, classes: 4)
+            var configuration = TrainingConfiguration()
+            configuration.augmentation = Augmentation(rotationDegrees: 20, zoom: 0.2, shiftPixels: 2)
+            configuration.augmentOutliers = augmentOutliers
+            let trainer = try Trainer(network: try Network(configuration: json, weights: nil, seed: 1), configuration: configuration)
+            var input = [Float](repeating: 0, count: 2 * 144)
+            input.withUnsafeMutableBufferPointer { buffer in
+                trainer.gather([0, 3 + 1], slice: BatchSlice(start: 0, count: 2, piece: 0, pieces: 1, batch: 2, barrier: PieceBarrier(count: 1)),
+                               training: training, outliers: outliers, into: buffer.baseAddress!, epoch: 1)
+            }
+            return input
+        }
+        let plain = try gathered(augmentOutliers: false), distorted = try gathered(augmentOutliers: true)
+        XCTAssertEqual(Array(plain[144...]), outliers.image(1), "the outlier as it is")
+        XCTAssertNotEqual(Array(distorted[144...]), outliers.image(1), "augmented when asked")
+        XCTAssertNotEqual(Array(plain[..<144]), training.image(0), "labelled images are still augmented")
+        XCTAssertEqual(try TrainingRequest.parse(json: Array(#"{"network": "mlp", "train_args": {"augment_outliers": false}}"#.utf8))
+                        .configuration.augmentOutliers, false)
+        XCTAssertTrue(try TrainingRequest.parse(json: Array(#"{"network": "mlp"}"#.utf8)).configuration.augmentOutliers)
+    }
+
     func testBadSettingsNameTheirKey() throws {
         func message(_ body: String, run: Bool = false) -> String {
             do {
