@@ -9,7 +9,7 @@ intra_op 2, inter_op 1; ours: --threads 2). Runs alternate between the two (ours
 ours, ...) so that load on a shared machine falls on both; each run is a fresh process whose
 CPU time and peak RSS come from wait4(). Medians over --repeat runs are printed, with `uptime`.
 
-    python3 scripts/bench-training.py [--models mlp,lenet5,mnist_cnn] [--epochs 3] [--repeat 2]
+    python3 scripts/bench-training.py [--models mlp,lenet5,mnist_cnn,mnist_small] [--epochs 3] [--repeat 2]
 
 Time per epoch excludes the first epoch (warm-up: TensorFlow traces its graph then). CPU per
 epoch is the process's CPU time (all threads) over the epoch: on a shared machine it moves far
@@ -25,6 +25,8 @@ CONFIGS = {
     "mlp": {"network": "mlp", "train_args": {"batch_size": 32, "optimizer": "rmsprop"}},
     "lenet5": {"network": "lenet5", "train_args": {"batch_size": 32, "optimizer": "rmsprop"}},
     "mnist_cnn": {"network": "mnist_cnn", "train_args": {"batch_size": 64, "optimizer": "adam"}},
+    # The default model's network, as scripts/default-model.json trains it (batch 128, Adam).
+    "mnist_small": {"network": "mnist_small", "train_args": {"batch_size": 128, "optimizer": "adam"}},
 }
 
 KERAS_SIDE = r'''

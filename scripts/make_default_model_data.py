@@ -3,7 +3,8 @@
 
     swift build -c release --product max-server
     python3 scripts/make_training_fields.py --out /tmp/fields
-    python3 scripts/make_default_model_data.py --fields /tmp/fields --out /tmp/default-model-train.csv.gz
+    python3 scripts/make_default_model_data.py --fields /tmp/fields --out /tmp/digits.csv.gz \
+        --outliers-out /tmp/nondigits.csv.gz
 
 Eleven classes, "not a digit" last (label 10; the training config's dataset_args.class_names
 names them). Rows, nothing from a test set:
@@ -16,6 +17,11 @@ names them). Rows, nothing from a test set:
   Single strokes from pieces, fragments and textures are left out: to the model they are 1s
   (the same policy as scripts/compare_not_a_digit.py, whose measurements chose this recipe).
 The rows are shuffled with the seed, so the file is the same for the same fields.
+
+With `--outliers-out`, the digits alone go to `--out` and every non-digit field (the whole
+pool, label 10) to that file instead: `max-server train ... --outliers FILE` with
+`train_args.outliers_per_epoch` then draws a fresh sample of them every epoch (the default
+model's recipe, scripts/default-model.json), as scripts/compare_not_a_digit.py does.
 """
 import argparse
 import gzip
@@ -40,6 +46,7 @@ def main():
     parser.add_argument("--fields", required=True, help="directory written by make_training_fields.py")
     parser.add_argument("--out", required=True, help="the CSV to write (.csv.gz)")
     parser.add_argument("--outlier-share", type=float, default=0.6, help="non-digit rows per digit row")
+    parser.add_argument("--outliers-out", help="write every non-digit field here (label 10) and only digits to --out")
     parser.add_argument("--seed", type=int, default=20261201)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -57,22 +64,33 @@ def main():
 
     digits_x = np.concatenate([mnist_x, sheets_x[digit_mask], fonts_x])
     digits_y = np.concatenate([mnist_y, sheets_y[digit_mask], fonts_y])
-    wanted = min(len(negatives_x), int(args.outlier_share * len(digits_x)))
-    pick = rng.choice(len(negatives_x), size=wanted, replace=False)
+    if args.outliers_out:
+        wanted, pick = 0, np.zeros(0, dtype=np.int64)
+    else:
+        wanted = min(len(negatives_x), int(args.outlier_share * len(digits_x)))
+        pick = rng.choice(len(negatives_x), size=wanted, replace=False)
     x = np.concatenate([digits_x, negatives_x[pick]])
     y = np.concatenate([digits_y, np.full(wanted, 10)])
     order = rng.permutation(len(x))
     x, y = x[order].reshape(len(x), 784), y[order]
-    kinds = negatives_kind[pick]
+    kinds = negatives_kind[pick] if not args.outliers_out else negatives_kind
     print(f"{len(x)} rows: {len(mnist_x)} mnist_train, {int(digit_mask.sum())} sheet digits, {len(fonts_x)} font digits, "
-          f"{wanted} not a digit (of {len(negatives_x)}; {int(dropped.sum())} single strokes left out; "
+          f"{len(kinds) if args.outliers_out else wanted} not a digit{' (to ' + args.outliers_out + ')' if args.outliers_out else ''} "
+          f"(of {len(negatives_x)}; {int(dropped.sum())} single strokes left out; "
           + ", ".join(f"{k} {int((kinds == k).sum())}" for k in sorted(set(kinds))) + ")")
-    # No name and no time in the gzip header: the same rows give the same bytes.
-    with open(args.out, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as f:
+    write_csv(args.out, x, y)
+    if args.outliers_out:
+        pool = negatives_x[rng.permutation(len(negatives_x))]
+        write_csv(args.outliers_out, pool.reshape(len(pool), 784), np.full(len(pool), 10))
+
+
+def write_csv(path, x, y):
+    """Kaggle CSV rows; no name and no time in the gzip header: the same rows give the same bytes."""
+    with open(path, "wb") as raw, gzip.GzipFile(filename="", fileobj=raw, mode="wb", mtime=0) as f:
         f.write(("label," + ",".join(f"pixel{i}" for i in range(784)) + "\n").encode())
         for label, row in zip(y, np.clip(np.rint(x), 0, 255).astype(np.int64)):
             f.write((str(int(label)) + "," + ",".join(map(str, row)) + "\n").encode())
-    print(f"wrote {args.out}")
+    print(f"wrote {path} ({len(y)} rows)")
 
 
 if __name__ == "__main__":

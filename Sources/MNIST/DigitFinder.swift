@@ -32,6 +32,23 @@ public struct DigitRegion: Sendable, Equatable {
 /// (`DigitReader`); a place with one obvious digit has a single reading of one digit.
 public struct DigitCandidate: Sendable, Equatable {
     public var readings: [[DigitRegion]]
+    /// What each reading is: the place as one digit or cut where digits touch (every piece is
+    /// read), or its separate marks apart (specks may be left unread).
+    public var kinds: [ReadingKind]
+
+    public init(readings: [[DigitRegion]], kinds: [ReadingKind]? = nil) {
+        self.readings = readings
+        self.kinds = kinds ?? readings.map { _ in .joined }
+    }
+}
+
+/// How a reading covers its place's ink (`DigitReader` weighs what it leaves out).
+public enum ReadingKind: Sendable, Equatable {
+    /// One digit, or one mark cut into touching digits: each piece must be a digit.
+    case joined
+    /// The place's separate marks, each its own digit, `leftOut` specks unread (the bar of a 5
+    /// read apart from its body).
+    case apart(leftOut: Int)
 }
 
 /// What the finder saw in a picture.
@@ -81,12 +98,15 @@ public struct DigitFinder: Sendable {
         let ordered = ReadingOrder.sorted(groups, box: \.box)
         let crop = DigitCrop(page: page, components: components)
         let candidates = ordered.compactMap { group -> DigitCandidate? in
-            let readings = TouchingDigits.readings(of: group, components: components, page: page)
-                .compactMap { reading -> [DigitRegion]? in
-                    let regions = reading.compactMap { crop.region($0) }
-                    return regions.count == reading.count ? regions : nil
-                }
-            return readings.isEmpty ? nil : DigitCandidate(readings: readings)
+            var readings: [[DigitRegion]] = [], kinds: [ReadingKind] = []
+            for reading in TouchingDigits.readings(of: group, components: components, page: page) {
+                let regions = reading.digits.compactMap { crop.region($0) }
+                guard regions.count == reading.digits.count,
+                      !reading.isCut || TouchingDigits.piecesAlike(regions.map(\.box)) else { continue }
+                readings.append(regions)
+                kinds.append(reading.leftOut.map { .apart(leftOut: $0) } ?? .joined)
+            }
+            return readings.isEmpty ? nil : DigitCandidate(readings: readings, kinds: kinds)
         }
         return FoundDigits(candidates: candidates, omitted: omitted, blank: false)
     }

@@ -53,6 +53,8 @@ public struct DigitReading: Sendable, Equatable {
 /// digits in reading order. A reading scores the sum over its digits of log(confidence) + β:
 /// an extra digit is worth having when the model is more than e^-β = 90 % sure of it, so two
 /// good digits beat one that swallows the second, and one good digit beats two pieces of it.
+/// A piece of ink a reading leaves unread costs β too: read as well with it as without, a
+/// digit keeps its piece (the bar of a 5 stays with its body).
 public enum DigitReader {
     /// β = -log(0.9).
     static let digitPrior: Float = 0.10536
@@ -63,12 +65,15 @@ public enum DigitReader {
         for candidate in found.candidates {
             var best: [DigitReading] = []
             var bestScore = -Float.infinity
-            for reading in candidate.readings {
+            for (reading, kind) in zip(candidate.readings, candidate.kinds) {
                 let read = reading.map { region -> DigitReading in
                     defer { next += 1 }
                     return DigitReading(box: region.box, output: outputs[next], classes: classes)
                 }
+                var unread = 0
+                if case .apart(let leftOut) = kind { unread = leftOut }  // specks the reading leaves out
                 let score = read.reduce(Float(0)) { $0 + log(max($1.confidence, 1e-12)) + digitPrior }
+                    - Float(unread) * digitPrior
                 if score > bestScore {
                     bestScore = score
                     best = read

@@ -88,8 +88,7 @@ final class ActivationStage {
         case .linear:
             return
         case .relu:
-            // Selects, not branches: the loop vectorises.
-            for i in 0..<total { gradient[i] = output[i] > 0 ? gradient[i] : 0 }
+            maskByPositive(gradient, output: output, count: total)
         case .relu6:
             for i in 0..<total { gradient[i] = output[i] > 0 && output[i] < 6 ? gradient[i] : 0 }
         case .sigmoid:

@@ -22,8 +22,8 @@ final class BatchNormalizationLayer: TrainableLayer {
     // (the same values, combined in the same order), so no piece waits on another's write.
     private var batchStatistics = UnsafeMutablePointer<Float>.allocate(capacity: 1)
     private var statisticsCapacity = 1
-    // Per-piece partial sums (piece x channels), combined in piece order: two for the forward
-    // pass (Σx, Σ(x - mean)²) and two for the backward (Σdy, Σdy·x̂), so that a piece already in
+    // Per-piece partial results (piece x channels), combined in piece order: two for the forward
+    // pass (the piece's mean and Σ(x - mean)²) and two for the backward (Σdy, Σdy·x̂), so that a piece already in
     // the backward pass never overwrites sums another piece is still reading in the forward.
     private var partial = UnsafeMutablePointer<Double>.allocate(capacity: 1)
     private var partialSecond = UnsafeMutablePointer<Double>.allocate(capacity: 1)
@@ -91,24 +91,30 @@ final class BatchNormalizationLayer: TrainableLayer {
             return
         }
         let channels = self.channels, pieces = slice.pieces, piece = slice.piece
-        // Pass 1: mean. Pass 2: variance about it (two passes keep float32 inputs exact enough).
-        // Every piece sums its rows, meets the others, then combines all pieces' sums in order.
-        let sums = partial + piece * channels, squares = partialSecond + piece * channels
-        sums.update(repeating: 0, count: channels)
-        for row in 0..<rows(slice.count) { for c in 0..<channels { sums[c] += Double(input[row * channels + c]) } }
+        // Every piece finds the mean and squared deviations of its rows (one pass, exact as two),
+        // meets the others, then merges all pieces' moments in piece order.
+        let pieceMeans = partial + piece * channels, pieceSquares = partialSecond + piece * channels
+        let kept = batchStatistics + 2 * piece * channels
+        channelMoments(input, rows: rows(slice.count), channels: channels, mean: pieceMeans, squares: pieceSquares)
         slice.barrier.wait()
         let n = Double(rows(slice.batch))
-        let batchMean = combine(partial, pieces: pieces).map { $0 / n }
-        squares.update(repeating: 0, count: channels)
-        for row in 0..<rows(slice.count) {
-            for c in 0..<channels { let d = Double(input[row * channels + c]) - batchMean[c]; squares[c] += d * d }
+        var batchMean = [Double](repeating: 0, count: channels), batchSquares = batchMean
+        var seen = 0.0
+        for other in 0..<pieces {
+            let count = Double(rows(splitBatch(slice.batch, pieces: pieces, piece: other, barrier: slice.barrier).count))
+            guard count > 0 else { continue }
+            let total = seen + count
+            for c in 0..<channels {
+                let delta = partial[other * channels + c] - batchMean[c]
+                batchMean[c] += delta * count / total
+                batchSquares[c] += partialSecond[other * channels + c] + delta * delta * seen * count / total
+            }
+            seen = total
         }
-        slice.barrier.wait()
-        let batchVariance = combine(partialSecond, pieces: pieces).map { $0 / n }
+        let batchVariance = batchSquares.map { $0 / n }
         let mean = batchMean.map { Float($0) }
         let inverse = batchVariance.map { 1 / (Float($0) + epsilon).squareRoot() }
         normalize(input, output, rows: rows(slice.count), mean: mean, inverse: inverse)
-        let kept = batchStatistics + 2 * piece * channels
         for c in 0..<channels {
             kept[c] = mean[c]
             kept[channels + c] = inverse[c]
@@ -123,14 +129,16 @@ final class BatchNormalizationLayer: TrainableLayer {
         }
     }
 
+    /// y = x · scale + shift per channel, scale = γ/σ and shift = β - mean · scale.
     private func normalize(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, rows: Int, mean: [Float], inverse: [Float]) {
         let gammaValues = gamma?.values ?? [Float](repeating: 1, count: channels)
         let betaValues = beta?.values ?? [Float](repeating: 0, count: channels)
         let scale = (0..<channels).map { inverse[$0] * gammaValues[$0] }
         let shift = (0..<channels).map { betaValues[$0] - mean[$0] * scale[$0] }
-        for row in 0..<rows {
-            let x = input + row * channels, y = output + row * channels
-            for c in 0..<channels { y[c] = x[c] * scale[c] + shift[c] }
+        scale.withUnsafeBufferPointer { scale in
+            shift.withUnsafeBufferPointer { shift in
+                scaleAndShiftChannels(input, output, rows: rows, channels: channels, scale: scale.baseAddress!, shift: shift.baseAddress!)
+            }
         }
     }
 
@@ -138,19 +146,11 @@ final class BatchNormalizationLayer: TrainableLayer {
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
         let channels = self.channels, pieces = slice.pieces, piece = slice.piece
         // This piece's copy of the batch statistics from the forward pass.
-        let kept = batchStatistics + 2 * piece * channels
-        let mean = (0..<channels).map { kept[$0] }, inverse = (0..<channels).map { kept[channels + $0] }
+        let kept = UnsafePointer(batchStatistics + 2 * piece * channels)
         // Pass 1: Σ dy and Σ dy·x̂ per channel (dβ and dγ), combined across pieces.
         let sumGradientPiece = backwardPartial + piece * channels, sumProductPiece = backwardPartialSecond + piece * channels
-        sumGradientPiece.update(repeating: 0, count: channels)
-        sumProductPiece.update(repeating: 0, count: channels)
-        for row in 0..<rows(slice.count) {
-            for c in 0..<channels {
-                let g = Double(outputGradient[row * channels + c])
-                sumGradientPiece[c] += g
-                sumProductPiece[c] += g * Double((input[row * channels + c] - mean[c]) * inverse[c])
-            }
-        }
+        sumGradientChannels(outputGradient, input, rows: rows(slice.count), channels: channels, mean: kept, inverse: kept + channels,
+                            gradientSums: sumGradientPiece, productSums: sumProductPiece)
         slice.barrier.wait()
         let sumGradient = combine(backwardPartial, pieces: pieces), sumProduct = combine(backwardPartialSecond, pieces: pieces)
         if piece == 0 {
@@ -161,13 +161,13 @@ final class BatchNormalizationLayer: TrainableLayer {
         // Pass 2: dx = γ/σ · (dy - mean(dy) - x̂ · mean(dy·x̂)).
         let n = Float(rows(slice.batch))
         let gammaValues = gamma?.values ?? [Float](repeating: 1, count: channels)
-        let meanGradient = sumGradient.map { Float($0) / n }, meanProduct = sumProduct.map { Float($0) / n }
-        for row in 0..<rows(slice.count) {
-            for c in 0..<channels {
-                let i = row * channels + c
-                let normalized = (input[i] - mean[c]) * inverse[c]
-                inputGradient[i] = gammaValues[c] * inverse[c] * (outputGradient[i] - meanGradient[c] - normalized * meanProduct[c])
-            }
+        let coefficients = (0..<channels).map { gammaValues[$0] * kept[channels + $0] }
+            + sumGradient.map { Float($0) / n } + sumProduct.map { Float($0) / n }
+        coefficients.withUnsafeBufferPointer { values in
+            let base = values.baseAddress!
+            batchNormalizationInputGradient(UnsafePointer(outputGradient), input, rows: rows(slice.count), channels: channels,
+                                            mean: kept, inverse: kept + channels, scale: base, meanGradient: base + channels,
+                                            meanProduct: base + 2 * channels, into: inputGradient)
         }
     }
 }

@@ -2,11 +2,13 @@ import Keras
 import Kernels
 
 /// Conv2D (NHWC, Keras's 'valid'/'same' padding, strides, dilation). Forwards, the kernels'
-/// implicit-GEMM convolution. Backwards, per group of a few images: the receptive fields are
-/// unfolded (im2col); dW += patchesᵀ·dZ; the patch gradients dZ·Wᵀ are folded back onto dX
-/// (col2im). Groups keep the unfolded patches near 4 MB, in cache. (Measured on the default
-/// model's shapes, patchesᵀ·dZ beat dWᵀ = dZᵀ·patches with the patches packed: 5.4 vs 6.9 ms
-/// for 3380 x 288 x 32, 0.24 vs 0.94 ms for the first layer's 3136 x 9 x 32.)
+/// implicit-GEMM convolution. Backwards with stride 1: dX is a transposed convolution and dW
+/// is read from the (padded) image in place, one GEMM per kernel row (`accumulateKernelGradient`).
+/// Otherwise, per group of a few images: the receptive fields are unfolded (im2col);
+/// dW += patchesᵀ·dZ; the patch gradients dZ·Wᵀ are folded back onto dX (col2im). Groups keep
+/// the unfolded patches near 4 MB, in cache. (Measured on the default model's shapes,
+/// patchesᵀ·dZ beat dWᵀ = dZᵀ·patches with the patches packed: 5.4 vs 6.9 ms for
+/// 3380 x 288 x 32, 0.24 vs 0.94 ms for the first layer's 3136 x 9 x 32.)
 final class Conv2DLayer: TrainableLayer {
     let name: String
     let inputShape: [Int]
@@ -28,6 +30,9 @@ final class Conv2DLayer: TrainableLayer {
     /// convolution"). That runs on the kernels' implicit GEMM with the long inner dimension
     /// kh·kw·out, instead of a multiply whose inner dimension is just the output channels.
     private let gradientPlan: ConvolutionPlan?
+    /// For stride 1 without dilation along the width, dW is read from the image in place (see
+    /// `accumulateKernelGradient`), not from unfolded patches.
+    private let inPlaceGradient: InPlaceKernelGradient?
     private var packedRotated: PackedMatrix?
     private var rotated: [Float] = []
     private let accumulators: GradientAccumulators
@@ -36,6 +41,9 @@ final class Conv2DLayer: TrainableLayer {
         var convolution = FloatBuffer(count: 0)
         var patches = FloatBuffer(count: 0)
         var gradientConvolution = FloatBuffer(count: 0)
+        /// In-place dW: the images with their zero border, and dZ spread over the same grid.
+        var paddedImages = FloatBuffer(count: 0)
+        var spreadGradient = FloatBuffer(count: 0)
     }
     private var scratch: [Scratch] = []
 
@@ -51,7 +59,12 @@ final class Conv2DLayer: TrainableLayer {
     /// Per piece: the patches of a group of images, and the kernels' convolution scratch (twice,
     /// with the transposed convolution of the backward pass).
     func scratchFloats(batch: Int, pieces: Int) -> Int {
-        let patches = min(groupSize, max(batch, 1)).saturatingMultiply(window.outputPixels).saturatingMultiply(patchLength)
+        let patches: Int
+        if let inPlaceGradient {
+            patches = inPlaceGradient.scratchFloats(inputChannels: inputChannels, filters: filters)
+        } else {
+            patches = min(groupSize, max(batch, 1)).saturatingMultiply(window.outputPixels).saturatingMultiply(patchLength)
+        }
         let convolution = kernels.convolutionScratchCount(plan).saturatingMultiply(2)
         return patches.saturatingAdd(convolution).saturatingMultiply(pieces)
     }
@@ -84,6 +97,7 @@ final class Conv2DLayer: TrainableLayer {
         } else {
             gradientPlan = nil
         }
+        inPlaceGradient = InPlaceKernelGradient(window: window)
     }
 
     var kerasConfig: [String: Any] {
@@ -128,6 +142,15 @@ final class Conv2DLayer: TrainableLayer {
             packedTransposed = kernels.pack(kernel.value.pointer, rows: filters, columns: patchLength, ldb: filters, transposed: true, bias: nil)
         }
         accumulators.reset(pieces: pieces)
+        if let inPlaceGradient {
+            let padded = inPlaceGradient.needsCopy ? inPlaceGradient.gridPixels * inputChannels : 0
+            let spread = inPlaceGradient.gridPixels * filters
+            for piece in 0..<pieces {
+                if scratch[piece].paddedImages.count < padded { scratch[piece].paddedImages = FloatBuffer(count: padded) }
+                if scratch[piece].spreadGradient.count < spread { scratch[piece].spreadGradient = FloatBuffer(count: spread) }
+            }
+            return
+        }
         let rows = min(groupSize, batch) * window.outputPixels
         for piece in 0..<pieces {
             if scratch[piece].patches.count < rows * patchLength { scratch[piece].patches = FloatBuffer(count: rows * patchLength) }
@@ -155,6 +178,11 @@ final class Conv2DLayer: TrainableLayer {
             kernels.convolve(UnsafePointer(outputGradient), batch: slice.count, plan: gradientPlan, weights: packedRotated!,
                              output: inputGradient, epilogue: .none, scratch: work.gradientConvolution.pointer)
         }
+        if let inPlaceGradient {
+            accumulateKernelGradient(input, outputGradient, images: slice.count, geometry: inPlaceGradient, work: work,
+                                     into: kernelGradient)
+            return
+        }
         let foldGradient = gradientPlan == nil ? inputGradient : nil
         foldGradient?.update(repeating: 0, count: slice.count * inputSize)
         var image = 0
@@ -176,5 +204,74 @@ final class Conv2DLayer: TrainableLayer {
         }
     }
 
+    /// dW += Σ over the images' pixels of patchᵀ·dZ, without unfolding the patches. On a grid
+    /// of the padded image's size (pixel q = (y, x), row stride `gridWidth`), the window of q
+    /// starts at q·C and kernel row ky's kw·C values follow it contiguously: for fixed ky the
+    /// patch columns of every pixel are a matrix whose rows overlap, read with lda = C. dZ is
+    /// spread over the same grid, zero where x is past the output (those windows wrap around the
+    /// row's edge and must count for nothing). So dW's rows for ky are one GEMM per image,
+    /// m = kw·C, k = the grid pixels up to the last output pixel (about 7 % more than the
+    /// output's); the padded image and grid stay in the L2 cache.
+    private func accumulateKernelGradient(_ input: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>, images: Int,
+                                          geometry: InPlaceKernelGradient, work: Scratch, into kernelGradient: UnsafeMutablePointer<Float>) {
+        let w = window, channels = inputChannels
+        let gridWidth = geometry.gridWidth
+        let segment = w.kernelWidth * channels
+        let rowFloats = w.outputWidth * filters, gridRowFloats = gridWidth * filters
+        // The last output pixel's window ends at the last value of the (padded) image.
+        let pixels = (w.outputHeight - 1) * gridWidth + w.outputWidth
+        let spread = work.spreadGradient.pointer
+        for image in 0..<images {
+            let source: UnsafePointer<Float>
+            if geometry.needsCopy {
+                let padded = work.paddedImages.pointer
+                padded.update(repeating: 0, count: geometry.gridPixels * channels)
+                let from = input + image * inputSize
+                for y in 0..<w.inputHeight {
+                    (padded + ((y + w.padTop) * gridWidth + w.padLeft) * channels).update(from: from + y * w.inputWidth * channels,
+                                                                                      count: w.inputWidth * channels)
+                }
+                source = UnsafePointer(padded)
+            } else {
+                source = input + image * inputSize
+            }
+            let from = outputGradient + image * outputSize
+            for y in 0..<w.outputHeight {
+                (spread + y * gridRowFloats).update(from: from + y * rowFloats, count: rowFloats)
+                if y + 1 < w.outputHeight { (spread + y * gridRowFloats + rowFloats).update(repeating: 0, count: gridRowFloats - rowFloats) }
+            }
+            for ky in 0..<w.kernelHeight {
+                kernels.gemm(m: segment, n: filters, k: pixels, a: source + ky * w.dilationHeight * gridWidth * channels, lda: channels,
+                             transposeA: true, b: spread, ldb: filters, transposeB: false, c: kernelGradient + ky * segment * filters,
+                             ldc: filters, accumulate: true)
+            }
+        }
+    }
+
     func finishBackward(pieces: Int) { accumulators.sum(pieces: pieces) }
+}
+
+/// The grid `Conv2DLayer.accumulateKernelGradient` works on: the padded image's size, for a
+/// convolution of stride 1 whose kernel rows are contiguous (no dilation along the width).
+struct InPlaceKernelGradient {
+    let gridHeight: Int
+    let gridWidth: Int
+    /// Whether the image needs a zero border ('same' padding) or is read where it is ('valid').
+    let needsCopy: Bool
+
+    var gridPixels: Int { gridHeight * gridWidth }
+
+    init?(window w: Window2D) {
+        guard w.strideHeight == 1, w.strideWidth == 1, w.dilationWidth == 1 else { return nil }
+        gridHeight = w.outputHeight + (w.kernelHeight - 1) * w.dilationHeight
+        gridWidth = w.outputWidth + w.kernelWidth - 1
+        // The image must fit the grid where its padding puts it.
+        guard w.padTop + w.inputHeight <= gridHeight, w.padLeft + w.inputWidth <= gridWidth else { return nil }
+        needsCopy = w.padTop != 0 || w.padLeft != 0 || gridHeight != w.inputHeight || gridWidth != w.inputWidth
+    }
+
+    /// Floats of scratch per piece: one padded image (when copied) and one spread gradient.
+    func scratchFloats(inputChannels: Int, filters: Int) -> Int {
+        gridPixels.saturatingMultiply((needsCopy ? inputChannels : 0) + filters)
+    }
 }

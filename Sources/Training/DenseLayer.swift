@@ -81,11 +81,3 @@ final class DenseLayer: TrainableLayer {
 
     func finishBackward(pieces: Int) { accumulators.sum(pieces: pieces) }
 }
-
-/// Σ over rows of a rows x columns matrix, added into `sums`.
-func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into sums: UnsafeMutablePointer<Float>) {
-    for row in 0..<rows {
-        let values = matrix + row * columns
-        for column in 0..<columns { sums[column] += values[column] }
-    }
-}

@@ -24,11 +24,15 @@ public final class Network {
     public var inputSize: Int { inputShape.reduce(1, *) }
     public var outputSize: Int { outputShape.reduce(1, *) }
 
+    /// The index of the first layer with trainable weights (the count when none has any).
+    private let firstTrainableLayer: Int
+
     init(name: String, inputShape: [Int], inputLayerName: String, layers: [TrainableLayer]) {
         self.name = name
         self.inputShape = inputShape
         self.inputLayerName = inputLayerName
         self.layers = layers
+        firstTrainableLayer = layers.firstIndex { layer in layer.parameters.contains(where: \.trainable) } ?? layers.count
     }
 
     /// `weights` by layer name (nil: initialise every layer, seeded by `seed`). A network with
@@ -123,15 +127,18 @@ public final class Network {
 
     /// Back-propagates this piece's rows of `outputGradient` through every layer, into the
     /// layers' per-piece accumulators. `finishBackward` sums them once every piece is done.
+    /// Layers before the first with trainable weights need no gradient (nor does that layer's
+    /// input): the first convolution's dX alone was a tenth of a step's multiply-adds.
     func backward(_ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) {
         var current = gradients.0, other = gradients.1
-        for index in stride(from: layers.count - 1, through: 0, by: -1) {
+        let first = firstTrainableLayer
+        for index in stride(from: layers.count - 1, through: first, by: -1) {
             let layer = layers[index]
             let layerInput = index == 0 ? input + slice.start * inputSize
                 : UnsafePointer(outputs[index - 1].pointer + slice.start * layer.inputSampleSize)
             let layerOutput = UnsafePointer(outputs[index].pointer + slice.start * layer.outputSampleSize)
             layer.backward(layerInput, layerOutput, outputGradient: current.pointer + slice.start * gradientStride,
-                           inputGradient: index == 0 ? nil : other.pointer + slice.start * gradientStride,
+                           inputGradient: index == first ? nil : other.pointer + slice.start * gradientStride,
                            slice: slice, mode: mode)
             swap(&current, &other)
         }

@@ -12,10 +12,10 @@ import Keras
 ///   average pool 2, Dense 120, Dense 84 (each with `activation`, default relu; optional
 ///   `dropout_amount` after each Dense), Dense softmax.
 /// - `mnist_cnn`: the CNN of scripts/train_mnist.py (~14 M multiply-adds per digit).
-/// - `mnist_small`: the default model's (assets/mnist_cnn.h5, see its model card): three blocks
-///   of Conv 3x3 same (16, 32, 64 filters, relu), BatchNormalization and max pool 2, then Dropout
-///   0.25, Dense 128 relu, Dropout 0.3 (~2 M multiply-adds per digit: a sheet of digits is read
-///   within milliseconds).
+/// - `mnist_small`: blocks of Conv 3x3 same (relu), BatchNormalization and max pool 2, one per
+///   entry of `filters` (default [16, 32, 64]: ~2 M multiply-adds per digit), then Dropout 0.25,
+///   Dense `dense_units` relu (default 128; 0: none) and Dropout 0.3. The default model
+///   (assets/mnist_cnn.h5, see its model card and scripts/default-model.json) is one of these.
 public enum NetworkCatalog {
     public static let names = ["mlp", "lenet5", "mnist_cnn", "mnist_small"]
 
@@ -24,7 +24,7 @@ public enum NetworkCatalog {
         "mlp": ["layer_sizes", "dropout_amount", "activation"],
         "lenet5": ["activation", "dropout_amount"],
         "mnist_cnn": [],
-        "mnist_small": [],
+        "mnist_small": ["filters", "dense_units"],
     ]
 
     /// The configuration JSON of `network` for images of `shape` and `classes` outputs.
@@ -61,15 +61,19 @@ public enum NetworkCatalog {
                 if dropout > 0 { builder.add("Dropout", ["rate": dropout, "noise_shape": jsonNull, "seed": jsonNull]) }
             }
         case "mnist_small":
-            for filters in [16, 32, 64] {
+            let blocks = try filterCounts(arguments["filters"], default: [16, 32, 64], shape: shape)
+            let units = try wholeNumber(arguments["dense_units"], default: 128, range: 0...65536, key: "network_args.dense_units")
+            for filters in blocks {
                 builder.conv(filters, kernel: 3, padding: "same", activation: "relu")
                 builder.batchNormalization()
                 builder.pool("MaxPooling2D", 2)
             }
             builder.add("Flatten", ["data_format": "channels_last"])
             builder.add("Dropout", ["rate": 0.25, "noise_shape": jsonNull, "seed": jsonNull])
-            builder.dense(128, activation: "relu")
-            builder.add("Dropout", ["rate": 0.3, "noise_shape": jsonNull, "seed": jsonNull])
+            if units > 0 {
+                builder.dense(units, activation: "relu")
+                builder.add("Dropout", ["rate": 0.3, "noise_shape": jsonNull, "seed": jsonNull])
+            }
         default:  // mnist_cnn, as scripts/train_mnist.py builds it
             builder.conv(32, kernel: 3, padding: "same", activation: "relu")
             builder.batchNormalization()
@@ -100,6 +104,29 @@ public enum NetworkCatalog {
             }
             return Int(size)
         }
+    }
+
+    /// `mnist_small`'s `filters`: one block each, as many as the image's size halves to at least 1.
+    static func filterCounts(_ value: Any?, default fallback: [Int], shape: ImageShape) throws -> [Int] {
+        guard let value, !(value is NSNull) else { return fallback }
+        var side = min(shape.height, shape.width), most = 0
+        while side >= 2 { side /= 2; most += 1 }
+        guard let list = value as? [Any], !list.isEmpty, list.count <= max(most, 1) else {
+            throw TrainingError.invalidSetting("network_args.filters",
+                                               "must be a list of 1 to \(max(most, 1)) filter counts (one block, halving the image, each)")
+        }
+        return try list.enumerated().map { index, item in
+            try wholeNumber(item, default: 0, range: 1...1024, key: "network_args.filters[\(index)]")
+        }
+    }
+
+    static func wholeNumber(_ value: Any?, default fallback: Int, range: ClosedRange<Int>, key: String) throws -> Int {
+        guard let value, !(value is NSNull) else { return fallback }
+        guard let number = jsonNumber(value), number == number.rounded(), number >= Double(range.lowerBound),
+              number <= Double(range.upperBound) else {
+            throw TrainingError.invalidSetting(key, "must be a whole number from \(range.lowerBound) to \(range.upperBound)")
+        }
+        return Int(number)
     }
 
     static func rate(_ value: Any?, default fallback: Double, key: String) throws -> Double {

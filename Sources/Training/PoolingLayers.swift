@@ -17,6 +17,15 @@ final class Pooling2DLayer: TrainableLayer {
 
     var className: String { kind == .max ? "MaxPooling2D" : "AveragePooling2D" }
 
+    /// The common 2x2 max pool with stride 2 and every window inside the image: its gradient
+    /// takes the vectorised path.
+    private var isMax2x2: Bool {
+        kind == .max && window.kernelHeight == 2 && window.kernelWidth == 2 && window.strideHeight == 2
+            && window.strideWidth == 2 && window.dilationHeight == 1 && window.dilationWidth == 1
+            && window.padTop == 0 && window.padLeft == 0
+            && 2 * window.outputHeight <= window.inputHeight && 2 * window.outputWidth <= window.inputWidth
+    }
+
     init(kind: PoolKind, name: String, inputShape: [Int], window: Window2D, padding: String, kernels: any KernelSet.Type) {
         self.kind = kind
         self.name = name
@@ -42,6 +51,12 @@ final class Pooling2DLayer: TrainableLayer {
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
         guard slice.count > 0 else { return }
         guard let inputGradient else { return }
+        if isMax2x2 {
+            maxPool2x2Gradient(input: input, outputGradient: outputGradient, batch: slice.count, height: window.inputHeight,
+                               width: window.inputWidth, outputHeight: window.outputHeight, outputWidth: window.outputWidth,
+                               channels: channels, inputGradient: inputGradient)
+            return
+        }
         inputGradient.update(repeating: 0, count: slice.count * inputSampleSize)
         kernels.poolGradient(kind, input: input, outputGradient: outputGradient, batch: slice.count, window: window,
                              channels: channels, inputGradient: inputGradient)

@@ -23,6 +23,12 @@ public struct TrainingConfiguration: Sendable {
     public var niceness: Int32 = 0
     /// Weight of the uniform-target loss for images labelled as outliers (outlier exposure).
     public var outlierWeight: Float = 0.5
+    /// How many of the outlier images each epoch trains on, drawn afresh every epoch from all
+    /// of them (nil: every outlier image, every epoch). See `EpochSampler`.
+    public var outliersPerEpoch: Int? = nil
+    /// The class outlier images are trained as (a reject class, e.g. "not a digit"); nil:
+    /// towards the uniform distribution (outlier exposure, `outlierWeight`).
+    public var outlierLabel: Int? = nil
 
     public init() {}
 
@@ -32,6 +38,9 @@ public struct TrainingConfiguration: Sendable {
             throw TrainingError.invalidSetting("train_args.batch_size", "must be a positive whole number, got \(batchSize)")
         }
         guard threads >= 1, threads <= 256 else { throw TrainingError.invalidSetting("threads", "must be between 1 and 256") }
+        if let count = outliersPerEpoch, count < 1 {
+            throw TrainingError.invalidSetting("train_args.outliers_per_epoch", "must be a positive whole number, got \(count)")
+        }
         try optimizer.learningRate.validate()
         try augmentation.validate()
     }
@@ -119,8 +128,9 @@ public final class Trainer {
     }
 
     /// Trains for `configuration.epochs` epochs; `progress` hears every batch and epoch.
-    /// `outliers` (optional) are extra images trained towards the uniform distribution,
-    /// shuffled in with the labelled ones.
+    /// `outliers` (optional) are extra images trained towards the uniform distribution (or as
+    /// class `outlierLabel`), shuffled in with the labelled ones: all of them, or
+    /// `outliersPerEpoch` drawn afresh each epoch.
     @discardableResult
     public func fit(_ training: LabelledImages, validation: LabelledImages? = nil, outliers: LabelledImages? = nil,
                     cancellation: CancellationFlag? = nil, progress: (TrainingEvent) -> Void = { _ in }) throws -> [EpochReport] {
@@ -129,8 +139,14 @@ public final class Trainer {
         if let outliers { try check(outliers, what: "outlier") }
         gang.lowerPriority()
         let configuration = self.configuration
-        let batchSize = min(configuration.batchSize, training.count + (outliers?.count ?? 0))
-        let sampleCount = training.count + (outliers?.count ?? 0)
+        if let label = configuration.outlierLabel, !(0..<network.outputSize).contains(label) {
+            throw TrainingError.dataMismatch("outliers are trained as class \(label), the model outputs \(network.outputSize)")
+        }
+        let sampler = EpochSampler(trainingCount: training.count, outlierCount: outliers?.count ?? 0,
+                                   outliersPerEpoch: configuration.outliersPerEpoch, seed: configuration.seed, shuffle: configuration.shuffle)
+        let outlierLabel = configuration.outlierLabel ?? CrossEntropyLoss.outlier
+        let sampleCount = sampler.samplesPerEpoch
+        let batchSize = min(configuration.batchSize, sampleCount)
         let batches = (sampleCount + batchSize - 1) / batchSize
         let input = FloatBuffer(count: batchSize * network.inputSize)
         var reports: [EpochReport] = []
@@ -138,17 +154,13 @@ public final class Trainer {
         for epoch in 1...configuration.epochs {
             let epochStart = DispatchTime.now().uptimeNanoseconds
             let epochCPU = processCPUSeconds()
-            var order = Array(0..<sampleCount)
-            if configuration.shuffle {
-                var random = SeededRandom(seed: configuration.seed, stream: [0x5AFF1E, UInt64(epoch)])
-                order.shuffle(using: &random)
-            }
+            let order = sampler.samples(epoch: epoch)
             var totals = CrossEntropyLoss.Result()
             let learningRate = optimizer.currentLearningRate
             for batch in 0..<batches {
                 if cancellation?.isCancelled == true { throw TrainingError.cancelled }
                 let indices = Array(order[(batch * batchSize)..<min((batch + 1) * batchSize, sampleCount)])
-                let labels = indices.map { $0 < training.count ? training.labels[$0] : CrossEntropyLoss.outlier }
+                let labels = indices.map { $0 < training.count ? training.labels[$0] : outlierLabel }
                 let result = trainStep(input.pointer, labels: labels) { slice in
                     gather(indices, slice: slice, training: training, outliers: outliers, into: input.pointer, epoch: epoch)
                 }

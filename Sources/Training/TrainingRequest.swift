@@ -14,7 +14,10 @@ import Foundation
 /// optimizer object; default RMSprop with Keras's defaults), `learning_rate` (a number or a
 /// Keras schedule object), `validation_split`, `augment` (true for the default model's recipe,
 /// or {"rotation", "zoom", "shear", "shift", "thicken", "thin"}), `seed`, `shuffle`,
-/// `outlier_weight` (λ of the uniform-target loss for outlier images, default 0.5); `deploy`
+/// `outlier_weight` (λ of the uniform-target loss for outlier images, default 0.5),
+/// `outlier_class` (train outlier images as this class of `class_names`, a reject class,
+/// instead of towards the uniform distribution), `outliers_per_epoch` (draw this many outlier
+/// images afresh each epoch instead of training on all of them every epoch); `deploy`
 /// asks the service to serve the result. Every problem names its key.
 public struct TrainingRequest: Sendable {
     public enum Network: Sendable, Equatable {
@@ -36,6 +39,9 @@ public struct TrainingRequest: Sendable {
     /// `dataset_args.numbers`: train on these digits only (the orchestration engine's
     /// `numbers`), one output each, in this order; nil: every class of the data.
     public var classes: [String]? = nil
+    /// `train_args.outlier_class`: the class (one of `classNames`) outlier images are trained
+    /// as; nil: outlier exposure towards the uniform distribution.
+    public var outlierClass: String? = nil
 
     /// What a request may ask for (HTTP uses tighter bounds than the CLI).
     public struct Limits: Sendable {
@@ -59,7 +65,7 @@ public struct TrainingRequest: Sendable {
 
     static let topLevelKeys = ["dataset", "dataset_args", "model", "network", "network_args", "train_args", "save_weights", "deploy"]
     static let trainKeys = ["batch_size", "epochs", "optimizer", "learning_rate", "validation_split", "augment", "seed", "shuffle",
-                            "outlier_weight"]
+                            "outlier_weight", "outlier_class", "outliers_per_epoch"]
 
     public static func parse(_ body: [String: Any], limits: Limits = Limits()) throws -> TrainingRequest {
         if let unknown = body.keys.sorted().first(where: { !topLevelKeys.contains($0) }) {
@@ -125,6 +131,17 @@ public struct TrainingRequest: Sendable {
             }
             configuration.outlierWeight = Float(weight)
         }
+        if let raw = train["outliers_per_epoch"], !(raw is NSNull) {
+            configuration.outliersPerEpoch = try wholeNumber(raw, key: "train_args.outliers_per_epoch", default: 0, range: 1...100_000_000)
+        }
+        var outlierClass: String? = nil
+        if let raw = train["outlier_class"], !(raw is NSNull) {
+            guard let name = raw as? String, classNames.contains(name) else {
+                throw TrainingError.invalidSetting("train_args.outlier_class",
+                                                   "must name one of dataset_args.class_names (\(classNames.joined(separator: ", "))), got \(raw)")
+            }
+            outlierClass = name
+        }
         let split = train["validation_split"].flatMap(jsonNumber) ?? 0
         if let raw = train["validation_split"], jsonNumber(raw) == nil || !(0..<1).contains(split) {
             throw TrainingError.invalidSetting("train_args.validation_split", "must be a number at least 0 and below 1")
@@ -134,6 +151,7 @@ public struct TrainingRequest: Sendable {
                                       deploy: try flag(body["deploy"], key: "deploy", default: false))
         request.classNames = classNames
         request.classes = classes
+        request.outlierClass = outlierClass
         return request
     }
 

@@ -85,6 +85,13 @@ public struct TrainingRun {
         try limits.checkMemory(network, batch: min(request.configuration.batchSize, data.training.count + (outliers?.count ?? 0)),
                                pieces: threads, optimizerSlots: request.configuration.optimizer.slotCount)
         var configuration = request.configuration
+        if let name = request.outlierClass {
+            guard let label = data.training.classNames.firstIndex(of: name) else {
+                throw TrainingError.invalidSetting("train_args.outlier_class", "names '\(name)', which is not one of the classes trained "
+                                                   + "(\(data.training.classNames.joined(separator: ", ")))")
+            }
+            configuration.outlierLabel = label
+        }
         configuration.threads = threads
         configuration.niceness = niceness
         let trainer = try Trainer(network: network, configuration: configuration)

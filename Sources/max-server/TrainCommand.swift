@@ -22,7 +22,8 @@ enum TrainCommand {
            "dataset_args": {"image_size": [28, 28, 1], "class_names": ["0", ..., "9"] (one more for a reject class),
                             "numbers": [0, 1, 7] (train on these digits only)},
            "train_args": {"batch_size": 32, "epochs": 10, "optimizer": "rmsprop", "learning_rate": 0.001,
-                          "validation_split": 0.0, "augment": false, "seed": 0, "shuffle": true, "outlier_weight": 0.5}}
+                          "validation_split": 0.0, "augment": false, "seed": 0, "shuffle": true, "outlier_weight": 0.5,
+                          "outlier_class": "not a digit" (train --outliers as this class), "outliers_per_epoch": 5000}}
         The optimizer is a name (sgd, adam, rmsprop, adadelta) or a Keras optimizer object, with
         Keras's defaults; learning_rate a number or a Keras schedule object (CosineDecay, ...).
 
@@ -34,7 +35,10 @@ enum TrainCommand {
           --out FILE         where to write the model (.h5); written whole or not at all
           --outliers PATH    images that are none of the classes (any format; their labels are ignored),
                              trained towards the uniform distribution (outlier exposure, weight
-                             train_args.outlier_weight, default 0.5), shuffled in with the data
+                             train_args.outlier_weight, default 0.5), shuffled in with the data;
+                             with train_args.outlier_class, trained as that class instead
+          --outliers-per-epoch N  overrides train_args.outliers_per_epoch: each epoch draws N of
+                             the --outliers images afresh (seeded), instead of all of them every epoch
           --epochs N         overrides train_args.epochs
           --batch-size N     overrides train_args.batch_size
           --seed N           overrides train_args.seed (repeatable runs: same seed, same model)
@@ -51,7 +55,7 @@ enum TrainCommand {
         Prints the Imagia result ({"message": {"status", "train", "test"}}) and the file's line for
         md5sums.txt on stdout. Bad input (configuration, data, paths) prints one line and exits 1.
         """,
-        spec: ArgumentSpec(valued: ["--data", "--test-data", "--outliers", "--out", "--epochs", "--batch-size", "--seed", "--numbers", "--threads",
+        spec: ArgumentSpec(valued: ["--data", "--test-data", "--outliers", "--outliers-per-epoch", "--out", "--epochs", "--batch-size", "--seed", "--numbers", "--threads",
                                     "--progress", "--history", "--predictions"], flags: ["--model-json"],
                            maxPositionals: 1, minPositionals: 1, lists: ["--numbers"]),
         run: run)
@@ -82,6 +86,12 @@ enum TrainCommand {
                 guard seed >= 0 else { throw TrainingError.invalidSetting("--seed", "must be a whole number >= 0, got \(seed)") }
                 request.configuration.seed = UInt64(seed)
             }
+            if let count = try arguments.int("--outliers-per-epoch") {
+                guard count > 0 else {
+                    throw TrainingError.invalidSetting("--outliers-per-epoch", "must be a positive whole number, got \(count)")
+                }
+                request.configuration.outliersPerEpoch = count
+            }
             if let text = arguments.value("--numbers") {
                 let list = text.trimmingCharacters(in: CharacterSet(charactersIn: "[] ")).split(whereSeparator: { $0 == "," || $0 == " " })
                 request.classes = try TrainingRequest.numbers(list.map { item -> Any in Int(item).map { $0 as Any } ?? String(item) },
@@ -110,7 +120,7 @@ enum TrainCommand {
         }
 
         let printer = ProgressPrinter(mode: progressMode == "auto" ? (isatty(STDERR_FILENO) != 0 ? "bar" : "lines") : progressMode)
-        printer.announce(request: request, data: data, threads: threads)
+        printer.announce(request: request, data: data, outliers: outliers?.count ?? 0, threads: threads)
         var run = TrainingRun(request: request)
         run.threads = threads
         run.limits = .machine
@@ -207,7 +217,7 @@ final class ProgressPrinter {
 
     func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
-    func announce(request: TrainingRequest, data: DatasetSplits, threads: Int) {
+    func announce(request: TrainingRequest, data: DatasetSplits, outliers: Int = 0, threads: Int) {
         guard mode != "none" else { return }
         let network: String
         switch request.network {
@@ -215,7 +225,13 @@ final class ProgressPrinter {
         case let .file(path): network = path
         }
         let c = request.configuration
-        write("training \(network) on \(data.training.count) images\(data.test.map { ", testing on \($0.count)" } ?? "") "
+        var outlierText = ""
+        if outliers > 0 {
+            let perEpoch = min(c.outliersPerEpoch ?? outliers, outliers)
+            outlierText = " + \(perEpoch == outliers ? "" : "\(perEpoch) per epoch of ")\(outliers) outliers"
+                + (request.outlierClass.map { " as '\($0)'" } ?? "")
+        }
+        write("training \(network) on \(data.training.count) images\(outlierText)\(data.test.map { ", testing on \($0.count)" } ?? "") "
               + "(\(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.kind.rawValue), \(threads) thread\(threads == 1 ? "" : "s"), seed \(c.seed))\n")
     }
 

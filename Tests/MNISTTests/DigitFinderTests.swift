@@ -99,6 +99,46 @@ final class DigitFinderTests: XCTestCase {
         XCTAssertEqual(cutInTwo[1].box.x + cutInTwo[1].box.width, 120)
     }
 
+    /// A ring with a short tail at its top right: wide enough to be offered cut, but a cut into
+    /// a tall digit and a piece a fifth of its height is no reading of two touching digits.
+    func testCutsIntoPiecesOfUnlikeHeightsAreNotOffered() throws {
+        var page = Image(width: 120, height: 100, layout: .gray, fill: 255)
+        for y in 0..<100 { for x in 0..<120 {
+            let dx = Double(x) - 50, dy = (Double(y) - 50) * 0.6
+            let r = (dx * dx + dy * dy).squareRoot()
+            if r > 8, r < 12.5 { page.samples[y * 120 + x] = 0 }
+            if y >= 30, y < 38, x >= 60, x < 83 { page.samples[y * 120 + x] = 0 }
+        } }
+        let found = finder.find(in: page)
+        XCTAssertEqual(found.candidates.count, 1, "\(boxes(found))")
+        let readings = try XCTUnwrap(found.candidates.first?.readings)
+        XCTAssertGreaterThan(Double(readings[0][0].box.width) / Double(readings[0][0].box.height), 0.9, "the mark is wide")
+        for reading in readings where reading.count > 1 {
+            let heights = reading.map(\.box.height)
+            XCTAssertGreaterThanOrEqual(Double(heights.min()!), 0.7 * Double(heights.max()!), "\(reading.map(\.box))")
+        }
+    }
+
+    /// Two touching digits, one of them with a piece broken off: the pair is offered whole,
+    /// apart, and cut between the two digits (the piece going with its digit).
+    func testTouchingDigitsWithABrokenPieceAreOfferedCut() throws {
+        var page = Image(width: 160, height: 100, layout: .gray, fill: 255)
+        for y in 20..<80 {
+            for x in 40..<120 where (40..<75).contains(x) && (y < 28 || y > 72 || x < 48 || x > 67)
+                || (85..<120).contains(x) && (y < 28 || y > 72 || x < 93 || x > 112) || (y > 72 && x < 120) {
+                page.samples[y * 160 + x] = 0
+            }
+        }
+        // A small piece just right of the second digit, too small to be a digit of its own.
+        for y in 44..<48 { for x in 122..<126 { page.samples[y * 160 + x] = 0 } }
+        let found = finder.find(in: page)
+        XCTAssertEqual(found.candidates.count, 1, "\(boxes(found))")
+        let readings = try XCTUnwrap(found.candidates.first?.readings)
+        let cutInTwo = try XCTUnwrap(readings.first { $0.count == 2 }, "\(readings.map { $0.map(\.box) })")
+        XCTAssertEqual(Double(cutInTwo[0].box.x + cutInTwo[0].box.width), 80, accuracy: 6)
+        XCTAssertEqual(cutInTwo[1].box.x + cutInTwo[1].box.width, 126, "the piece goes with the second digit")
+    }
+
     func testBlankPicturesAndSpecksHoldNoDigit() throws {
         XCTAssertTrue(finder.find(in: Image(width: 64, height: 48, layout: .rgb, fill: 200)).blank)
         XCTAssertTrue(finder.find(in: Image(width: 1, height: 1, layout: .gray, fill: 0)).blank)

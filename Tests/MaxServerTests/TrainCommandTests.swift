@@ -74,6 +74,28 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertEqual([UInt8](try Data(contentsOf: folder.appendingPathComponent("again.h5"))), bytes)
     }
 
+    /// `--outliers` with `--outliers-per-epoch`: a fresh draw each epoch, trained as the config's
+    /// reject class; announced on stderr, and the same seed gives the same file.
+    func testOutliersDrawnPerEpochAsARejectClass() throws {
+        let folder = try emptyFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeDigits(100, to: folder.appendingPathComponent("train.csv"))
+        try writeDigits(60, to: folder.appendingPathComponent("outliers.csv"), label: { $0 % 10 })
+        let config = #"{"network": "mlp", "network_args": {"layer_sizes": [16]}, "dataset_args": {"class_names": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "not a digit"]}, "train_args": {"epochs": 2, "batch_size": 20, "outlier_class": "not a digit"}}"#
+        let arguments = ["train", config, "--data", "train.csv", "--outliers", "outliers.csv", "--outliers-per-epoch", "20", "--seed", "5"]
+        let first = try run(arguments + ["--out", "a.h5"], in: folder)
+        XCTAssertEqual(first.status, 0, first.error)
+        XCTAssertTrue(first.error.contains("training mlp on 100 images + 20 per epoch of 60 outliers as 'not a digit' "), first.error)
+        XCTAssertEqual(try KerasModel.load(bytes: [UInt8](try Data(contentsOf: folder.appendingPathComponent("a.h5")))).outputShape, [11])
+        let second = try run(arguments + ["--out", "b.h5"], in: folder)
+        XCTAssertEqual(second.status, 0, second.error)
+        XCTAssertEqual(try Data(contentsOf: folder.appendingPathComponent("a.h5")), try Data(contentsOf: folder.appendingPathComponent("b.h5")))
+        let bad = try run(["train", config, "--data", "train.csv", "--outliers", "outliers.csv", "--outliers-per-epoch", "0", "--out", "c.h5"],
+                          in: folder)
+        XCTAssertEqual(bad.status, 1, bad.error)
+        XCTAssertTrue(bad.error.contains("--outliers-per-epoch must be a positive whole number, got 0"), bad.error)
+    }
+
     func testConfigurationFromAFileAndModelJSON() throws {
         let folder = try emptyFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

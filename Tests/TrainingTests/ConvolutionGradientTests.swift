@@ -68,4 +68,58 @@ final class ConvolutionGradientTests: XCTestCase {
             }
         }
     }
+
+    /// dW against its definition, Σ over images and output pixels of input · dZ, for stride-1
+    /// convolutions (read in place from the padded image) and a strided and a width-dilated one
+    /// (unfolded patches), over a batch of 60 images.
+    func testKernelGradientMatchesTheDefinition() throws {
+        let cases: [(kernel: [Int], strides: [Int], dilation: [Int], padding: String)] = [
+            ([3, 3], [1, 1], [1, 1], "valid"), ([3, 3], [1, 1], [1, 1], "same"), ([2, 3], [1, 1], [2, 1], "same"),
+            ([3, 2], [2, 1], [1, 1], "same"), ([2, 2], [1, 1], [1, 2], "valid"),
+        ]
+        let (height, width, channels, filters, batch) = (12, 11, 5, 7, 60)
+        for cpu in Kernels.runnable {
+            for item in cases {
+                let configuration = sequential([height, width, channels], [
+                    ("Conv2D", ["filters": filters, "kernel_size": item.kernel, "strides": item.strides,
+                                "dilation_rate": item.dilation, "padding": item.padding, "activation": "linear"]),
+                ])
+                let network = try Network(configuration: configuration, weights: nil, seed: 7, kernels: Kernels.set(for: cpu)!)
+                let layer = try XCTUnwrap(network.layers.first as? Conv2DLayer)
+                let w = layer.window
+                let input = randomValues(batch * height * width * channels, seed: 11)
+                var gradient = randomValues(batch * w.outputPixels * filters, seed: 12)
+                let outputGradient = gradient
+                var output = [Float](repeating: 0, count: gradient.count)
+                let mode = PassMode(training: true, seed: 0, step: 0)
+                layer.prepare(batch: batch, pieces: 1, mode: mode)
+                let slice = splitBatch(batch, pieces: 1, piece: 0, barrier: PieceBarrier(count: 1))
+                layer.forward(input, &output, slice: slice, mode: mode)
+                layer.backward(input, output, outputGradient: &gradient, inputGradient: nil, slice: slice, mode: mode)
+                layer.finishBackward(pieces: 1)
+                var expected = [Double](repeating: 0, count: layer.kernel.count)
+                for b in 0..<batch {
+                    for oy in 0..<w.outputHeight {
+                        for ox in 0..<w.outputWidth {
+                            let dz = ((b * w.outputHeight + oy) * w.outputWidth + ox) * filters
+                            for ky in 0..<w.kernelHeight {
+                                for kx in 0..<w.kernelWidth {
+                                    let y = oy * w.strideHeight - w.padTop + ky * w.dilationHeight
+                                    let x = ox * w.strideWidth - w.padLeft + kx * w.dilationWidth
+                                    guard y >= 0, y < height, x >= 0, x < width else { continue }
+                                    for c in 0..<channels {
+                                        let value = Double(input[((b * height + y) * width + x) * channels + c])
+                                        let row = ((ky * w.kernelWidth + kx) * channels + c) * filters
+                                        for f in 0..<filters { expected[row + f] += value * Double(outputGradient[dz + f]) }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+                let worst = zip(layer.kernel.gradient.array, expected).map { abs(Double($0) - $1) }.max() ?? .nan
+                XCTAssertLessThan(worst, 1e-3, "\(cpu) \(item): dW differs from the definition by \(worst)")
+            }
+        }
+    }
 }

@@ -114,6 +114,32 @@ final class RequestTests: XCTestCase {
         XCTAssertEqual(try Network(configuration: eleven, weights: nil, seed: 1).outputShape, [11])
     }
 
+    /// `mnist_small` takes its blocks' filters and its hidden layer's size (0: none), so a
+    /// cheaper default model is a config change; counts beyond what the image halves to are refused.
+    func testSmallCNNTakesFiltersAndDenseUnits() throws {
+        let shape = ImageShape(height: 28, width: 28)
+        let json = try NetworkCatalog.configuration(network: "mnist_small", arguments: ["filters": [8, 16], "dense_units": 0],
+                                                    shape: shape, classes: 11)
+        let network = try Network(configuration: json, weights: nil, seed: 1)
+        // conv 1->8 (80) + BN (32), conv 8->16 (1,168) + BN (64), 7x7x16 -> 11 (8,635).
+        XCTAssertEqual(network.parameterCount, 80 + 32 + 1_168 + 64 + 7 * 7 * 16 * 11 + 11)
+        let layers = try XCTUnwrap((try JSONSerialization.jsonObject(with: Data(json)) as? [String: Any])
+            .flatMap { ($0["config"] as? [String: Any])?["layers"] as? [[String: Any]] })
+        XCTAssertEqual(layers.compactMap { $0["class_name"] as? String }.filter { $0 == "Conv2D" || $0 == "Dense" }, ["Conv2D", "Conv2D", "Dense"])
+        let cases: [([String: Any], String)] = [
+            (["filters": []], "network_args.filters must be a list of 1 to 4 filter counts"),
+            (["filters": [8, 8, 8, 8, 8]], "network_args.filters must be a list of 1 to 4"),
+            (["filters": [8, 0]], "network_args.filters[1] must be a whole number from 1 to 1024"),
+            (["dense_units": -1], "network_args.dense_units must be a whole number from 0"),
+            (["width": 2], "network_args.width is not a setting of mnist_small (filters, dense_units)"),
+        ]
+        for (arguments, expected) in cases {
+            XCTAssertThrowsError(try NetworkCatalog.configuration(network: "mnist_small", arguments: arguments, shape: shape, classes: 10)) {
+                XCTAssertTrue("\($0)".contains(expected), "\(arguments): \($0)")
+            }
+        }
+    }
+
     /// A network over the parameter limit is refused at the layer that crosses it, before its
     /// weights exist; the memory estimate grows with the batch and refuses past its limit.
     func testLimitsRefuseBeforeAllocating() throws {
