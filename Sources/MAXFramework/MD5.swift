@@ -99,12 +99,13 @@ public struct MD5: Sendable {
     }
 
     /// One 64-byte block (RFC 1321 §3.4); all arithmetic wraps modulo 2^32. The four rounds are
-    /// four loops over plain locals, so no step decides which round it is in.
+    /// four loops over plain locals, so no step decides which round it is in; rotations use
+    /// masking shifts (every amount is 4...28), as `<<` would test each for overshifting.
     private mutating func compress(_ block: UnsafeRawBufferPointer) {
         @inline(__always) func word(_ index: Int) -> UInt32 {
             UInt32(littleEndian: block.loadUnaligned(fromByteOffset: index &* 4, as: UInt32.self))
         }
-        @inline(__always) func rotated(_ value: UInt32, _ shift: UInt32) -> UInt32 { (value << shift) | (value >> (32 &- shift)) }
+        @inline(__always) func rotated(_ value: UInt32, _ shift: UInt32) -> UInt32 { (value &<< shift) | (value &>> (32 &- shift)) }
         var (a, b, c, d) = state
         MD5.sines.withUnsafeBufferPointer { sines in
             MD5.shifts.withUnsafeBufferPointer { shifts in

@@ -12,6 +12,9 @@ struct Router: Sendable {
     let logger: Logger
     /// Literal paths (no captures) as served, for finding a request's route template at once.
     private let literalPaths: Set<String>
+    /// The routes of each literal path (`/` + its segments), in `routes` order: a request for
+    /// one is answered without matching every pattern.
+    private let literalRoutes: [String: [Route]]
 
     init(routes: [Route], cors: CORSPolicy, logger: Logger) {
         // Literal segments outrank captures; otherwise the declared order holds.
@@ -21,6 +24,7 @@ struct Router: Sendable {
         self.cors = cors
         self.logger = logger
         literalPaths = Set(routes.filter { $0.pattern.captureCount == 0 }.map { "/" + $0.pattern.literalPath })
+        literalRoutes = Dictionary(grouping: self.routes.filter { $0.pattern.captureCount == 0 }) { "/" + $0.pattern.literalPath }
     }
 
     /// The declared path of the route `path` reaches (`/models/{id}/predict`), or nil: what
@@ -40,8 +44,15 @@ struct Router: Sendable {
     }
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
-        let parts = PathPattern.segments(of: request.path)
-        let matching = routes.compactMap { route in route.pattern.match(parts).map { (route, $0) } }
+        let matching: [(Route, [String: String])]
+        if let literal = literalRoutes[request.path]
+            ?? literalRoutes["/" + PathPattern.segments(of: request.path).joined(separator: "/")] {
+            // Literal paths outrank captures: what the scan below would find first.
+            matching = literal.map { ($0, [:]) }
+        } else {
+            let parts = PathPattern.segments(of: request.path)
+            matching = routes.compactMap { route in route.pattern.match(parts).map { (route, $0) } }
+        }
         guard let first = matching.first else {
             return Router.error(.notFound, "no route \(request.path); see /swagger.json for the API")
         }
