@@ -188,38 +188,17 @@ public final class HTTPServer: @unchecked Sendable {
     /// a load balancer that polls readiness stops sending before the listener closes; a second
     /// signal, or SIGINT (Ctrl-C) in the first place, skips the delay.
     public func waitForShutdownSignal(drainDelay: Double = 0, onSignal: (@Sendable (Int32) -> Void)? = nil) {
-        let received = DispatchSemaphore(value: 0)
-        let lastSignal = SignalBox()
-        let sources = [SIGTERM, SIGINT].map { signalNumber -> DispatchSourceSignal in
-            signal(signalNumber, SIG_IGN)  // delivered to the dispatch source instead
-            let source = DispatchSource.makeSignalSource(signal: signalNumber, queue: .global())
-            source.setEventHandler {
-                lastSignal.set(signalNumber)
-                received.signal()
-            }
-            source.resume()
-            return source
-        }
-        received.wait()
-        let first = lastSignal.value
+        TerminationSignals.catchSignals()
+        let first = TerminationSignals.wait() ?? SIGTERM
         logger.info("received \(first == SIGTERM ? "SIGTERM" : "SIGINT")")
         onSignal?(first)
         if first == SIGTERM && drainDelay > 0 {
             logger.info("draining: still serving for \(drainDelay) s before closing the listener")
-            _ = received.wait(timeout: .now() + drainDelay)
+            _ = TerminationSignals.wait(timeout: drainDelay)
         }
         shutdown()
-        for source in sources { source.cancel() }
         // Stopped: a later signal may end the process the ordinary way again.
-        signal(SIGTERM, SIG_DFL)
-        signal(SIGINT, SIG_DFL)
+        TerminationSignals.restoreDefaults()
     }
 }
 
-/// The number of the signal that arrived, set on a dispatch queue and read on the waiting thread.
-private final class SignalBox: @unchecked Sendable {
-    private let lock = NSLock()
-    private var stored: Int32 = SIGTERM
-    func set(_ number: Int32) { lock.lock(); stored = number; lock.unlock() }
-    var value: Int32 { lock.lock(); defer { lock.unlock() }; return stored }
-}

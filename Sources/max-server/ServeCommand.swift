@@ -19,6 +19,9 @@ enum ServeCommand {
         spec: ArgumentSpec(valued: ServiceOptions.valued, maxPositionals: 0),
         run: { arguments in
             let (configuration, logger) = try ServiceOptions.configuration(arguments)
+            // Caught from here on, so a SIGTERM that comes as soon as the first answer has gone
+            // out (or during start-up) still stops the server gracefully.
+            TerminationSignals.catchSignals()
             let server: RunningService
             do {
                 server = try MAXService.start(configuration, plugins: registeredPlugins, providers: registeredRouteProviders, logger: logger)

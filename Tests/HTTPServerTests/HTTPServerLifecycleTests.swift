@@ -136,6 +136,24 @@ final class HTTPServerLifecycleTests: XCTestCase {
         XCTAssertThrowsError(try RawHTTPClient(port: server.port))
     }
 
+    /// Once caught, a signal is never lost, even one sent at once, before anyone waits; with
+    /// none sent, a wait ends at its timeout.
+    func testCaughtSignalsAreKeptUntilWaitedFor() {
+        for _ in 0..<50 {
+            TerminationSignals.catchSignals()
+            kill(getpid(), SIGTERM)
+            XCTAssertEqual(TerminationSignals.wait(timeout: 2), SIGTERM)
+            XCTAssertNil(TerminationSignals.wait(timeout: 0.01), "one signal, one wake-up")
+            TerminationSignals.restoreDefaults()
+        }
+        TerminationSignals.catchSignals()
+        kill(getpid(), SIGINT)
+        TerminationSignals.restoreDefaults()
+        TerminationSignals.catchSignals()
+        XCTAssertNil(TerminationSignals.wait(timeout: 0.05), "a signal not waited for is forgotten when the defaults come back")
+        TerminationSignals.restoreDefaults()
+    }
+
     func testPortInUseIsAReadableError() throws {
         let first = try TestServer()
         var configuration = HTTPServerConfiguration()

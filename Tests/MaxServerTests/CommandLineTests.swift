@@ -275,6 +275,22 @@ final class CommandLineTests: XCTestCase {
         XCTAssertEqual(implicit.stop(), 0, implicit.log)
     }
 
+    /// A SIGTERM sent the moment the first answer arrives stops the server gracefully every
+    /// time (a signal that came before the shutdown wait was set up used to be dropped, and the
+    /// server then never stopped).
+    func testSIGTERMRightAfterTheFirstAnswerStopsTheServer() throws {
+        for attempt in 1...8 {
+            let server = try ServerProcess(arguments: ["serve", "--config", config, "--host", "127.0.0.1", "--port", "0"], in: MaxServer.root)
+            XCTAssertEqual(try HTTPTestClient(port: try server.waitForPort()).send("GET", "/model/metadata").status, 200)
+            server.process.terminate()
+            let deadline = Date().addingTimeInterval(10)
+            while server.process.isRunning && Date() < deadline { usleep(20_000) }
+            XCTAssertFalse(server.process.isRunning, "attempt \(attempt): still running 10 s after SIGTERM: \(server.log)")
+            XCTAssertEqual(server.stop(), 0, server.log)
+            XCTAssertTrue(server.log.contains("received SIGTERM"), "attempt \(attempt): \(server.log)")
+        }
+    }
+
     func testServeFailsInOneLineForBadSettings() throws {
         assertFailure(try MaxServer.run(["serve", "--config", config, "--port", "abc"]), command: "serve", mentions: "server.port")
         assertFailure(try MaxServer.run(["serve", "--config", config, "--log-level", "loud"]), command: "serve", mentions: "server.log_level")
