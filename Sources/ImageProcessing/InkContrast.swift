@@ -93,15 +93,15 @@ public struct InkContrast: Sendable {
                         // Paper is most of a page and reads 0: whole runs of sixteen zeros are
                         // counted at once.
                         var x = 0
-                        while x < width {
-                            if x + 16 <= width, UnsafeRawPointer(row + x).loadUnaligned(as: SIMD16<UInt8>.self) == .zero {
+                        while x + 16 <= width {
+                            if UnsafeRawPointer(row + x).loadUnaligned(as: SIMD16<UInt8>.self) == .zero {
                                 counts[0] += 16
-                                x += 16
-                                continue
+                            } else {
+                                for i in x..<(x + 16) { counts[Int(row[i])] += 1 }
                             }
-                            counts[Int(row[x])] += 1
-                            x += 1
+                            x += 16
                         }
+                        for i in x..<width { counts[Int(row[i])] += 1 }
                     }
                 }
             }

@@ -61,21 +61,14 @@ private struct RunningExtremum {
         size = capacity + 2 * radius + (2 * radius + 1)
     }
 
+    @inline(__always) func pick(_ a: UInt8, _ b: UInt8) -> UInt8 {
+        keepsMaximum ? Swift.max(a, b) : Swift.min(a, b)
+    }
+
     /// Filters `count` samples `stride` apart from `source` into `target` (same stride);
     /// `scratch` holds `3 * size` samples.
     func filter(_ source: UnsafePointer<UInt8>, stride: Int, count: Int, into target: UnsafeMutablePointer<UInt8>,
                 scratch: UnsafeMutablePointer<UInt8>) {
-        // One loop per extremum, so the comparison is a plain max or min in each.
-        if keepsMaximum {
-            filter(source, stride: stride, count: count, into: target, scratch: scratch, pick: Swift.max)
-        } else {
-            filter(source, stride: stride, count: count, into: target, scratch: scratch, pick: Swift.min)
-        }
-    }
-
-    @inline(__always)
-    private func filter(_ source: UnsafePointer<UInt8>, stride: Int, count: Int, into target: UnsafeMutablePointer<UInt8>,
-                        scratch: UnsafeMutablePointer<UInt8>, pick: (UInt8, UInt8) -> UInt8) {
         let padded = scratch, prefix = scratch + size, suffix = scratch + 2 * size
         let window = 2 * radius + 1
         let total = count + 2 * radius
