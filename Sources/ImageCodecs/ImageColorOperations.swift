@@ -12,10 +12,14 @@ extension Image {
                 case .gray, .grayAlpha:
                     for pixel in 0..<output.count { output[pixel] = input[pixel * channels] }
                 case .rgb, .rgba:
-                    for pixel in 0..<output.count {
-                        let at = pixel * channels
-                        let luma = UInt32(input[at]) * 19595 + UInt32(input[at + 1]) * 38470 + UInt32(input[at + 2]) * 7471 + 0x8000
-                        output[pixel] = UInt8(truncatingIfNeeded: luma >> 16)
+                    // Walk the samples by pointer: no index arithmetic per pixel.
+                    guard var at = input.baseAddress, var to = output.baseAddress else { return }
+                    let end = to + output.count
+                    while to < end {
+                        let luma = UInt32(at[0]) * 19595 + UInt32(at[1]) * 38470 + UInt32(at[2]) * 7471 + 0x8000
+                        to.pointee = UInt8(truncatingIfNeeded: luma >> 16)
+                        at += channels
+                        to += 1
                     }
                 }
             }

@@ -46,42 +46,63 @@ extension Image {
         guard width > 0, height > 0, outWidth > 0, outHeight > 0 else {
             return Image(width: outWidth, height: outHeight, layout: layout)
         }
-        /// For each output coordinate: the covered source indexes with their coverage weights,
-        /// normalised to sum to 1.
-        func coverage(_ outCount: Int, _ inCount: Int) -> [[(Int, Float)]] {
+        /// For each output coordinate: the first covered source index and the coverage weights
+        /// of the sources from there on, normalised to sum to 1 (flat: `first[i]`, then
+        /// `weights[offsets[i]..<offsets[i + 1]]`).
+        func coverage(_ outCount: Int, _ inCount: Int) -> (first: [Int], offsets: [Int], weights: [Float]) {
             let scale = Double(inCount) / Double(outCount)
-            return (0..<outCount).map { index in
+            var first = [Int](repeating: 0, count: outCount), offsets = [0], weights: [Float] = []
+            weights.reserveCapacity(outCount + inCount)
+            for index in 0..<outCount {
                 let start = Double(index) * scale, end = Double(index + 1) * scale
-                var weights: [(Int, Float)] = []
                 var source = Int(start)
+                var firstSource = -1
                 while Double(source) < end && source < inCount {
                     let overlap = min(end, Double(source + 1)) - max(start, Double(source))
-                    if overlap > 1e-9 { weights.append((source, Float(overlap / scale))) }
+                    if overlap > 1e-9 {
+                        if firstSource < 0 { firstSource = source }
+                        // Sources are consecutive: a skipped (zero-overlap) one inside the span
+                        // keeps its place with weight 0.
+                        while firstSource + (weights.count - offsets[index]) < source { weights.append(0) }
+                        weights.append(Float(overlap / scale))
+                    }
                     source += 1
                 }
-                return weights
+                first[index] = max(0, firstSource)
+                offsets.append(weights.count)
             }
+            return (first, offsets, weights)
         }
         let columns = coverage(outWidth, width), rows = coverage(outHeight, height)
         let channels = self.channels
         // Horizontal pass into floats, then vertical pass.
         var horizontal = [Float](repeating: 0, count: outWidth * height * channels)
-        for y in 0..<height {
-            for (outX, weights) in columns.enumerated() {
-                for c in 0..<channels {
-                    var sum: Float = 0
-                    for (x, weight) in weights { sum += Float(samples[(y * width + x) * channels + c]) * weight }
-                    horizontal[(y * outWidth + outX) * channels + c] = sum
+        var result = [UInt8](repeating: 0, count: outWidth * outHeight * channels)
+        samples.withUnsafeBufferPointer { samples in
+            horizontal.withUnsafeMutableBufferPointer { horizontal in
+                for y in 0..<height {
+                    for outX in 0..<outWidth {
+                        let from = columns.offsets[outX], to = columns.offsets[outX + 1], x0 = columns.first[outX]
+                        for c in 0..<channels {
+                            var sum: Float = 0
+                            for k in from..<to { sum += Float(samples[(y * width + x0 + k - from) * channels + c]) * columns.weights[k] }
+                            horizontal[(y * outWidth + outX) * channels + c] = sum
+                        }
+                    }
                 }
             }
         }
-        var result = [UInt8](repeating: 0, count: outWidth * outHeight * channels)
-        for (outY, weights) in rows.enumerated() {
-            for outX in 0..<outWidth {
-                for c in 0..<channels {
-                    var sum: Float = 0
-                    for (y, weight) in weights { sum += horizontal[(y * outWidth + outX) * channels + c] * weight }
-                    result[(outY * outWidth + outX) * channels + c] = UInt8(max(0, min(255, sum.rounded())))
+        horizontal.withUnsafeBufferPointer { horizontal in
+            result.withUnsafeMutableBufferPointer { result in
+                for outY in 0..<outHeight {
+                    let from = rows.offsets[outY], to = rows.offsets[outY + 1], y0 = rows.first[outY]
+                    for outX in 0..<outWidth {
+                        for c in 0..<channels {
+                            var sum: Float = 0
+                            for k in from..<to { sum += horizontal[((y0 + k - from) * outWidth + outX) * channels + c] * rows.weights[k] }
+                            result[(outY * outWidth + outX) * channels + c] = UInt8(max(0, min(255, sum.rounded())))
+                        }
+                    }
                 }
             }
         }

@@ -8,18 +8,24 @@ extension Image {
         let cell = Swift.max(1, cell)
         let gridWidth = (width + cell - 1) / cell, gridHeight = (height + cell - 1) / cell
         var sums = [UInt32](repeating: 0, count: gridWidth * gridHeight)
+        // Rows are added column by column into `columnSums` (a loop the compiler vectorises),
+        // then each band of `cell` rows is summed block by block.
+        var columnSums = [UInt32](repeating: 0, count: width)
         samples.withUnsafeBufferPointer { pixels in
             sums.withUnsafeMutableBufferPointer { sums in
-                for y in 0..<height {
-                    let row = (y / cell) * gridWidth
-                    let base = y * width
-                    // Whole blocks of the row, then the partial one at its end.
-                    var x = 0
-                    for block in 0..<gridWidth {
-                        let end = Swift.min(x + cell, width)
-                        var sum: UInt32 = 0
-                        while x < end { sum &+= UInt32(pixels[base + x]); x += 1 }
-                        sums[row + block] &+= sum
+                columnSums.withUnsafeMutableBufferPointer { columns in
+                    for gy in 0..<gridHeight {
+                        let top = gy * cell, bottom = Swift.min(top + cell, height)
+                        for x in 0..<width { columns[x] = UInt32(pixels[top * width + x]) }
+                        for y in (top + 1)..<Swift.max(top + 1, bottom) {
+                            let row = pixels.baseAddress! + y * width
+                            for x in 0..<width { columns[x] &+= UInt32(row[x]) }
+                        }
+                        for gx in 0..<gridWidth {
+                            var sum: UInt32 = 0
+                            for x in (gx * cell)..<Swift.min(gx * cell + cell, width) { sum &+= columns[x] }
+                            sums[gy * gridWidth + gx] = sum
+                        }
                     }
                 }
             }

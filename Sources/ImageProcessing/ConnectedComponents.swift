@@ -28,12 +28,19 @@ public struct ConnectedComponents: Sendable {
         var runs: [Run] = []
         var parents: [Int32] = []
         var previousRow = 0..<0
+        let limit = SIMD16<UInt8>(repeating: threshold)
         image.samples.withUnsafeBufferPointer { pixels in
             for y in 0..<height {
                 let rowStart = runs.count
                 var x = 0
                 let base = y * width
                 while x < width {
+                    // Background is most of a page: skip it sixteen pixels at a time.
+                    while x + 16 <= width,
+                          !any(UnsafeRawPointer(pixels.baseAddress! + base + x).loadUnaligned(as: SIMD16<UInt8>.self) .> limit) {
+                        x += 16
+                    }
+                    guard x < width else { break }
                     guard pixels[base + x] > threshold else { x += 1; continue }
                     let start = x
                     var mass = 0

@@ -11,6 +11,8 @@ import ImageCodecs
 public struct InkContrast: Sendable {
     /// 0 for paper, else how much darker than the paper the pixel is (0-255).
     public let ink: Image
+    /// The histogram of `ink` (every pixel), counted as the map is made.
+    public let inkHistogram: [Int]
     /// How much lighter than the estimated paper pixels are, as a histogram (of every pixel on
     /// pictures up to 40,000 pixels, else of every other pixel of every other row): ink is
     /// never lighter than paper, so this is the paper's own grain and noise, whatever the
@@ -24,16 +26,18 @@ public struct InkContrast: Sendable {
         precondition(gray.layout == .gray, "InkContrast works on gray images")
         let width = gray.width, height = gray.height
         var lighter = [Int](repeating: 0, count: 256)
+        var histogram = [Int](repeating: 0, count: 256)
         guard width > 0, height > 0 else {
             ink = gray
+            inkHistogram = histogram
             lighterThanPaper = lighter
             return
         }
         let paper = InkContrast.smoothed(InkContrast.closedWithoutEdgeBias(gray.blockMeans(cell: cell), radius: radius))
-        var ink = [UInt8](repeating: 0, count: width * height)
         let gridWidth = paper.width, gridHeight = paper.height
-        // Bilinear interpolation between block centres: each output row blends two grid rows
-        // into `rowPaper` (grid resolution), then widens it along x into `background`.
+        // Bilinear interpolation between block centres, separably: each grid row is widened
+        // along x once (`upper`, `lower`: the two grid rows around the current output row),
+        // then each output row blends the two, a loop without gathers.
         let scale = 1 / Float(cell)
         var x0 = [Int](repeating: 0, count: width), x1 = x0, fx = [Float](repeating: 0, count: width)
         for x in 0..<width {
@@ -42,48 +46,69 @@ public struct InkContrast: Sendable {
             x1[x] = Swift.min(x0[x] + 1, gridWidth - 1)
             fx[x] = position - Float(x0[x])
         }
+        func widened(_ gridRow: Int, into row: inout [Float]) {
+            paper.samples.withUnsafeBufferPointer { grid in
+                let base = gridRow * gridWidth
+                for x in 0..<width {
+                    let left = Float(grid[base + x0[x]]), right = Float(grid[base + x1[x]])
+                    row[x] = left + (right - left) * fx[x]
+                }
+            }
+        }
         let step = width * height > 40_000 ? 2 : 1
-        var rowPaper = [Float](repeating: 0, count: gridWidth)
-        var background = [Int32](repeating: 0, count: width)
-        paper.samples.withUnsafeBufferPointer { grid in
-        gray.samples.withUnsafeBufferPointer { pixels in
-        ink.withUnsafeMutableBufferPointer { out in
-        lighter.withUnsafeMutableBufferPointer { lighter in
-        rowPaper.withUnsafeMutableBufferPointer { rowPaper in
-        background.withUnsafeMutableBufferPointer { background in
-        x0.withUnsafeBufferPointer { x0 in
-        x1.withUnsafeBufferPointer { x1 in
-        fx.withUnsafeBufferPointer { fx in
-            for y in 0..<height {
-                let position = Swift.max(0, Swift.min(Float(gridHeight - 1), (Float(y) + 0.5) * scale - 0.5))
-                let y0 = Int(position), y1 = Swift.min(y0 + 1, gridHeight - 1)
-                let fy = position - Float(y0)
-                for gx in 0..<gridWidth {
-                    let top = Float(grid[y0 * gridWidth + gx]), bottom = Float(grid[y1 * gridWidth + gx])
-                    rowPaper[gx] = top + (bottom - top) * fy
-                }
-                for x in 0..<width {
-                    let left = rowPaper[x0[x]], right = rowPaper[x1[x]]
-                    background[x] = InkContrast.roundedToInt32(left + (right - left) * fx[x])
-                }
-                let row = out.baseAddress! + y * width, source = pixels.baseAddress! + y * width
-                // Integer difference, clamped: a loop the compiler vectorises.
-                for x in 0..<width {
-                    let difference = background[x] &- Int32(source[x])
-                    row[x] = UInt8(truncatingIfNeeded: Swift.max(0, Swift.min(255, difference)))
-                }
-                // The paper's grain from a sample of the pixels (every one on small pictures).
-                if y % step == 0 {
-                    var x = 0
-                    while x < width {
-                        let difference = background[x] &- Int32(source[x])
-                        if difference <= 0 { lighter[Int(Swift.min(255, -difference))] += 1 }
-                        x += step
+        var upper = [Float](repeating: 0, count: width), lower = upper
+        var upperRow = -1, lowerRow = -1
+        let ink = [UInt8](unsafeUninitializedCapacity: width * height) { out, count in
+            gray.samples.withUnsafeBufferPointer { pixels in
+                for y in 0..<height {
+                    let position = Swift.max(0, Swift.min(Float(gridHeight - 1), (Float(y) + 0.5) * scale - 0.5))
+                    let y0 = Int(position), y1 = Swift.min(y0 + 1, gridHeight - 1)
+                    let fy = position - Float(y0)
+                    if upperRow != y0 {
+                        if lowerRow == y0 { swap(&upper, &lower); upperRow = y0; lowerRow = -1 } else { widened(y0, into: &upper); upperRow = y0 }
+                    }
+                    if lowerRow != y1 { widened(y1, into: &lower); lowerRow = y1 }
+                    let row = out.baseAddress! + y * width, source = pixels.baseAddress! + y * width
+                    upper.withUnsafeBufferPointer { top in
+                        lower.withUnsafeBufferPointer { bottom in
+                            // Integer difference, clamped: a loop the compiler vectorises.
+                            for x in 0..<width {
+                                let background = InkContrast.roundedToInt32(top[x] + (bottom[x] - top[x]) * fy)
+                                let difference = background &- Int32(source[x])
+                                row[x] = UInt8(truncatingIfNeeded: Swift.max(0, Swift.min(255, difference)))
+                            }
+                            // The paper's grain from a sample of the pixels (every one on small pictures).
+                            if y % step == 0 {
+                                var x = 0
+                                while x < width {
+                                    let background = InkContrast.roundedToInt32(top[x] + (bottom[x] - top[x]) * fy)
+                                    let difference = background &- Int32(source[x])
+                                    if difference <= 0 { lighter[Int(Swift.min(255, -difference))] += 1 }
+                                    x += step
+                                }
+                            }
+                        }
+                    }
+                    histogram.withUnsafeMutableBufferPointer { counts in
+                        // Paper is most of a page and reads 0: whole runs of sixteen zeros are
+                        // counted at once.
+                        var x = 0
+                        while x + 16 <= width {
+                            if UnsafeRawPointer(row + x).loadUnaligned(as: SIMD16<UInt8>.self) == .zero {
+                                counts[0] += 16
+                            } else {
+                                for i in x..<(x + 16) { counts[Int(row[i])] += 1 }
+                            }
+                            x += 16
+                        }
+                        for i in x..<width { counts[Int(row[i])] += 1 }
                     }
                 }
             }
-        } } } } } } } } }
+            count = width * height
+        }
         self.ink = Image(width: width, height: height, layout: .gray, samples: ink) ?? gray
+        self.inkHistogram = histogram
         self.lighterThanPaper = lighter
     }
 
@@ -129,15 +154,20 @@ public struct InkContrast: Sendable {
     static func smoothed(_ grid: Image) -> Image {
         let width = grid.width, height = grid.height
         var out = grid.samples
-        for y in 0..<height {
-            for x in 0..<width {
-                var sum = 0, count = 0
-                for dy in -1...1 where y + dy >= 0 && y + dy < height {
-                    for dx in -1...1 where x + dx >= 0 && x + dx < width {
-                        sum += Int(grid.samples[(y + dy) * width + x + dx]); count += 1
+        grid.samples.withUnsafeBufferPointer { samples in
+            out.withUnsafeMutableBufferPointer { out in
+                for y in 0..<height {
+                    let top = Swift.max(0, y - 1), bottom = Swift.min(height - 1, y + 1)
+                    for x in 0..<width {
+                        let left = Swift.max(0, x - 1), right = Swift.min(width - 1, x + 1)
+                        var sum = 0
+                        for row in top...bottom {
+                            for column in left...right { sum += Int(samples[row * width + column]) }
+                        }
+                        let count = (bottom - top + 1) * (right - left + 1)
+                        out[y * width + x] = UInt8((sum + count / 2) / count)
                     }
                 }
-                out[y * width + x] = UInt8((sum + count / 2) / count)
             }
         }
         return Image(width: width, height: height, layout: .gray, samples: out) ?? grid

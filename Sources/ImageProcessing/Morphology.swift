@@ -21,20 +21,25 @@ extension Image {
     private func morphology(radius: Int, keepsMaximum: Bool) -> Image {
         precondition(layout == .gray, "morphology works on gray images; convert with grayscale() first")
         guard radius > 0, width > 0, height > 0 else { return self }
+        let line = RunningExtremum(capacity: Swift.max(width, height), radius: radius, keepsMaximum: keepsMaximum)
+        var scratch = [UInt8](repeating: 0, count: 3 * line.size)
         var horizontal = [UInt8](repeating: 0, count: samples.count)
-        var line = RunningExtremum(capacity: max(width, height), radius: radius, keepsMaximum: keepsMaximum)
-        samples.withUnsafeBufferPointer { source in
-            horizontal.withUnsafeMutableBufferPointer { target in
-                for y in 0..<height {
-                    line.filter(source, start: y * width, stride: 1, count: width, into: target)
+        var result = [UInt8](repeating: 0, count: samples.count)
+        scratch.withUnsafeMutableBufferPointer { scratch in
+            samples.withUnsafeBufferPointer { source in
+                horizontal.withUnsafeMutableBufferPointer { target in
+                    for y in 0..<height {
+                        line.filter(source.baseAddress! + y * width, stride: 1, count: width,
+                                    into: target.baseAddress! + y * width, scratch: scratch.baseAddress!)
+                    }
                 }
             }
-        }
-        var result = [UInt8](repeating: 0, count: samples.count)
-        horizontal.withUnsafeBufferPointer { source in
-            result.withUnsafeMutableBufferPointer { target in
-                for x in 0..<width {
-                    line.filter(source, start: x, stride: width, count: height, into: target)
+            horizontal.withUnsafeBufferPointer { source in
+                result.withUnsafeMutableBufferPointer { target in
+                    for x in 0..<width {
+                        line.filter(source.baseAddress! + x, stride: width, count: height,
+                                    into: target.baseAddress! + x, scratch: scratch.baseAddress!)
+                    }
                 }
             }
         }
@@ -47,41 +52,34 @@ extension Image {
 private struct RunningExtremum {
     let radius: Int
     let keepsMaximum: Bool
-    var padded: [UInt8], prefix: [UInt8], suffix: [UInt8]
+    /// Samples of each of the three work lines (padded line, prefix, suffix) in the scratch.
+    let size: Int
 
     init(capacity: Int, radius: Int, keepsMaximum: Bool) {
         self.radius = radius
         self.keepsMaximum = keepsMaximum
-        let size = capacity + 2 * radius + (2 * radius + 1)
-        padded = [UInt8](repeating: 0, count: size)
-        prefix = padded
-        suffix = padded
+        size = capacity + 2 * radius + (2 * radius + 1)
     }
 
     @inline(__always) func pick(_ a: UInt8, _ b: UInt8) -> UInt8 {
         keepsMaximum ? Swift.max(a, b) : Swift.min(a, b)
     }
 
-    mutating func filter(_ source: UnsafeBufferPointer<UInt8>, start: Int, stride: Int, count: Int,
-                         into target: UnsafeMutableBufferPointer<UInt8>) {
+    /// Filters `count` samples `stride` apart from `source` into `target` (same stride);
+    /// `scratch` holds `3 * size` samples.
+    func filter(_ source: UnsafePointer<UInt8>, stride: Int, count: Int, into target: UnsafeMutablePointer<UInt8>,
+                scratch: UnsafeMutablePointer<UInt8>) {
+        let padded = scratch, prefix = scratch + size, suffix = scratch + 2 * size
         let window = 2 * radius + 1
         let total = count + 2 * radius
         // Edge-clamped copy of the line, then a neutral tail that fills the last block.
         let neutral: UInt8 = keepsMaximum ? 0 : 255
         let blocks = (total + window - 1) / window * window
-        let first = source[start], last = source[start + (count - 1) * stride]
-        for i in 0..<blocks {
-            let position = i - radius
-            if i >= total {
-                padded[i] = neutral
-            } else if position < 0 {
-                padded[i] = first
-            } else if position >= count {
-                padded[i] = last
-            } else {
-                padded[i] = source[start + position * stride]
-            }
-        }
+        let first = source[0], last = source[(count - 1) * stride]
+        for i in 0..<radius { padded[i] = first }
+        for i in 0..<count { padded[radius + i] = source[i * stride] }
+        for i in (radius + count)..<total { padded[i] = last }
+        for i in total..<blocks { padded[i] = neutral }
         var blockStart = 0
         while blockStart < blocks {
             prefix[blockStart] = padded[blockStart]
@@ -94,7 +92,7 @@ private struct RunningExtremum {
         }
         // Window [i, i + window - 1] in padded coordinates is centred on output i.
         for i in 0..<count {
-            target[start + i * stride] = pick(suffix[i], prefix[i + window - 1])
+            target[i * stride] = pick(suffix[i], prefix[i + window - 1])
         }
     }
 }

@@ -152,7 +152,7 @@ struct InkPage {
         let radius = max(1, Int((Double(shorter) / 4 / Double(cell) - 1) / 2 + 0.5))
         let contrast = InkContrast(darkInkOn: gray, cell: cell, radius: radius)
         ink = contrast.ink
-        threshold = InkPage.threshold(ink: ink.histogram(), lighterThanPaper: contrast.lighterThanPaper)
+        threshold = InkPage.threshold(ink: contrast.inkHistogram, lighterThanPaper: contrast.lighterThanPaper)
     }
 
     /// Above the paper's own variation, and near the middle of the strong ink's contrast, so

@@ -1,3 +1,4 @@
+import TestSupport
 import XCTest
 @testable import ImageCodecs
 
@@ -55,6 +56,44 @@ final class ImageOperationTests: XCTestCase {
         // A non-integer factor: 3 -> 2 pixels, the middle pixel split between both.
         let row = gray(3, 1, [0, 90, 180])
         XCTAssertEqual(row.resizedByAreaAveraging(width: 2, height: 1).samples, [30, 150])
+    }
+
+    /// The resize against a plain box filter written out here (each output pixel the
+    /// coverage-weighted sum of its source pixels, rows then columns, in source order), on
+    /// seeded random images, downscaling, upscaling and odd factors: the same bytes.
+    func testAreaAveragingMatchesAPlainBoxFilter() throws {
+        func coverage(_ outCount: Int, _ inCount: Int) -> [[(Int, Float)]] {
+            let scale = Double(inCount) / Double(outCount)
+            return (0..<outCount).map { index in
+                let start = Double(index) * scale, end = Double(index + 1) * scale
+                return (Int(start)..<min(inCount, Int(end.rounded(.up)) + 1)).compactMap { source in
+                    let overlap = min(end, Double(source + 1)) - max(start, Double(source))
+                    return overlap > 1e-9 ? (source, Float(overlap / scale)) : nil
+                }
+            }
+        }
+        var generator = SplitMix64(seed: 29)
+        for layout in [PixelLayout.gray, .rgb] {
+            for (width, height, outWidth, outHeight) in [(14, 23, 12, 20), (7, 10, 14, 20), (31, 17, 20, 11), (5, 5, 20, 20), (40, 3, 9, 7)] {
+                let samples = (0..<(width * height * layout.channels)).map { _ in UInt8(truncatingIfNeeded: generator.next()) }
+                let image = try XCTUnwrap(Image(width: width, height: height, layout: layout, samples: samples))
+                let columns = coverage(outWidth, width), rows = coverage(outHeight, height), channels = layout.channels
+                var horizontal = [Float](repeating: 0, count: outWidth * height * channels)
+                for y in 0..<height { for (outX, weights) in columns.enumerated() { for c in 0..<channels {
+                    var sum: Float = 0
+                    for (x, weight) in weights { sum += Float(samples[(y * width + x) * channels + c]) * weight }
+                    horizontal[(y * outWidth + outX) * channels + c] = sum
+                } } }
+                var expected = [UInt8](repeating: 0, count: outWidth * outHeight * channels)
+                for (outY, weights) in rows.enumerated() { for outX in 0..<outWidth { for c in 0..<channels {
+                    var sum: Float = 0
+                    for (y, weight) in weights { sum += horizontal[(y * outWidth + outX) * channels + c] * weight }
+                    expected[(outY * outWidth + outX) * channels + c] = UInt8(max(0, min(255, sum.rounded())))
+                } } }
+                XCTAssertEqual(image.resizedByAreaAveraging(width: outWidth, height: outHeight).samples, expected,
+                               "\(layout) \(width)x\(height) -> \(outWidth)x\(outHeight)")
+            }
+        }
     }
 
     func testBilinearResize() {

@@ -45,6 +45,7 @@ final class InkContrastTests: XCTestCase {
         XCTAssertGreaterThan(lighter.reduce(0, +), 120 * 80 / 4)
         XCTAssertLessThanOrEqual(Histogram.quantile(lighter, 0.99), 8, "grain of +-4 stays small")
         XCTAssertGreaterThan(map.ink.samples[40 * 120 + 52], 140)
+        XCTAssertEqual(map.inkHistogram, map.ink.histogram(), "the histogram counted on the way is the map's")
     }
 
     func testBlockMeansAndQuantiles() throws {

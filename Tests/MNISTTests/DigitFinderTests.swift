@@ -82,8 +82,9 @@ final class DigitFinderTests: XCTestCase {
         XCTAssertEqual(whole[0].box.height, 100 - 2 * 16, accuracy: 3)
     }
 
-    /// Two bars touching at their feet: one mark twice as wide as tall, offered cut in two.
-    func testTouchingDigitsAreOfferedCut() throws {
+    /// A 160x100 page with two square rings (x 40-75 and 85-120, y 20-80) joined by a bar along
+    /// their feet: one mark twice as wide as tall.
+    func touchingRings() -> Image {
         var page = Image(width: 160, height: 100, layout: .gray, fill: 255)
         for y in 20..<80 {
             for x in 40..<120 where (40..<75).contains(x) && (y < 28 || y > 72 || x < 48 || x > 67)
@@ -91,6 +92,12 @@ final class DigitFinderTests: XCTestCase {
                 page.samples[y * 160 + x] = 0
             }
         }
+        return page
+    }
+
+    /// Two bars touching at their feet: one mark twice as wide as tall, offered cut in two.
+    func testTouchingDigitsAreOfferedCut() throws {
+        let page = touchingRings()
         let found = finder.find(in: page)
         XCTAssertEqual(found.candidates.count, 1)
         let readings = try XCTUnwrap(found.candidates.first?.readings)
@@ -122,13 +129,7 @@ final class DigitFinderTests: XCTestCase {
     /// Two touching digits, one of them with a piece broken off: the pair is offered whole,
     /// apart, and cut between the two digits (the piece going with its digit).
     func testTouchingDigitsWithABrokenPieceAreOfferedCut() throws {
-        var page = Image(width: 160, height: 100, layout: .gray, fill: 255)
-        for y in 20..<80 {
-            for x in 40..<120 where (40..<75).contains(x) && (y < 28 || y > 72 || x < 48 || x > 67)
-                || (85..<120).contains(x) && (y < 28 || y > 72 || x < 93 || x > 112) || (y > 72 && x < 120) {
-                page.samples[y * 160 + x] = 0
-            }
-        }
+        var page = touchingRings()
         // A small piece just right of the second digit, too small to be a digit of its own.
         for y in 44..<48 { for x in 122..<126 { page.samples[y * 160 + x] = 0 } }
         let found = finder.find(in: page)
