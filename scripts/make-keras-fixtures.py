@@ -276,10 +276,38 @@ with open(os.path.join(out_dir, "keras_steps.json"), "w") as f:
     json.dump(doc, f, separators=(",", ":"), default=float)
 '''
 
+# The default model's pattern: BatchNormalization after ReLU / ReLU6 (applied as the kernels store,
+# not foldable into the weights), channel counts that are not multiples of a vector (24, 48, 20),
+# 'same' padding, max pooling, and Dense(relu) -> BatchNormalization.
+K2_RELU_BN = COMMON + r'''
+os.environ["TF_USE_LEGACY_KERAS"] = "1"
+import tf_keras as keras
+from tf_keras import layers as L
+rng = np.random.default_rng(2026)
+m = keras.Sequential([
+    L.Rescaling(1 / 255, input_shape=(8, 8, 1)),
+    L.Conv2D(24, 3, padding="same", activation="relu"),
+    L.BatchNormalization(),
+    L.MaxPooling2D(2),
+    L.Conv2D(48, 2, padding="same", activation="relu"),
+    L.BatchNormalization(epsilon=0.01),
+    L.MaxPooling2D(2),
+    L.Conv2D(20, 1, activation="relu6"),
+    L.BatchNormalization(center=False),
+    L.Flatten(),
+    L.Dense(24, activation="relu"),
+    L.BatchNormalization(),
+    L.Dense(11),
+    L.Activation("softmax"),
+], name="relu_bn")
+perturb(m, rng, 0.3)
+record(m, "k2_relu_bn", [], "2", rng.integers(0, 256, (3, 8, 8, 1)).astype("float32"))
+'''
+
 def main():
     os.makedirs(OUT, exist_ok=True)
     env = dict(os.environ, TF_CPP_MIN_LOG_LEVEL="3", CUDA_VISIBLE_DEVICES="")
-    for code in (K2, K3):
+    for code in (K2, K3, K2_RELU_BN):
         subprocess.run([sys.executable, "-c", code, OUT], check=True, env=env)
     train_out = os.path.join(HERE, "..", "Tests", "TrainingTests", "Fixtures")
     os.makedirs(train_out, exist_ok=True)

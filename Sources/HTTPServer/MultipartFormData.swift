@@ -190,19 +190,29 @@ struct SubsequenceSearch {
         self.failure = failure
     }
 
-    /// The index where `pattern` first occurs in `text` at or after `start`.
+    /// The index where `pattern` first occurs in `text` at or after `start`. While nothing is
+    /// matched, `memchr` skips to the next byte that could begin a match (a boundary's CR is rare
+    /// in an upload), so most of a body is scanned by libc, still in linear time.
     func firstIndex(in text: [UInt8], from start: Int) -> Int? {
         guard !pattern.isEmpty else { return start <= text.count ? start : nil }
-        var matched = 0
-        var index = max(0, start)
-        while index < text.count {
-            let byte = text[index]
-            while matched > 0 && byte != pattern[matched] { matched = failure[matched - 1] }
-            if byte == pattern[matched] { matched += 1 }
-            if matched == pattern.count { return index - pattern.count + 1 }
-            index += 1
+        let first = Int32(pattern[0])
+        return text.withUnsafeBufferPointer { text -> Int? in
+            guard let base = text.baseAddress else { return nil }
+            var matched = 0
+            var index = max(0, start)
+            while index < text.count {
+                if matched == 0 {
+                    guard let next = memchr(base + index, first, text.count - index) else { return nil }
+                    index = UnsafeRawPointer(next).assumingMemoryBound(to: UInt8.self) - base
+                }
+                let byte = text[index]
+                while matched > 0 && byte != pattern[matched] { matched = failure[matched - 1] }
+                if byte == pattern[matched] { matched += 1 }
+                if matched == pattern.count { return index - pattern.count + 1 }
+                index += 1
+            }
+            return nil
         }
-        return nil
     }
 }
 

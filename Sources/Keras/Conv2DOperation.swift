@@ -10,6 +10,8 @@ final class Conv2DOperation: ChannelAffineFoldable {
     var activation: Activation
     private var kernels: (any KernelSet.Type)?
     private var packed: PackedMatrix?
+    /// A per-channel map after the activation, applied by the kernels as they store.
+    private(set) var outputAffine: (scale: [Float], shift: [Float])?
 
     var window: Window2D { plan.window }
     var inputChannels: Int { plan.inputChannels }
@@ -32,9 +34,16 @@ final class Conv2DOperation: ChannelAffineFoldable {
         for column in 0..<n { bias[column] = bias[column] * scale[column] + shift[column] }
     }
 
+    func foldAfterActivation(scale: [Float], shift: [Float]) -> Bool {
+        guard outputAffine == nil, Epilogue.fusing(activation) != nil else { return false }
+        outputAffine = (scale, shift)
+        return true
+    }
+
     func prepare(kernels: any KernelSet.Type) {
         self.kernels = kernels
-        packed = pack(kernel, bias: bias, rows: plan.patchLength, columns: outputChannels, kernels: kernels)
+        packed = pack(kernel, bias: bias, rows: plan.patchLength, columns: outputChannels, kernels: kernels,
+                      outputAffine: outputAffine)
     }
 
     func scratchCount(batch: Int) -> Int { kernels?.convolutionScratchCount(plan) ?? 0 }
@@ -52,13 +61,17 @@ final class Conv2DOperation: ChannelAffineFoldable {
 }
 
 /// Packs Keras's row-major rows x columns kernel (and bias, possibly empty) for `kernels`.
-func pack(_ kernel: [Float], bias: [Float], rows: Int, columns: Int, kernels: any KernelSet.Type) -> PackedMatrix {
-    kernel.withUnsafeBufferPointer { weights in
+/// With `outputAffine`, the matrix carries that map for the kernels to apply after the epilogue.
+func pack(_ kernel: [Float], bias: [Float], rows: Int, columns: Int, kernels: any KernelSet.Type,
+          outputAffine: (scale: [Float], shift: [Float])? = nil) -> PackedMatrix {
+    let packed = kernel.withUnsafeBufferPointer { weights in
         bias.withUnsafeBufferPointer { bias in
             kernels.pack(weights.baseAddress!, rows: rows, columns: columns, ldb: columns, transposed: false,
                          bias: bias.isEmpty ? nil : bias.baseAddress)
         }
     }
+    if let outputAffine { packed.setOutputAffine(scale: outputAffine.scale, shift: outputAffine.shift) }
+    return packed
 }
 
 extension Epilogue {

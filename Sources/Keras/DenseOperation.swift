@@ -12,6 +12,8 @@ final class DenseOperation: ChannelAffineFoldable {
     var activation: Activation
     private var kernels: (any KernelSet.Type)?
     private var packed: PackedMatrix?
+    /// A per-unit map after the activation, applied by the kernels as they store.
+    private(set) var outputAffine: (scale: [Float], shift: [Float])?
 
     var outputChannels: Int { units }
 
@@ -32,9 +34,15 @@ final class DenseOperation: ChannelAffineFoldable {
         for column in 0..<units { bias[column] = bias[column] * scale[column] + shift[column] }
     }
 
+    func foldAfterActivation(scale: [Float], shift: [Float]) -> Bool {
+        guard outputAffine == nil, Epilogue.fusing(activation) != nil else { return false }
+        outputAffine = (scale, shift)
+        return true
+    }
+
     func prepare(kernels: any KernelSet.Type) {
         self.kernels = kernels
-        packed = pack(kernel, bias: bias, rows: inputUnits, columns: units, kernels: kernels)
+        packed = pack(kernel, bias: bias, rows: inputUnits, columns: units, kernels: kernels, outputAffine: outputAffine)
     }
 
     func run(_ inputs: OperationInputs, output: UnsafeMutablePointer<Float>, batch: Int,

@@ -141,16 +141,24 @@ struct ExecutionGraph {
     }
 
     /// BatchNormalization after a linear Conv2D/DepthwiseConv2D/Dense folds into its weights; an
-    /// Activation layer after a linear one becomes its activation. Only when nothing else reads
-    /// the producer's output, which would otherwise change.
+    /// Activation layer after a linear one becomes its activation; BatchNormalization after a
+    /// Conv2D/Dense whose activation the kernels fuse (ReLU, ReLU6) is applied as the results are
+    /// stored. Only when nothing else reads the producer's output, which would otherwise change.
     private mutating func fold() {
         for index in nodes.indices {
             guard let operation = nodes[index].operation, nodes[index].inputs.count == 1 else { continue }
             let producer = owner(of: nodes[index].inputs[0])
             guard let foldable = nodes[producer].operation as? ChannelAffineFoldable,
-                  foldable.activation == .linear, readers()[producer] == 1 else { continue }
-            if let affine = operation as? ChannelAffineOperation, affine.foldable,
-               affine.channels == foldable.outputChannels, case let .scaleShift(scale, shift) = affine.form {
+                  readers()[producer] == 1 else { continue }
+            let batchNormalization = (operation as? ChannelAffineOperation).flatMap { affine -> ([Float], [Float])? in
+                guard affine.foldable, affine.channels == foldable.outputChannels,
+                      case let .scaleShift(scale, shift) = affine.form else { return nil }
+                return (scale, shift)
+            }
+            if foldable.activation != .linear {
+                guard let (scale, shift) = batchNormalization,
+                      foldable.foldAfterActivation(scale: scale, shift: shift) else { continue }
+            } else if let (scale, shift) = batchNormalization {
                 foldable.fold(scale: scale, shift: shift)
             } else if let activation = operation as? ActivationOperation,
                       nodes[index].shape.last == foldable.outputChannels {

@@ -37,4 +37,12 @@ protocol ChannelAffineFoldable: Operation {
     var outputChannels: Int { get }
     /// Replaces output y[c] by y[c] * scale[c] + shift[c] (only while the activation is linear).
     func fold(scale: [Float], shift: [Float])
+    /// Replaces the output y[c] (after the activation) by y[c] * scale[c] + shift[c], computed as
+    /// the results are stored: a BatchNormalization after a ReLU. False when the operation cannot
+    /// (its activation is not fused into the kernels' stores, or it has such a map already).
+    func foldAfterActivation(scale: [Float], shift: [Float]) -> Bool
+}
+
+extension ChannelAffineFoldable {
+    func foldAfterActivation(scale: [Float], shift: [Float]) -> Bool { false }
 }

@@ -29,16 +29,23 @@ extension Backend {
         let outputSize = w.outputPixels &* plan.outputChannels
         if let padded = plan.paddedWindow {
             // Each image into a zero border in scratch, then every pixel reads straight from it.
+            // Only the border is zeroed: the image overwrites the rest.
             let channels = plan.inputChannels
             let rowLength = w.inputWidth &* channels
             let paddedRow = padded.inputWidth &* channels
+            let left = w.padLeft &* channels
+            let right = paddedRow &- left &- rowLength
             for image in 0..<batch {
-                scratch.update(repeating: 0, count: padded.inputPixels &* channels)
                 let source = input + image &* inputSize
+                scratch.update(repeating: 0, count: w.padTop &* paddedRow)
                 for y in 0..<w.inputHeight {
-                    (scratch + ((y &+ w.padTop) &* paddedRow &+ w.padLeft &* channels)).update(from: source + y &* rowLength,
-                                                                                               count: rowLength)
+                    let row = scratch + (y &+ w.padTop) &* paddedRow
+                    row.update(repeating: 0, count: left)
+                    (row + left).update(from: source + y &* rowLength, count: rowLength)
+                    (row + (left &+ rowLength)).update(repeating: 0, count: right)
                 }
+                let below = w.padTop &+ w.inputHeight
+                (scratch + below &* paddedRow).update(repeating: 0, count: (padded.inputHeight &- below) &* paddedRow)
                 convolveInterior(UnsafePointer(scratch), batch: 1, window: padded, plan: plan, weights: weights,
                                  into: output + image &* outputSize, epilogue: epilogue)
             }
@@ -61,8 +68,7 @@ private func convolveInterior(_ source: UnsafePointer<Float>, batch: Int, window
     let channels = plan.inputChannels
     let n = plan.outputChannels
     let segmentLength = w.kernelWidth &* channels
-    let width = weights.panelWidth
-    let panelFloats = plan.patchLength &* width
+    let affine = weights.outputAffine
     let pixelStep = w.strideWidth &* channels
     let rowStep = w.strideHeight &* w.inputWidth &* channels
     let imageSize = w.inputPixels &* channels
@@ -95,12 +101,14 @@ private func convolveInterior(_ source: UnsafePointer<Float>, batch: Int, window
         let p3 = rows > 3 ? take() : p0, p4 = rows > 4 ? take() : p0, p5 = rows > 5 ? take() : p0
         let output = destination + pixel &* n
         for panel in 0..<weights.panelCount {
-            let first = panel &* width
+            let first = panel &* weights.panelWidth
+            let width = weights.width(ofPanel: panel)
             multiplyTile(rows: rows, RowPointers(p0, p1, p2, p3, p4, p5), segmentCount: w.kernelHeight,
                          segmentLength: segmentLength, segmentStride: segmentStride,
-                         b: UnsafePointer(weights.panels.pointer + panel &* panelFloats),
+                         b: weights.panelStart(panel),
                          bias: UnsafePointer(weights.bias.pointer + first), c: output + first, ldc: n,
-                         columns: min(width, n &- first), epilogue: epilogue, narrow: width == lanes)
+                         columns: min(width, n &- first), epilogue: epilogue, narrow: width == lanes,
+                         affine: PanelAffine(affine, matrix: weights, firstColumn: first))
         }
         pixel &+= rows
     }
@@ -136,8 +144,7 @@ private func convolveWithEdges(_ source: UnsafePointer<Float>, plan: Convolution
     let n = plan.outputChannels
     let k = plan.patchLength
     let segmentLength = w.kernelWidth &* channels
-    let width = weights.panelWidth
-    let panelFloats = k &* width
+    let affine = weights.outputAffine
     var pixel = 0
     while pixel < w.outputPixels {
         let kind = pixelKind(pixel, plan)
@@ -166,21 +173,23 @@ private func convolveWithEdges(_ source: UnsafePointer<Float>, plan: Convolution
         }
         let rowOutput = destination + pixel &* n
         for panel in 0..<weights.panelCount {
-            let first = panel &* width
-            let panelStart = weights.panels.pointer + panel &* panelFloats
+            let first = panel &* weights.panelWidth
+            let width = weights.width(ofPanel: panel)
+            let panelStart = weights.panelStart(panel)
             let bias = UnsafePointer(weights.bias.pointer + first)
             let columns = min(width, n &- first)
+            let panelAffine = PanelAffine(affine, matrix: weights, firstColumn: first)
             if kind.direct {
                 multiplyTile(rows: rows, rowStarts, segmentCount: kind.endRow &- kind.firstRow,
                              segmentLength: segmentLength,
                              segmentStride: w.dilationHeight &* w.inputWidth &* channels,
-                             b: UnsafePointer(panelStart + kind.firstRow &* segmentLength &* width),
+                             b: panelStart + kind.firstRow &* segmentLength &* width,
                              bias: bias, c: rowOutput + first, ldc: n, columns: columns, epilogue: epilogue,
-                             narrow: width == lanes)
+                             narrow: width == lanes, affine: panelAffine)
             } else {
                 multiplyTile(rows: rows, rowStarts, segmentCount: 1, segmentLength: k, segmentStride: 0,
-                             b: UnsafePointer(panelStart), bias: bias, c: rowOutput + first, ldc: n,
-                             columns: columns, epilogue: epilogue, narrow: width == lanes)
+                             b: panelStart, bias: bias, c: rowOutput + first, ldc: n,
+                             columns: columns, epilogue: epilogue, narrow: width == lanes, affine: panelAffine)
             }
         }
         pixel &+= rows

@@ -20,7 +20,6 @@ extension Backend {
             gemm(rows: m, a: a, lda: lda, b: packed, c: c, ldc: ldc, epilogue: .none, accumulate: accumulate)
             return
         }
-        let width = packed.panelWidth
         var row = 0
         while row < m {
             let rows = min(tileRows, m &- row)
@@ -29,9 +28,10 @@ extension Backend {
             func start(_ index: Int) -> UnsafePointer<Float> { index < rows ? a0 + index : a0 }
             let tile = RowPointers(a0, start(1), start(2), start(3), start(4), start(5))
             for panel in 0..<packed.panelCount {
-                let first = panel &* width
+                let first = panel &* packed.panelWidth
+                let width = packed.width(ofPanel: panel)
                 multiplyTile(rows: rows, tile, segmentCount: k, segmentLength: 1, segmentStride: lda,
-                             b: UnsafePointer(packed.panels.pointer + panel &* k &* width),
+                             b: packed.panelStart(panel),
                              bias: UnsafePointer(packed.bias.pointer + first), c: c + (row &* ldc &+ first), ldc: ldc,
                              columns: min(width, n &- first), epilogue: .none, accumulate: accumulate,
                              narrow: width == lanes)

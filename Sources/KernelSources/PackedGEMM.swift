@@ -15,7 +15,10 @@ extension Backend {
     public static func pack(_ b: UnsafePointer<Float>, rows: Int, columns: Int, ldb: Int, transposed: Bool,
                             bias: UnsafePointer<Float>?) -> PackedMatrix {
         let packedWidth = columns <= lanes ? lanes : panelWidth
-        let packed = PackedMatrix(cpu: compiledClass, rows: rows, columns: columns, panelWidth: packedWidth)
+        let panelCount = (columns + packedWidth - 1) / packedWidth
+        let lastColumns = columns - max(panelCount - 1, 0) * packedWidth
+        let packed = PackedMatrix(cpu: compiledClass, rows: rows, columns: columns, panelWidth: packedWidth,
+                                  lastPanelWidth: lastColumns <= lanes ? lanes : packedWidth)
         let panels = packed.panels.pointer
         // The source is read once, row after row (a tall B is often larger than the cache):
         // a stored row of a transposed B is one column, written down its panel's lane; a row of
@@ -23,16 +26,19 @@ extension Backend {
         if transposed {
             for column in 0..<columns {
                 let source = b + column * ldb
-                let destination = panels + (column / packedWidth) * rows * packedWidth + column % packedWidth
-                for k in 0..<rows { destination[k * packedWidth] = source[k] }
+                let panel = column / packedWidth
+                let width = packed.width(ofPanel: panel)
+                let destination = panels + panel * rows * packedWidth + column % packedWidth
+                for k in 0..<rows { destination[k * width] = source[k] }
             }
         } else {
             for k in 0..<rows {
                 let source = b + k * ldb
                 for panel in 0..<packed.panelCount {
                     let first = panel * packedWidth
-                    (panels + (panel * rows + k) * packedWidth).update(from: source + first,
-                                                                       count: min(packedWidth, columns - first))
+                    let width = packed.width(ofPanel: panel)
+                    (panels + (panel * rows * packedWidth + k * width)).update(from: source + first,
+                                                                               count: min(width, columns - first))
                 }
             }
         }
@@ -40,17 +46,20 @@ extension Backend {
         return packed
     }
 
-    /// C (m x n, row stride ldc) = epilogue([C +] A (m x k, row stride lda) * B + bias).
+    /// C (m x n, row stride ldc) = affine(epilogue([C +] A (m x k, row stride lda) * B + bias)), the
+    /// affine map only when B has one (`PackedMatrix.outputAffine`).
     public static func gemm(rows m: Int, a: UnsafePointer<Float>, lda: Int, b: PackedMatrix,
                             c: UnsafeMutablePointer<Float>, ldc: Int, epilogue: Epilogue, accumulate: Bool) {
         precondition(b.cpu == compiledClass, "weights packed for \(b.cpu) used by the \(compiledClass) kernels")
         let k = b.rows
-        let width = b.panelWidth
+        let affine = b.outputAffine
         for panel in 0..<b.panelCount {
-            let bPanel = UnsafePointer(b.panels.pointer + panel &* k &* width)
-            let bias = UnsafePointer(b.bias.pointer + panel &* width)
-            let firstColumn = panel &* width
+            let bPanel = b.panelStart(panel)
+            let firstColumn = panel &* b.panelWidth
+            let bias = UnsafePointer(b.bias.pointer + firstColumn)
+            let width = b.width(ofPanel: panel)
             let columns = min(width, b.columns &- firstColumn)
+            let panelAffine = PanelAffine(affine, matrix: b, firstColumn: firstColumn)
             var row = 0
             // Blocks of up to six rows share one pass over the weights; a lone row takes the one-row
             // kernel, which does no wasted multiplications.
@@ -61,20 +70,40 @@ extension Backend {
                 multiplyTile(rows: rows, RowPointers(a0, start(1), start(2), start(3), start(4), start(5)),
                              segmentCount: 1, segmentLength: k, segmentStride: 0, b: bPanel, bias: bias,
                              c: c + (row &* ldc &+ firstColumn), ldc: ldc, columns: columns, epilogue: epilogue,
-                             accumulate: accumulate, narrow: width == lanes)
+                             accumulate: accumulate, narrow: width == lanes, affine: panelAffine)
                 row &+= rows
             }
             while row < m {
                 if width == lanes {
                     multiplyRowNarrow(k: k, a: a + row &* lda, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn),
-                                      columns: columns, epilogue: epilogue, accumulate: accumulate)
+                                      columns: columns, epilogue: epilogue, accumulate: accumulate, affine: panelAffine)
                 } else {
                     multiplyRow(k: k, a: a + row &* lda, b: bPanel, bias: bias, c: c + (row &* ldc &+ firstColumn),
-                                columns: columns, epilogue: epilogue, accumulate: accumulate)
+                                columns: columns, epilogue: epilogue, accumulate: accumulate, affine: panelAffine)
                 }
                 row &+= 1
             }
         }
+    }
+}
+
+extension PackedMatrix {
+    /// Where panel `panel` starts (every panel before it is `panelWidth` wide).
+    @inline(__always)
+    func panelStart(_ panel: Int) -> UnsafePointer<Float> { UnsafePointer(panels.pointer + panel &* rows &* panelWidth) }
+}
+
+/// One panel's output scales and shifts (PackedMatrix.outputAffine, from its first column on).
+struct PanelAffine {
+    let scale: UnsafePointer<Float>
+    let shift: UnsafePointer<Float>
+
+    /// nil when the matrix has no affine map (`buffer` is its outputAffine, read once per call).
+    @inline(__always)
+    init?(_ buffer: AlignedBuffer?, matrix: PackedMatrix, firstColumn: Int) {
+        guard let buffer else { return nil }
+        scale = UnsafePointer(buffer.pointer + firstColumn)
+        shift = UnsafePointer(buffer.pointer + (matrix.panelCount &* matrix.panelWidth &+ firstColumn))
     }
 }
 
@@ -94,10 +123,14 @@ private func storeRow(_ low: Vec, _ high: Vec, _ c: UnsafeMutablePointer<Float>,
     }
 }
 
-@inline(never)
+@inline(__always)
 private func storePartialRow(_ low: Vec, _ high: Vec, _ c: UnsafeMutablePointer<Float>, columns: Int) {
-    for lane in 0..<min(columns, lanes) { c[lane] = low[lane] }
-    if columns > lanes { for lane in 0..<(columns &- lanes) { c[lanes &+ lane] = high[lane] } }
+    if columns >= lanes {
+        store(low, c)
+        storePrefix(high, c + lanes, count: columns &- lanes)
+    } else {
+        storePrefix(low, c, count: columns)
+    }
 }
 
 /// C's current values (the first `columns`, zeros past them) for the accumulate form. Returned,
@@ -119,22 +152,23 @@ private func loadPartialRow(_ c: UnsafeMutablePointer<Float>, columns: Int) -> (
 @inline(__always)
 func multiplyTile(rows: Int, _ a: RowPointers, segmentCount: Int, segmentLength: Int, segmentStride: Int,
                   b: UnsafePointer<Float>, bias: UnsafePointer<Float>, c: UnsafeMutablePointer<Float>, ldc: Int,
-                  columns: Int, epilogue: Epilogue, accumulate: Bool = false, narrow: Bool) {
+                  columns: Int, epilogue: Epilogue, accumulate: Bool = false, narrow: Bool,
+                  affine: PanelAffine? = nil) {
     if narrow {
         multiplyBlockNarrow(rows: rows, a, segmentCount: segmentCount, segmentLength: segmentLength,
                             segmentStride: segmentStride, b: b, bias: bias, c: c, ldc: ldc, columns: columns,
-                            epilogue: epilogue, accumulate: accumulate)
+                            epilogue: epilogue, accumulate: accumulate, affine: affine)
     } else {
         multiplyBlock(rows: rows, a, segmentCount: segmentCount, segmentLength: segmentLength,
                       segmentStride: segmentStride, b: b, bias: bias, c: c, ldc: ldc, columns: columns,
-                      epilogue: epilogue, accumulate: accumulate)
+                      epilogue: epilogue, accumulate: accumulate, affine: affine)
     }
 }
 
 /// One vector's worth of results (the first `columns` of it) stored, or C's current values loaded.
-@inline(never)
+@inline(__always)
 private func storePartialVector(_ value: Vec, _ c: UnsafeMutablePointer<Float>, columns: Int) {
-    for lane in 0..<min(columns, lanes) { c[lane] = value[lane] }
+    storePrefix(value, c, count: min(columns, lanes))
 }
 
 @inline(__always)
@@ -149,7 +183,7 @@ private func loadVector(_ c: UnsafeMutablePointer<Float>, columns: Int) -> Vec {
 func multiplyBlockNarrow(rows: Int, _ a: RowPointers, segmentCount: Int, segmentLength: Int,
                          segmentStride: Int, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                          c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, epilogue: Epilogue,
-                         accumulate: Bool = false) {
+                         accumulate: Bool = false, affine: PanelAffine? = nil) {
     let start = load(bias)
     var c0 = start, c1 = start, c2 = start, c3 = start, c4 = start, c5 = start
     if accumulate {
@@ -184,6 +218,11 @@ func multiplyBlockNarrow(rows: Int, _ a: RowPointers, segmentCount: Int, segment
         c2 = lanewiseMin(lanewiseMax(c2, lower), upper); c3 = lanewiseMin(lanewiseMax(c3, lower), upper)
         c4 = lanewiseMin(lanewiseMax(c4, lower), upper); c5 = lanewiseMin(lanewiseMax(c5, lower), upper)
     }
+    if let affine {
+        let scale = load(affine.scale), shift = load(affine.shift)
+        c0 = c0 * scale + shift; c1 = c1 * scale + shift; c2 = c2 * scale + shift
+        c3 = c3 * scale + shift; c4 = c4 * scale + shift; c5 = c5 * scale + shift
+    }
     if columns == lanes {
         store(c0, c)
         if rows > 1 { store(c1, c + ldc) }
@@ -204,7 +243,8 @@ func multiplyBlockNarrow(rows: Int, _ a: RowPointers, segmentCount: Int, segment
 /// One row of A against a one-vector panel, K unrolled by four.
 @inline(__always)
 private func multiplyRowNarrow(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                               c: UnsafeMutablePointer<Float>, columns: Int, epilogue: Epilogue, accumulate: Bool) {
+                               c: UnsafeMutablePointer<Float>, columns: Int, epilogue: Epilogue, accumulate: Bool,
+                               affine: PanelAffine?) {
     var s0 = load(bias), s1 = Vec(), s2 = Vec(), s3 = Vec()
     if accumulate { s0 += loadVector(c, columns: columns) }
     var index = 0
@@ -223,7 +263,8 @@ private func multiplyRowNarrow(k: Int, a: UnsafePointer<Float>, b: UnsafePointer
         index &+= 1
     }
     let (lower, upper) = epilogue.bounds
-    let result = lanewiseMin(lanewiseMax((s0 + s1) + (s2 + s3), lower), upper)
+    var result = lanewiseMin(lanewiseMax((s0 + s1) + (s2 + s3), lower), upper)
+    if let affine { result = result * load(affine.scale) + load(affine.shift) }
     if columns == lanes { store(result, c) } else { storePartialVector(result, c, columns: columns) }
 }
 
@@ -236,7 +277,7 @@ private func multiplyRowNarrow(k: Int, a: UnsafePointer<Float>, b: UnsafePointer
 func multiplyBlock(rows: Int, _ a: RowPointers, segmentCount: Int, segmentLength: Int,
                    segmentStride: Int, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
                    c: UnsafeMutablePointer<Float>, ldc: Int, columns: Int, epilogue: Epilogue,
-                   accumulate: Bool = false) {
+                   accumulate: Bool = false, affine: PanelAffine? = nil) {
     let biasLow = load(bias), biasHigh = load(bias + lanes)
     var c0l = biasLow, c0h = biasHigh, c1l = biasLow, c1h = biasHigh, c2l = biasLow, c2h = biasHigh
     var c3l = biasLow, c3h = biasHigh, c4l = biasLow, c4h = biasHigh, c5l = biasLow, c5h = biasHigh
@@ -283,6 +324,13 @@ func multiplyBlock(rows: Int, _ a: RowPointers, segmentCount: Int, segmentLength
         c4l = lanewiseMin(lanewiseMax(c4l, lower), upper); c4h = lanewiseMin(lanewiseMax(c4h, lower), upper)
         c5l = lanewiseMin(lanewiseMax(c5l, lower), upper); c5h = lanewiseMin(lanewiseMax(c5h, lower), upper)
     }
+    if let affine {
+        let sl = load(affine.scale), sh = load(affine.scale + lanes)
+        let tl = load(affine.shift), th = load(affine.shift + lanes)
+        c0l = c0l * sl + tl; c0h = c0h * sh + th; c1l = c1l * sl + tl; c1h = c1h * sh + th
+        c2l = c2l * sl + tl; c2h = c2h * sh + th; c3l = c3l * sl + tl; c3h = c3h * sh + th
+        c4l = c4l * sl + tl; c4h = c4h * sh + th; c5l = c5l * sl + tl; c5h = c5h * sh + th
+    }
     if columns == panelWidth {
         store(c0l, c); store(c0h, c + lanes)
         if rows > 1 { store(c1l, c + ldc); store(c1h, c + (ldc &+ lanes)) }
@@ -304,7 +352,8 @@ func multiplyBlock(rows: Int, _ a: RowPointers, segmentCount: Int, segmentLength
 /// (a Dense layer on a single sample is this loop).
 @inline(__always)
 private func multiplyRow(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float>, bias: UnsafePointer<Float>,
-                         c: UnsafeMutablePointer<Float>, columns: Int, epilogue: Epilogue, accumulate: Bool) {
+                         c: UnsafeMutablePointer<Float>, columns: Int, epilogue: Epilogue, accumulate: Bool,
+                         affine: PanelAffine?) {
     var l0 = load(bias), h0 = load(bias + lanes)
     if accumulate {
         let row = loadRow(c, columns: columns)
@@ -331,7 +380,11 @@ private func multiplyRow(k: Int, a: UnsafePointer<Float>, b: UnsafePointer<Float
         index &+= 1
     }
     let (lower, upper) = epilogue.bounds
-    let low = lanewiseMin(lanewiseMax((l0 + l1) + (l2 + l3), lower), upper)
-    let high = lanewiseMin(lanewiseMax((h0 + h1) + (h2 + h3), lower), upper)
+    var low = lanewiseMin(lanewiseMax((l0 + l1) + (l2 + l3), lower), upper)
+    var high = lanewiseMin(lanewiseMax((h0 + h1) + (h2 + h3), lower), upper)
+    if let affine {
+        low = low * load(affine.scale) + load(affine.shift)
+        high = high * load(affine.scale + lanes) + load(affine.shift + lanes)
+    }
     storeRow(low, high, c, columns: columns)
 }

@@ -13,61 +13,121 @@ private func clippedWindow(_ w: Window2D, outY: Int, outX: Int) -> (y0: Int, y1:
     return (y0, y1, x0, x1)
 }
 
+/// One output pixel's window in the input: `rows` x `columns` pixels from `corner`.
+private struct PoolWindow {
+    let corner: UnsafePointer<Float>
+    let rows: Int
+    let columns: Int
+    let channels: Int
+    let rowStride: Int
+}
+
+/// The arithmetic pooling needs, implemented on each concrete vector type: the standard library's
+/// generic SIMD comparisons go lane by lane, its concrete ones are single instructions.
+private protocol PoolVector: SIMD where Scalar == Float {
+    func maximum(_ other: Self) -> Self
+    func plus(_ other: Self) -> Self
+    func divided(by other: Self) -> Self
+}
+
+extension SIMD16<Float>: PoolVector {
+    @inline(__always) func maximum(_ other: Self) -> Self { replacing(with: other, where: self .< other) }
+    @inline(__always) func plus(_ other: Self) -> Self { self + other }
+    @inline(__always) func divided(by other: Self) -> Self { self / other }
+}
+
+extension SIMD8<Float>: PoolVector {
+    @inline(__always) func maximum(_ other: Self) -> Self { replacing(with: other, where: self .< other) }
+    @inline(__always) func plus(_ other: Self) -> Self { self + other }
+    @inline(__always) func divided(by other: Self) -> Self { self / other }
+}
+
+extension SIMD4<Float>: PoolVector {
+    @inline(__always) func maximum(_ other: Self) -> Self { replacing(with: other, where: self .< other) }
+    @inline(__always) func plus(_ other: Self) -> Self { self + other }
+    @inline(__always) func divided(by other: Self) -> Self { self / other }
+}
+
+/// Pools channels c, c + V.scalarCount, ... while a whole group fits; returns the first channel
+/// left. Generic only so that it is written once: every call names a concrete vector type.
+@inline(__always)
+private func poolChannels<V: PoolVector>(_ type: V.Type, _ kind: PoolKind, _ window: PoolWindow,
+                                         _ result: UnsafeMutablePointer<Float>, from start: Int) -> Int {
+    @inline(__always) func load(_ pointer: UnsafePointer<Float>) -> V { UnsafeRawPointer(pointer).loadUnaligned(as: V.self) }
+    @inline(__always) func store(_ value: V, _ pointer: UnsafeMutablePointer<Float>) {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: V.self)
+    }
+    let width = V.scalarCount
+    var c = start
+    let channels = window.channels
+    if kind == .max && window.rows == 2 && window.columns == 2 {
+        // The common 2x2 max pool, unrolled.
+        let top = window.corner, below = window.corner + window.rowStride
+        while c &+ width <= channels {
+            let upper = load(top + c).maximum(load(top + (c &+ channels)))
+            let lower = load(below + c).maximum(load(below + (c &+ channels)))
+            store(upper.maximum(lower), result + c)
+            c &+= width
+        }
+        return c
+    }
+    let count = V(repeating: Float(window.rows &* window.columns))
+    while c &+ width <= channels {
+        var accumulator = V(repeating: kind == .max ? -.infinity : 0)
+        var row = window.corner + c
+        for _ in 0..<window.rows {
+            var pixel = row
+            for _ in 0..<window.columns {
+                accumulator = kind == .max ? accumulator.maximum(load(pixel)) : accumulator.plus(load(pixel))
+                pixel += channels
+            }
+            row += window.rowStride
+        }
+        store(kind == .max ? accumulator : accumulator.divided(by: count), result + c)
+        c &+= width
+    }
+    return c
+}
+
+/// The channels left after the vector groups, one at a time.
+@inline(__always)
+private func poolSingleChannels(_ kind: PoolKind, _ window: PoolWindow, _ result: UnsafeMutablePointer<Float>, from start: Int) {
+    for c in start..<max(start, window.channels) {
+        var accumulator: Float = kind == .max ? -.infinity : 0
+        var row = window.corner + c
+        for _ in 0..<window.rows {
+            var pixel = row
+            for _ in 0..<window.columns {
+                accumulator = kind == .max ? (accumulator < pixel.pointee ? pixel.pointee : accumulator) : accumulator + pixel.pointee
+                pixel += window.channels
+            }
+            row += window.rowStride
+        }
+        result[c] = kind == .max ? accumulator : accumulator / Float(window.rows &* window.columns)
+    }
+}
+
 extension Backend {
     public static func pool(_ kind: PoolKind, _ input: UnsafePointer<Float>, batch: Int, window w: Window2D, channels: Int,
                             output: UnsafeMutablePointer<Float>) {
-        let vectorChannels = channels - channels % lanes
-        let isMax = kind == .max
-        let start = Vec(repeating: isMax ? -Float.infinity : 0)
         let inputSize = w.inputPixels &* channels
         let outputSize = w.outputPixels &* channels
-        let rowStride = w.inputWidth &* channels
         for image in 0..<batch {
             let source = input + image &* inputSize
             let destination = output + image &* outputSize
             for outY in 0..<w.outputHeight {
                 for outX in 0..<w.outputWidth {
                     let (y0, y1, x0, x1) = clippedWindow(w, outY: outY, outX: outX)
+                    let window = PoolWindow(corner: source + (y0 &* w.inputWidth &+ x0) &* channels,
+                                            rows: y1 &- y0, columns: x1 &- x0, channels: channels,
+                                            rowStride: w.inputWidth &* channels)
                     let result = destination + (outY &* w.outputWidth &+ outX) &* channels
-                    let corner = source + (y0 &* w.inputWidth &+ x0) &* channels
-                    let count = Float((y1 &- y0) &* (x1 &- x0))
-                    // A vector of channels at a time: the whole window into one register.
-                    var c = 0
-                    if isMax && y1 &- y0 == 2 && x1 &- x0 == 2 {
-                        // The common 2x2 max pool, unrolled.
-                        let below = corner + rowStride
-                        while c < vectorChannels {
-                            let top = lanewiseMax(load(corner + c), load(corner + (c &+ channels)))
-                            let bottom = lanewiseMax(load(below + c), load(below + (c &+ channels)))
-                            store(lanewiseMax(top, bottom), result + c)
-                            c &+= lanes
-                        }
-                    }
-                    while c < vectorChannels {
-                        var accumulator = start
-                        var row = corner + c
-                        for _ in y0..<y1 {
-                            var pixel = row
-                            for _ in x0..<x1 {
-                                accumulator = isMax ? lanewiseMax(accumulator, load(pixel)) : accumulator + load(pixel)
-                                pixel += channels
-                            }
-                            row += rowStride
-                        }
-                        store(isMax ? accumulator : accumulator / Vec(repeating: count), result + c)
-                        c &+= lanes
-                    }
-                    while c < channels {
-                        var accumulator: Float = isMax ? -.infinity : 0
-                        for y in y0..<y1 {
-                            for x in x0..<x1 {
-                                let value = source[(y &* w.inputWidth &+ x) &* channels &+ c]
-                                accumulator = isMax ? max(accumulator, value) : accumulator + value
-                            }
-                        }
-                        result[c] = isMax ? accumulator : accumulator / count
-                        c &+= 1
-                    }
+                    // Whole vectors of channels, then the rest in halves and quarters of one
+                    // (24 channels under AVX-512: 16 + 8), then single channels.
+                    var c = poolChannels(Vec.self, kind, window, result, from: 0)
+                    c = poolChannels(SIMD8<Float>.self, kind, window, result, from: c)
+                    c = poolChannels(SIMD4<Float>.self, kind, window, result, from: c)
+                    poolSingleChannels(kind, window, result, from: c)
                 }
             }
         }

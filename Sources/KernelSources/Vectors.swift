@@ -60,3 +60,39 @@ extension Epilogue {
         }
     }
 }
+
+/// Stores the first `count` lanes of a vector (0 <= count <= its width) as whole pieces of half,
+/// quarter... width: the part-filled last vector of a row of 24 or 40 channels is one or two
+/// stores, not a store per lane. Nothing past `count` is written.
+@inline(__always)
+func storePrefix(_ value: SIMD16<Float>, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    if count >= 16 { UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD16<Float>.self); return }
+    if count >= 8 {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value.lowHalf, as: SIMD8<Float>.self)
+        storePrefix(value.highHalf, pointer + 8, count: count &- 8)
+    } else {
+        storePrefix(value.lowHalf, pointer, count: count)
+    }
+}
+
+@inline(__always)
+func storePrefix(_ value: SIMD8<Float>, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    if count >= 8 { UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD8<Float>.self); return }
+    if count >= 4 {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value.lowHalf, as: SIMD4<Float>.self)
+        storePrefix(value.highHalf, pointer + 4, count: count &- 4)
+    } else {
+        storePrefix(value.lowHalf, pointer, count: count)
+    }
+}
+
+@inline(__always)
+func storePrefix(_ value: SIMD4<Float>, _ pointer: UnsafeMutablePointer<Float>, count: Int) {
+    if count >= 4 { UnsafeMutableRawPointer(pointer).storeBytes(of: value, as: SIMD4<Float>.self); return }
+    if count >= 2 {
+        UnsafeMutableRawPointer(pointer).storeBytes(of: value.lowHalf, as: SIMD2<Float>.self)
+        if count == 3 { pointer[2] = value[2] }
+    } else if count == 1 {
+        pointer[0] = value[0]
+    }
+}

@@ -26,7 +26,7 @@ public final class AnyModel: Sendable {
         output = wrapper.output
         labels = wrapper.labels
         self.wrapper = wrapper
-        metadataBody = Array(wrapper.metadata.json.serialized.utf8)
+        metadataBody = wrapper.metadata.json.serializedBytes
         maxBatchSize = max(1, wrapper.maxBatchSize)
         batching = nil
         let spec = wrapper.input
@@ -52,7 +52,7 @@ public final class AnyModel: Sendable {
         self.output = other.output
         self.labels = other.labels
         self.wrapper = other.wrapper
-        self.metadataBody = Array(metadata.json.serialized.utf8)
+        self.metadataBody = metadata.json.serializedBytes
         self.maxBatchSize = other.maxBatchSize
         self.batching = batching
         self.batchedPipeline = other.batchedPipeline

@@ -74,35 +74,39 @@ public indirect enum JSONValue: Equatable, Sendable {
 
 extension JSONValue {
     /// JSON text with `", "` and `": "` separators, as Python's `json.dumps` (and so MAX) writes it.
-    public var serialized: String {
-        var output = ""
+    public var serialized: String { String(decoding: serializedBytes, as: UTF8.self) }
+
+    /// The same text as UTF-8 bytes (what an HTTP body needs), written into one growing buffer.
+    public var serializedBytes: [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(256)
         write(to: &output)
         return output
     }
 
-    private func write(to output: inout String) {
+    private func write(to output: inout [UInt8]) {
         switch self {
-        case .null: output += "null"
-        case .bool(let flag): output += flag ? "true" : "false"
-        case .int(let number): output += String(number)
-        case .number(let number): output += JSONValue.format(number)
+        case .null: output.append(contentsOf: "null".utf8)
+        case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
+        case .int(let number): output.append(contentsOf: String(number).utf8)
+        case .number(let number): output.append(contentsOf: JSONValue.format(number).utf8)
         case .string(let text): JSONValue.writeString(text, to: &output)
         case .array(let items):
-            output += "["
+            output.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { output += ", " }
+                if index > 0 { output.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
                 item.write(to: &output)
             }
-            output += "]"
+            output.append(UInt8(ascii: "]"))
         case .object(let members):
-            output += "{"
+            output.append(UInt8(ascii: "{"))
             for (index, member) in members.enumerated() {
-                if index > 0 { output += ", " }
+                if index > 0 { output.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
                 JSONValue.writeString(member.key, to: &output)
-                output += ": "
+                output.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
                 member.value.write(to: &output)
             }
-            output += "}"
+            output.append(UInt8(ascii: "}"))
         }
     }
 
@@ -113,25 +117,39 @@ extension JSONValue {
         return "\(number)"
     }
 
-    static func writeString(_ text: String, to output: inout String) {
-        output += "\""
-        for scalar in text.unicodeScalars {
-            switch scalar {
-            case "\"": output += "\\\""
-            case "\\": output += "\\\\"
-            case "\n": output += "\\n"
-            case "\r": output += "\\r"
-            case "\t": output += "\\t"
-            case "<": output += "\\u003c"  // keeps JSON safe to embed in the HTML docs page
-            default:
-                if scalar.value < 0x20 {
-                    output += "\\u" + String(format: "%04x", scalar.value)
-                } else {
-                    output.unicodeScalars.append(scalar)
+    /// A JSON string literal: quotes, backslashes and control characters escaped, and `<` (keeps
+    /// JSON safe to embed in the HTML docs page); other UTF-8 bytes copied as they are.
+    static func writeString(_ text: String, to output: inout [UInt8]) {
+        output.append(UInt8(ascii: "\""))
+        var text = text
+        text.withUTF8 { bytes in
+            var clean = 0  // start of the run of bytes that need no escape
+            for (index, byte) in bytes.enumerated() {
+                let escape: StaticString
+                switch byte {
+                case UInt8(ascii: "\""): escape = "\\\""
+                case UInt8(ascii: "\\"): escape = "\\\\"
+                case UInt8(ascii: "\n"): escape = "\\n"
+                case UInt8(ascii: "\r"): escape = "\\r"
+                case UInt8(ascii: "\t"): escape = "\\t"
+                case UInt8(ascii: "<"): escape = "\\u003c"
+                case 0..<0x20: escape = ""
+                default: continue
                 }
+                output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[clean..<index]))
+                if escape.utf8CodeUnitCount > 0 {
+                    output.append(contentsOf: UnsafeBufferPointer(start: escape.utf8Start, count: escape.utf8CodeUnitCount))
+                } else {
+                    let digits = Array("0123456789abcdef".utf8)
+                    output.append(contentsOf: "\\u00".utf8)
+                    output.append(digits[Int(byte >> 4)])
+                    output.append(digits[Int(byte & 15)])
+                }
+                clean = index + 1
             }
+            output.append(contentsOf: UnsafeBufferPointer(rebasing: bytes[clean...]))
         }
-        output += "\""
+        output.append(UInt8(ascii: "\""))
     }
 }
 

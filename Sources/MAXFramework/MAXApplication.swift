@@ -68,8 +68,8 @@ public final class MAXApplication: Sendable {
             tags.append((tag, tag))
         }
         // Both documents from the same declarations.
-        let swagger = Array(SwaggerDocument.build(api: api, routes: placeholders + served, tags: tags).serialized.utf8)
-        let openAPI = Array(OpenAPIDocument.build(api: api, routes: placeholders + served, tags: tags).serialized.utf8)
+        let swagger = SwaggerDocument.build(api: api, routes: placeholders + served, tags: tags).serializedBytes
+        let openAPI = OpenAPIDocument.build(api: api, routes: placeholders + served, tags: tags).serializedBytes
         return site.routes + [
             Route("GET", "/openapi.json", doc: openAPIDoc) { _ in
                 HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: openAPI)

@@ -98,34 +98,38 @@ public struct MD5: Sendable {
         block.withUnsafeBytes { compress($0) }
     }
 
-    /// One 64-byte block (RFC 1321 §3.4); all arithmetic wraps modulo 2^32.
+    /// One 64-byte block (RFC 1321 §3.4); all arithmetic wraps modulo 2^32. The four rounds are
+    /// four loops over plain locals, so no step decides which round it is in.
     private mutating func compress(_ block: UnsafeRawBufferPointer) {
-        withUnsafeTemporaryAllocation(of: UInt32.self, capacity: 16) { words in
-            for index in 0..<16 {
-                words[index] = UInt32(littleEndian: block.loadUnaligned(fromByteOffset: index * 4, as: UInt32.self))
-            }
-            var (a, b, c, d) = state
-            MD5.sines.withUnsafeBufferPointer { sines in
-                MD5.shifts.withUnsafeBufferPointer { shifts in
-                    for step in 0..<64 {
-                        var mixed: UInt32
-                        let wordIndex: Int
-                        switch step {
-                        case 0..<16: mixed = (b & c) | (~b & d); wordIndex = step
-                        case 16..<32: mixed = (d & b) | (~d & c); wordIndex = (5 &* step &+ 1) & 15
-                        case 32..<48: mixed = b ^ c ^ d; wordIndex = (3 &* step &+ 5) & 15
-                        default: mixed = c ^ (b | ~d); wordIndex = (7 &* step) & 15
-                        }
-                        mixed = mixed &+ a &+ sines[step] &+ words[wordIndex]
-                        a = d
-                        d = c
-                        c = b
-                        let shift = shifts[step]
-                        b = b &+ ((mixed << shift) | (mixed >> (32 &- shift)))
-                    }
+        @inline(__always) func word(_ index: Int) -> UInt32 {
+            UInt32(littleEndian: block.loadUnaligned(fromByteOffset: index &* 4, as: UInt32.self))
+        }
+        @inline(__always) func rotated(_ value: UInt32, _ shift: UInt32) -> UInt32 { (value << shift) | (value >> (32 &- shift)) }
+        var (a, b, c, d) = state
+        MD5.sines.withUnsafeBufferPointer { sines in
+            MD5.shifts.withUnsafeBufferPointer { shifts in
+                for index in 0..<16 {
+                    let sum = ((b & c) | (~b & d)) &+ a &+ sines[index] &+ word(index)
+                    (a, d, c) = (d, c, b)
+                    b = b &+ rotated(sum, shifts[index])
+                }
+                for index in 16..<32 {
+                    let sum = ((d & b) | (~d & c)) &+ a &+ sines[index] &+ word((5 &* index &+ 1) & 15)
+                    (a, d, c) = (d, c, b)
+                    b = b &+ rotated(sum, shifts[index])
+                }
+                for index in 32..<48 {
+                    let sum = (b ^ c ^ d) &+ a &+ sines[index] &+ word((3 &* index &+ 5) & 15)
+                    (a, d, c) = (d, c, b)
+                    b = b &+ rotated(sum, shifts[index])
+                }
+                for index in 48..<64 {
+                    let sum = (c ^ (b | ~d)) &+ a &+ sines[index] &+ word((7 &* index) & 15)
+                    (a, d, c) = (d, c, b)
+                    b = b &+ rotated(sum, shifts[index])
                 }
             }
-            state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
         }
+        state = (state.0 &+ a, state.1 &+ b, state.2 &+ c, state.3 &+ d)
     }
 }

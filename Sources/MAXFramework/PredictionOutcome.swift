@@ -26,7 +26,7 @@ public struct PredictionOutcome: Sendable {
 
     /// The HTTP response carrying it.
     public var response: HTTPResponse {
-        var response = HTTPResponse.json(status, json.serialized)
+        var response = HTTPResponse(status: status, headers: ["Content-Type": "application/json"], body: json.serializedBytes)
         for field in headers { response.headers.set(field.name, field.value) }
         return response
     }

@@ -28,12 +28,9 @@ struct WebSite: Sendable {
     /// `specPath` is the API description the pages read, relative to `/` (e.g. `swagger.json`).
     init(title: String, specPath: String, webApp: Bool) {
         let appLink = webApp ? String(WebSite.appPath.dropFirst()) : ""
+        let values = ["title": WebSite.escapeHTML(title), "spec": WebSite.escapeHTML(specPath), "app": appLink]
         let fill: (WebPages.File) -> Resource = { file in
-            let text = String(decoding: file.bytes, as: UTF8.self)
-                .replacingOccurrences(of: "{{title}}", with: WebSite.escapeHTML(title))
-                .replacingOccurrences(of: "{{spec}}", with: WebSite.escapeHTML(specPath))
-                .replacingOccurrences(of: "{{app}}", with: appLink)
-            return WebSite.resource(file.contentType, Array(text.utf8))
+            WebSite.resource(file.contentType, WebSite.filling(file.bytes, with: values))
         }
         var routes = [WebSite.route(WebSite.docsPath, fill(WebPages.docsPage), doc: WebSite.docsDoc)]
         if webApp {
@@ -88,6 +85,30 @@ struct WebSite: Sendable {
             if tag.hasPrefix("W/") { tag.removeFirst(2) }
             return tag == etag
         }
+    }
+
+    /// The page with every `{{name}}` whose name is in `values` replaced by its value (other
+    /// braces left as they are), in one pass over the bytes.
+    static func filling(_ page: [UInt8], with values: [String: String]) -> [UInt8] {
+        var output: [UInt8] = []
+        output.reserveCapacity(page.count + 256)
+        let open = UInt8(ascii: "{"), close = UInt8(ascii: "}")
+        var index = 0
+        while index < page.count {
+            if page[index] == open, index + 1 < page.count, page[index + 1] == open {
+                var end = index + 2
+                while end + 1 < page.count, page[end] != close, end - index < 64 { end += 1 }
+                if end + 1 < page.count, page[end] == close, page[end + 1] == close,
+                   let value = values[String(decoding: page[(index + 2)..<end], as: UTF8.self)] {
+                    output.append(contentsOf: value.utf8)
+                    index = end + 2
+                    continue
+                }
+            }
+            output.append(page[index])
+            index += 1
+        }
+        return output
     }
 
     static func escapeHTML(_ text: String) -> String {

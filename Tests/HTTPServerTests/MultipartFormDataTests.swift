@@ -109,4 +109,21 @@ final class MultipartFormDataTests: XCTestCase {
         let parts = try MultipartFormData.parse(body: body, contentType: "multipart/form-data; boundary=\(boundary)")
         XCTAssertEqual(parts.first?.body.count, 2_000_000)
     }
+
+    /// The search agrees with a naive one on texts of a small alphabet (many partial matches,
+    /// overlapping ones, the pattern at either end) from every start.
+    func testSubsequenceSearchAgreesWithANaiveSearch() {
+        var random = SplitMix64(seed: 12)
+        for _ in 0..<200 {
+            let pattern = (0..<Int.random(in: 1...5, using: &random)).map { _ in UInt8.random(in: 0...2, using: &random) + 10 }
+            let text = (0..<Int.random(in: 0...40, using: &random)).map { _ in UInt8.random(in: 0...2, using: &random) + 10 }
+            let search = SubsequenceSearch(pattern)
+            for start in 0...text.count {
+                let naive = text.count < pattern.count ? nil : (start...max(start, text.count - pattern.count)).first {
+                    $0 + pattern.count <= text.count && Array(text[$0..<($0 + pattern.count)]) == pattern
+                }
+                XCTAssertEqual(search.firstIndex(in: text, from: start), naive, "\(pattern) in \(text) from \(start)")
+            }
+        }
+    }
 }

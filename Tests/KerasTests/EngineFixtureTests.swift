@@ -33,4 +33,6 @@ final class EngineFixtureTests: XCTestCase {
     func testKeras2ConvolutionStack() throws { try check("k2_conv_stack") }
     func testKeras2FunctionalMerges() throws { try check("k2_functional") }
     func testKeras3Mix() throws { try check("k3_mix") }
+    /// BatchNormalization after ReLU / ReLU6 Conv2D and Dense layers (applied as the kernels store).
+    func testKeras2BatchNormalizationAfterReLU() throws { try check("k2_relu_bn") }
 }

@@ -26,6 +26,21 @@ final class ExecutionTests: XCTestCase {
         XCTAssertEqual((try node("dense_1").operation as? DenseOperation)?.bias.count, 4)
     }
 
+    /// BatchNormalization after a ReLU cannot fold into the weights; it is applied by the kernels
+    /// as they store (PackedMatrix.outputAffine), so it leaves no operation of its own.
+    func testBatchNormalizationAfterReLUIsAppliedAsResultsAreStored() throws {
+        let (model, _) = try model("k2_relu_bn")
+        let nodes = model.plan.graph.nodes
+        let normalizations = nodes.filter { $0.name.hasPrefix("batch_normalization") }
+        XCTAssertEqual(normalizations.count, 4)
+        for node in normalizations { XCTAssertNil(node.operation, "\(node.name) is folded") }
+        let convolutions = nodes.compactMap { $0.operation as? Conv2DOperation }
+        let dense = nodes.compactMap { $0.operation as? DenseOperation }
+        XCTAssertEqual(convolutions.map { $0.outputAffine != nil }, [true, true, true])
+        XCTAssertEqual(dense.map { $0.outputAffine != nil }, [true, false])
+        XCTAssertEqual(convolutions.map(\.activation), [.relu, .relu, .relu6])
+    }
+
     func testLargeBatchesRunInChunks() throws {
         let (model, fixture) = try model("k2_functional")
         // 3 samples repeated to a batch larger than the chunk size, with a ragged last chunk.

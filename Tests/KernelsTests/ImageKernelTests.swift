@@ -16,6 +16,9 @@ final class ImageKernelTests: XCTestCase {
         (Window2D(inputHeight: 6, inputWidth: 5, kernelHeight: 1, kernelWidth: 1, samePadding: false)!, 8, 33),
         (Window2D(inputHeight: 8, inputWidth: 6, kernelHeight: 2, kernelWidth: 3, strideHeight: 2, strideWidth: 1,
                   samePadding: true)!, 3, 16),
+        // The default model's shapes: 1 -> 24 and 24 -> 48 channels, 'same' (a last panel of one vector or less).
+        (Window2D(inputHeight: 10, inputWidth: 9, kernelHeight: 3, kernelWidth: 3, samePadding: true)!, 1, 24),
+        (Window2D(inputHeight: 7, inputWidth: 7, kernelHeight: 3, kernelWidth: 3, samePadding: true)!, 24, 48),
     ]
 
     func testConvolutionMatchesTheReference() {
@@ -27,13 +30,17 @@ final class ImageKernelTests: XCTestCase {
                 let input = values.floats(batch * window.inputPixels * inputChannels)
                 let weights = values.floats(plan.patchLength * outputChannels)
                 let bias = values.floats(outputChannels)
-                for epilogue in [Epilogue.none, .relu] {
+                // With an output affine map (a BatchNormalization after the ReLU) or without.
+                let scale = values.floats(outputChannels).map { $0 * 2 }
+                let shift = values.floats(outputChannels)
+                for (epilogue, affine) in [(Epilogue.none, false), (.relu, false), (.relu, true)] {
                     let packed = weights.withUnsafeBufferPointer { w in
                         bias.withUnsafeBufferPointer { b in
                             kernels.pack(w.baseAddress!, rows: plan.patchLength, columns: outputChannels, ldb: outputChannels,
                                          transposed: false, bias: b.baseAddress)
                         }
                     }
+                    if affine { packed.setOutputAffine(scale: scale, shift: shift) }
                     var output = [Float](repeating: .nan, count: batch * window.outputPixels * outputChannels)
                     var scratch = [Float](repeating: 0, count: max(kernels.convolutionScratchCount(plan), 1))
                     input.withUnsafeBufferPointer { input in
@@ -44,10 +51,16 @@ final class ImageKernelTests: XCTestCase {
                             }
                         }
                     }
-                    let expected = Reference.convolve(input, batch: batch, window: window, inputChannels: inputChannels,
+                    var expected = Reference.convolve(input, batch: batch, window: window, inputChannels: inputChannels,
                                                       outputChannels: outputChannels, weights: weights, bias: bias,
                                                       epilogue: epilogue)
-                    assertClose(output, expected, "\(kernels.cpu) \(window) \(inputChannels)->\(outputChannels) \(epilogue)")
+                    if affine {
+                        for index in expected.indices {
+                            expected[index] = expected[index] * scale[index % outputChannels] + shift[index % outputChannels]
+                        }
+                    }
+                    assertClose(output, expected,
+                                "\(kernels.cpu) \(window) \(inputChannels)->\(outputChannels) \(epilogue) affine \(affine)")
                 }
             }
         }
@@ -141,7 +154,7 @@ final class ImageKernelTests: XCTestCase {
         var values = SeededValues(seed: 13)
         forEachRunnableSet { kernels in
             for window in Self.poolWindows {
-                for channels in [1, 5, 32, 37] {
+                for channels in [1, 5, 24, 32, 37, 44] {
                     let batch = 2
                     let input = values.floats(batch * window.inputPixels * channels)
                     let gradient = values.floats(batch * window.outputPixels * channels)

@@ -11,8 +11,10 @@ final class MatrixKernelTests: XCTestCase {
     func testPackedGEMMMatchesTheReference() {
         var values = SeededValues(seed: 1)
         // N of 1-16 take the one-vector panels (on AVX-512; up to 8 on AVX2, 4 portable).
+        // N of 24, 40 and 48 leave a last panel of one vector or less (narrow on AVX-512 / AVX2).
         let shapes = [(1, 1, 1), (2, 10, 3), (5, 16, 9), (6, 31, 17), (7, 32, 4), (13, 33, 40), (64, 50, 288), (3, 65, 8),
-                      (1, 8, 37), (9, 4, 5), (14, 12, 40)]
+                      (1, 8, 37), (9, 4, 5), (14, 12, 40), (7, 24, 9), (1, 24, 30), (11, 48, 216), (1, 48, 20),
+                      (8, 40, 13)]
         forEachRunnableSet { kernels in
             for (m, n, k) in shapes {
                 for epilogue in [Epilogue.none, .relu, .relu6] {
@@ -53,10 +55,59 @@ final class MatrixKernelTests: XCTestCase {
         }
     }
 
+    /// A per-column scale and shift after the epilogue (a BatchNormalization after a ReLU):
+    /// y = relu(A B + bias) * scale + shift, for one row and for blocks, wide and narrow panels.
+    func testOutputAffineFollowsTheEpilogue() {
+        var values = SeededValues(seed: 4)
+        forEachRunnableSet { kernels in
+            for (m, n, k) in [(1, 24, 9), (7, 24, 9), (13, 48, 30), (1, 48, 30), (6, 5, 4), (9, 70, 11)] {
+                for epilogue in [Epilogue.none, .relu, .relu6] {
+                    let a = values.floats(m * k).map { $0 * 4 }
+                    let b = values.floats(k * n)
+                    let bias = values.floats(n)
+                    let scale = values.floats(n).map { $0 * 3 }
+                    let shift = values.floats(n)
+                    let packed = b.withUnsafeBufferPointer { b in
+                        bias.withUnsafeBufferPointer { bias in
+                            kernels.pack(b.baseAddress!, rows: k, columns: n, ldb: n, transposed: false, bias: bias.baseAddress)
+                        }
+                    }
+                    packed.setOutputAffine(scale: scale, shift: shift)
+                    let ldc = n + 1
+                    let c = values.floats(m * ldc)
+                    var result = c
+                    a.withUnsafeBufferPointer { a in
+                        result.withUnsafeMutableBufferPointer {
+                            kernels.gemm(rows: m, a: a.baseAddress!, lda: k, b: packed, c: $0.baseAddress!, ldc: ldc,
+                                         epilogue: epilogue, accumulate: false)
+                        }
+                    }
+                    var (expected, magnitude) = Reference.gemmWithMagnitude(
+                        m: m, n: n, k: k, a: a, lda: k, transposeA: false, b: b, ldb: n, transposeB: false, c: c,
+                        ldc: ldc, accumulate: false)
+                    for row in 0..<m {
+                        for column in 0..<ldc {
+                            let index = row * ldc + column
+                            if column < n {
+                                expected[index] = Reference.apply(epilogue, expected[index] + bias[column]) * scale[column]
+                                    + shift[column]
+                                magnitude[index] = magnitude[index] * abs(scale[column]) + abs(shift[column])
+                            } else {
+                                expected[index] = c[index]
+                            }
+                        }
+                    }
+                    assertClose(result, expected, magnitude: magnitude, tolerance: 1e-6,
+                                "\(kernels.cpu) \(m)x\(n)x\(k) \(epilogue) with an output affine map")
+                }
+            }
+        }
+    }
+
     func testPackingReadsTransposedWeights() {
         var values = SeededValues(seed: 2)
         forEachRunnableSet { kernels in
-            let (m, n, k) = (9, 21, 14)
+            for (m, n, k) in [(9, 21, 14), (5, 48, 7), (3, 24, 10)] {
             let a = values.floats(m * k)
             let b = values.floats(k * n)          // k x n
             var bTransposed = [Float](repeating: 0, count: n * k)
@@ -74,7 +125,8 @@ final class MatrixKernelTests: XCTestCase {
                 }
                 return c
             }
-            XCTAssertEqual(run(b, transposed: false), run(bTransposed, transposed: true), "\(kernels.cpu)")
+            XCTAssertEqual(run(b, transposed: false), run(bTransposed, transposed: true), "\(kernels.cpu) n \(n)")
+            }
             XCTAssertEqual(kernels.pack([1, 2], rows: 1, columns: 2, ldb: 2, transposed: false, bias: nil).cpu, kernels.cpu)
         }
     }

@@ -18,6 +18,10 @@ final class JSONValueTests: XCTestCase {
         XCTAssertEqual(JSONValue.number(2).serialized, "2.0")
         XCTAssertEqual(JSONValue.number(.nan).serialized, "null")
         XCTAssertEqual(JSONValue.string("a\u{01}<b").serialized, #""a\u0001\u003cb""#)
+        // Escapes between runs of multi-byte UTF-8, at either end, and the key of a member.
+        let mixed = JSONValue.object([("k\u{1f}é", .string("\"é😀\\\t\r\nz\u{0b}"))])
+        XCTAssertEqual(mixed.serialized, #"{"k\u001fé": "\"é😀\\\t\r\nz\u000b"}"#)
+        XCTAssertEqual(mixed.serializedBytes, Array(mixed.serialized.utf8))
     }
 
     func testRoundTripsItsOwnOutput() throws {
