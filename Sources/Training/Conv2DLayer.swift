@@ -41,7 +41,8 @@ final class Conv2DLayer: TrainableLayer {
         var convolution = FloatBuffer(count: 0)
         var patches = FloatBuffer(count: 0)
         var gradientConvolution = FloatBuffer(count: 0)
-        /// In-place dW: the images with their zero border, and dZ spread over the same grid.
+        /// In-place dW: the image with its zero border, and dZ spread over the same grid (zero
+        /// where no output pixel is). Both are written only where the image or the output is.
         var paddedImages = FloatBuffer(count: 0)
         var spreadGradient = FloatBuffer(count: 0)
     }
@@ -224,8 +225,9 @@ final class Conv2DLayer: TrainableLayer {
         for image in 0..<images {
             let source: UnsafePointer<Float>
             if geometry.needsCopy {
+                // Only the image's own positions are ever written, so the border stays as the
+                // buffer was allocated: zero.
                 let padded = work.paddedImages.pointer
-                padded.update(repeating: 0, count: geometry.gridPixels * channels)
                 let from = input + image * inputSize
                 for y in 0..<w.inputHeight {
                     (padded + ((y + w.padTop) * gridWidth + w.padLeft) * channels).update(from: from + y * w.inputWidth * channels,
@@ -236,9 +238,9 @@ final class Conv2DLayer: TrainableLayer {
                 source = input + image * inputSize
             }
             let from = outputGradient + image * outputSize
+            // Likewise the columns past the output in each grid row are never written: zero.
             for y in 0..<w.outputHeight {
                 (spread + y * gridRowFloats).update(from: from + y * rowFloats, count: rowFloats)
-                if y + 1 < w.outputHeight { (spread + y * gridRowFloats + rowFloats).update(repeating: 0, count: gridRowFloats - rowFloats) }
             }
             for ky in 0..<w.kernelHeight {
                 kernels.gemm(m: segment, n: filters, k: pixels, a: source + ky * w.dilationHeight * gridWidth * channels, lda: channels,

@@ -100,21 +100,35 @@ final class Optimizer {
                 let beta1 = Float(s.beta1), beta2 = Float(s.beta2), epsilon = Float(s.epsilon)
                 let alpha = lr * Float((1 - Foundation.pow(s.beta2, t)).squareRoot() / (1 - Foundation.pow(s.beta1, t)))
                 let m = slot[0], v = slot[1]
-                for i in 0..<count {
-                    m[i] += (g[i] - m[i]) * (1 - beta1)
-                    v[i] += (g[i] * g[i] - v[i]) * (1 - beta2)
-                    var denominatorSource = v[i]
-                    if s.amsgrad {
-                        slot[2][i] = max(slot[2][i], v[i])
-                        denominatorSource = slot[2][i]
+                // One loop per form, with no test inside, so each vectorises.
+                if s.amsgrad {
+                    let maximum = slot[2]
+                    for i in 0..<count {
+                        m[i] += (g[i] - m[i]) * (1 - beta1)
+                        v[i] += (g[i] * g[i] - v[i]) * (1 - beta2)
+                        maximum[i] = max(maximum[i], v[i])
+                        w[i] -= (m[i] * alpha) / (maximum[i].squareRoot() + epsilon)
                     }
-                    w[i] -= (m[i] * alpha) / (denominatorSource.squareRoot() + epsilon)
+                } else {
+                    for i in 0..<count {
+                        m[i] += (g[i] - m[i]) * (1 - beta1)
+                        v[i] += (g[i] * g[i] - v[i]) * (1 - beta2)
+                        w[i] -= (m[i] * alpha) / (v[i].squareRoot() + epsilon)
+                    }
                 }
             case .rmsprop:
                 let rho = Float(s.rho), epsilon = Float(s.epsilon), momentum = Float(s.momentum)
                 let velocity = slot[0]
                 let momentumSlot = s.momentum > 0 ? slot[1] : nil
                 let average = s.centered ? slot[s.momentum > 0 ? 2 : 1] : nil
+                if average == nil && momentumSlot == nil {
+                    // The common form (Imagia's default optimizer), as one loop with no test inside.
+                    for i in 0..<count {
+                        velocity[i] = rho * velocity[i] + (1 - rho) * g[i] * g[i]
+                        w[i] -= lr * g[i] / (velocity[i] + epsilon).squareRoot()
+                    }
+                    continue
+                }
                 for i in 0..<count {
                     velocity[i] = rho * velocity[i] + (1 - rho) * g[i] * g[i]
                     var denominator = velocity[i] + epsilon
