@@ -16,12 +16,7 @@ final class ConvolutionGradientTests: XCTestCase {
         let (height, width, channels, filters, batch) = (7, 8, 3, 4, 3)
         for cpu in Kernels.runnable {
             for item in cases {
-                let configuration = sequential([height, width, channels], [
-                    ("Conv2D", ["filters": filters, "kernel_size": item.kernel, "strides": item.strides,
-                                "dilation_rate": item.dilation, "padding": item.padding, "activation": "linear"]),
-                ])
-                let network = try Network(configuration: configuration, weights: nil, seed: 7, kernels: Kernels.set(for: cpu)!)
-                let layer = try XCTUnwrap(network.layers.first as? Conv2DLayer)
+                let layer = try convolution([height, width, channels], filters: filters, item, cpu: cpu)
                 let w = layer.window
                 let input = randomValues(batch * height * width * channels, seed: 1)
                 var gradient = randomValues(batch * w.outputPixels * filters, seed: 2)
@@ -80,12 +75,7 @@ final class ConvolutionGradientTests: XCTestCase {
         let (height, width, channels, filters, batch) = (12, 11, 5, 7, 60)
         for cpu in Kernels.runnable {
             for item in cases {
-                let configuration = sequential([height, width, channels], [
-                    ("Conv2D", ["filters": filters, "kernel_size": item.kernel, "strides": item.strides,
-                                "dilation_rate": item.dilation, "padding": item.padding, "activation": "linear"]),
-                ])
-                let network = try Network(configuration: configuration, weights: nil, seed: 7, kernels: Kernels.set(for: cpu)!)
-                let layer = try XCTUnwrap(network.layers.first as? Conv2DLayer)
+                let layer = try convolution([height, width, channels], filters: filters, item, cpu: cpu)
                 let w = layer.window
                 let input = randomValues(batch * height * width * channels, seed: 11)
                 var gradient = randomValues(batch * w.outputPixels * filters, seed: 12)
@@ -121,5 +111,19 @@ final class ConvolutionGradientTests: XCTestCase {
                 XCTAssertLessThan(worst, 1e-3, "\(cpu) \(item): dW differs from the definition by \(worst)")
             }
         }
+    }
+}
+
+extension ConvolutionGradientTests {
+    /// A linear Conv2D layer of seeded weights, alone in a network, on the kernels of `cpu`.
+    func convolution(_ inputShape: [Int], filters: Int,
+                     _ item: (kernel: [Int], strides: [Int], dilation: [Int], padding: String),
+                     cpu: CPUClass) throws -> Conv2DLayer {
+        let configuration = sequential(inputShape, [
+            ("Conv2D", ["filters": filters, "kernel_size": item.kernel, "strides": item.strides,
+                        "dilation_rate": item.dilation, "padding": item.padding, "activation": "linear"]),
+        ])
+        let network = try Network(configuration: configuration, weights: nil, seed: 7, kernels: Kernels.set(for: cpu)!)
+        return try XCTUnwrap(network.layers.first as? Conv2DLayer)
     }
 }
