@@ -22,6 +22,11 @@ With `--outliers-out`, the digits alone go to `--out` and every non-digit field 
 pool, label 10) to that file instead: `max-server train ... --outliers FILE` with
 `train_args.outliers_per_epoch` then draws a fresh sample of them every epoch (the default
 model's recipe, scripts/default-model.json), as scripts/compare_not_a_digit.py does.
+
+With `--plain-out`, only the mnist_train digits go to `--out` and the finder's fields (sheet
+and font digits, and the non-digits drawn when there is no `--outliers-out`) to that file:
+`max-server train ... --data OUT --plain-data PLAIN` distorts (`train_args.augment`) the MNIST
+digits only and trains the finder's fields as the finder cuts them, as the non-digits are.
 """
 import argparse
 import gzip
@@ -47,6 +52,7 @@ def main():
     parser.add_argument("--out", required=True, help="the CSV to write (.csv.gz)")
     parser.add_argument("--outlier-share", type=float, default=0.6, help="non-digit rows per digit row")
     parser.add_argument("--outliers-out", help="write every non-digit field here (label 10) and only digits to --out")
+    parser.add_argument("--plain-out", help="write the finder's fields here (never augmented) and only mnist_train to --out")
     parser.add_argument("--seed", type=int, default=20261201)
     args = parser.parse_args()
     rng = np.random.default_rng(args.seed)
@@ -71,14 +77,17 @@ def main():
         pick = rng.choice(len(negatives_x), size=wanted, replace=False)
     x = np.concatenate([digits_x, negatives_x[pick]])
     y = np.concatenate([digits_y, np.full(wanted, 10)])
-    order = rng.permutation(len(x))
+    plain_start = len(mnist_x) if args.plain_out else len(x)
+    order = np.concatenate([rng.permutation(plain_start), plain_start + rng.permutation(len(x) - plain_start)])
     x, y = x[order].reshape(len(x), 784), y[order]
     kinds = negatives_kind[pick] if not args.outliers_out else negatives_kind
     print(f"{len(x)} rows: {len(mnist_x)} mnist_train, {int(digit_mask.sum())} sheet digits, {len(fonts_x)} font digits, "
           f"{len(kinds) if args.outliers_out else wanted} not a digit{' (to ' + args.outliers_out + ')' if args.outliers_out else ''} "
           f"(of {len(negatives_x)}; {int(dropped.sum())} single strokes left out; "
           + ", ".join(f"{k} {int((kinds == k).sum())}" for k in sorted(set(kinds))) + ")")
-    write_csv(args.out, x, y)
+    write_csv(args.out, x[:plain_start], y[:plain_start])
+    if args.plain_out:
+        write_csv(args.plain_out, x[plain_start:], y[plain_start:])
     if args.outliers_out:
         pool = negatives_x[rng.permutation(len(negatives_x))]
         write_csv(args.outliers_out, pool.reshape(len(pool), 784), np.full(len(pool), 10))

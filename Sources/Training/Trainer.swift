@@ -133,11 +133,18 @@ public final class Trainer {
     /// Trains for `configuration.epochs` epochs; `progress` hears every batch and epoch.
     /// `outliers` (optional) are extra images trained towards the uniform distribution (or as
     /// class `outlierLabel`), shuffled in with the labelled ones: all of them, or
-    /// `outliersPerEpoch` drawn afresh each epoch.
+    /// `outliersPerEpoch` drawn afresh each epoch. `plain` (optional) are more labelled images
+    /// trained with `training` but never augmented: e.g. digits cut from real pictures by the
+    /// digit finder, already as varied as a served picture is, beside distorted MNIST digits.
     @discardableResult
-    public func fit(_ training: LabelledImages, validation: LabelledImages? = nil, outliers: LabelledImages? = nil,
-                    cancellation: CancellationFlag? = nil, progress: (TrainingEvent) -> Void = { _ in }) throws -> [EpochReport] {
-        try check(training, what: "training")
+    public func fit(_ augmentable: LabelledImages, plain: LabelledImages? = nil, validation: LabelledImages? = nil,
+                    outliers: LabelledImages? = nil, cancellation: CancellationFlag? = nil,
+                    progress: (TrainingEvent) -> Void = { _ in }) throws -> [EpochReport] {
+        try check(augmentable, what: "training")
+        if let plain { try check(plain, what: "plain training") }
+        // Plain images follow the augmentable ones: index >= augmentedCount is never distorted.
+        let training = try plain.map { try augmentable.appending($0) } ?? augmentable
+        let augmentedCount = augmentable.count
         if let validation { try check(validation, what: "validation") }
         if let outliers { try check(outliers, what: "outlier") }
         gang.lowerPriority()
@@ -165,7 +172,8 @@ public final class Trainer {
                 let indices = Array(order[(batch * batchSize)..<min((batch + 1) * batchSize, sampleCount)])
                 let labels = indices.map { $0 < training.count ? training.labels[$0] : outlierLabel }
                 let result = trainStep(input.pointer, labels: labels) { slice in
-                    gather(indices, slice: slice, training: training, outliers: outliers, into: input.pointer, epoch: epoch)
+                    gather(indices, slice: slice, training: training, augmentedCount: augmentedCount, outliers: outliers,
+                           into: input.pointer, epoch: epoch)
                 }
                 guard result.lossSum.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: batch + 1) }
                 totals.add(result)
@@ -227,8 +235,9 @@ public final class Trainer {
         return total
     }
 
-    /// Copies (and, when configured, distorts) one piece's images of a batch.
-    func gather(_ indices: [Int], slice: BatchSlice, training: LabelledImages, outliers: LabelledImages?,
+    /// Copies (and, when configured, distorts) one piece's images of a batch; training images
+    /// from `augmentedCount` on are plain (copied as they are).
+    func gather(_ indices: [Int], slice: BatchSlice, training: LabelledImages, augmentedCount: Int, outliers: LabelledImages?,
                 into input: UnsafeMutablePointer<Float>, epoch: Int) {
         let size = network.inputSize
         let augmentation = configuration.augmentation
@@ -237,7 +246,8 @@ public final class Trainer {
             let index = indices[position]
             let destination = input + position * size
             let (source, sourceIndex) = index < training.count ? (training, index) : (outliers!, index - training.count)
-            if augmentation.isIdentity || (index >= training.count && !configuration.augmentOutliers) {
+            let isOutlier = index >= training.count
+            if augmentation.isIdentity || (isOutlier && !configuration.augmentOutliers) || (!isOutlier && index >= augmentedCount) {
                 source.copyImage(sourceIndex, into: destination)
                 continue
             }

@@ -67,9 +67,12 @@ public struct TrainingRun {
                                optimizerSlots: request.configuration.optimizer.slotCount)
     }
 
-    public func run(data allClasses: DatasetSplits, outliers anyOutliers: LabelledImages? = nil, cancellation: CancellationFlag? = nil,
-                    progress: (TrainingEvent) -> Void = { _ in }) throws -> TrainingOutcome {
+    /// `plain` (optional): more labelled images, trained with `data.training` but never
+    /// augmented (`Trainer.fit`); they are not part of the validation split.
+    public func run(data allClasses: DatasetSplits, plain allPlain: LabelledImages? = nil, outliers anyOutliers: LabelledImages? = nil,
+                    cancellation: CancellationFlag? = nil, progress: (TrainingEvent) -> Void = { _ in }) throws -> TrainingOutcome {
         let data = try request.classes.map { try allClasses.selecting(classes: $0) } ?? allClasses
+        let plain = try allPlain.map { images in try request.classes.map { try DatasetSplits(training: images).selecting(classes: $0).training } ?? images }
         // Outliers train towards the uniform distribution whatever their labels: with a subset
         // of classes they keep their pixels and take the subset's class list.
         var outliers = anyOutliers
@@ -82,7 +85,7 @@ public struct TrainingRun {
                 "the training images are \(data.training.shape), dataset_args.image_size is \(request.imageShape.array)")
         }
         let network = try makeNetwork(classes: data.training.classNames.count)
-        try limits.checkMemory(network, batch: min(request.configuration.batchSize, data.training.count + (outliers?.count ?? 0)),
+        try limits.checkMemory(network, batch: min(request.configuration.batchSize, data.training.count + (plain?.count ?? 0) + (outliers?.count ?? 0)),
                                pieces: threads, optimizerSlots: request.configuration.optimizer.slotCount)
         var configuration = request.configuration
         if let name = request.outlierClass {
@@ -104,7 +107,7 @@ public struct TrainingRun {
             }
             (training, validation) = (split.training, split.validation)
         }
-        let history = try trainer.fit(training, validation: validation, outliers: outliers, cancellation: cancellation,
+        let history = try trainer.fit(training, plain: plain, validation: validation, outliers: outliers, cancellation: cancellation,
                                       progress: progress)
         let trainMetrics = trainer.evaluate(training)
         var testMetrics: (loss: Double, accuracy: Double)? = nil

@@ -31,6 +31,9 @@ enum TrainCommand {
         options:
           --data PATH        training data: Kaggle CSV (label,pixel0..; .gz or not), MNIST IDX
                              (the images file, or a directory of the four files) or Keras's mnist.npz
+          --plain-data PATH  more training data (any of those formats), trained with --data but never
+                             augmented (train_args.augment distorts only --data): e.g. digits cut
+                             from real pictures, beside MNIST digits that are distorted
           --test-data PATH   test data in any of those formats (default: the test split of an IDX
                              directory or .npz; none for a CSV)
           --out FILE         where to write the model (.h5); written whole or not at all
@@ -56,7 +59,7 @@ enum TrainCommand {
         Prints the Imagia result ({"message": {"status", "train", "test"}}) and the file's line for
         md5sums.txt on stdout. Bad input (configuration, data, paths) prints one line and exits 1.
         """,
-        spec: ArgumentSpec(valued: ["--data", "--test-data", "--outliers", "--outliers-per-epoch", "--out", "--epochs", "--batch-size", "--seed", "--numbers", "--threads",
+        spec: ArgumentSpec(valued: ["--data", "--plain-data", "--test-data", "--outliers", "--outliers-per-epoch", "--out", "--epochs", "--batch-size", "--seed", "--numbers", "--threads",
                                     "--progress", "--history", "--predictions"], flags: ["--model-json"],
                            maxPositionals: 1, minPositionals: 1, lists: ["--numbers"]),
         run: run)
@@ -106,8 +109,12 @@ enum TrainCommand {
         let options = DatasetFile.Options(shape: request.imageShape, classNames: request.classNames)
         var data: DatasetSplits
         var outliers: LabelledImages?
+        var plain: LabelledImages?
         do {
             data = try DatasetFile.load(path: dataPath, options: options)
+            if let plainPath = arguments.value("--plain-data") {
+                plain = try DatasetFile.load(path: plainPath, options: options).training
+            }
             if let testPath = arguments.value("--test-data") {
                 data.test = try DatasetFile.load(path: testPath, options: options).training
             }
@@ -121,13 +128,13 @@ enum TrainCommand {
         }
 
         let printer = ProgressPrinter(mode: progressMode == "auto" ? (isatty(STDERR_FILENO) != 0 ? "bar" : "lines") : progressMode)
-        printer.announce(request: request, data: data, outliers: outliers?.count ?? 0, threads: threads)
+        printer.announce(request: request, data: data, plain: plain?.count ?? 0, outliers: outliers?.count ?? 0, threads: threads)
         var run = TrainingRun(request: request)
         run.threads = threads
         run.limits = .machine
         let outcome: TrainingOutcome
         do {
-            outcome = try run.run(data: data, outliers: outliers, progress: printer.report)
+            outcome = try run.run(data: data, plain: plain, outliers: outliers, progress: printer.report)
         } catch let error as TrainingError {
             printer.finishLine()
             throw CommandFailure(error.description)
@@ -218,7 +225,7 @@ final class ProgressPrinter {
 
     func write(_ text: String) { FileHandle.standardError.write(Data(text.utf8)) }
 
-    func announce(request: TrainingRequest, data: DatasetSplits, outliers: Int = 0, threads: Int) {
+    func announce(request: TrainingRequest, data: DatasetSplits, plain: Int = 0, outliers: Int = 0, threads: Int) {
         guard mode != "none" else { return }
         let network: String
         switch request.network {
@@ -232,7 +239,8 @@ final class ProgressPrinter {
             outlierText = " + \(perEpoch == outliers ? "" : "\(perEpoch) per epoch of ")\(outliers) outliers"
                 + (request.outlierClass.map { " as '\($0)'" } ?? "")
         }
-        write("training \(network) on \(data.training.count) images\(outlierText)\(data.test.map { ", testing on \($0.count)" } ?? "") "
+        let plainText = plain > 0 ? " + \(plain) plain (never augmented)" : ""
+        write("training \(network) on \(data.training.count) images\(plainText)\(outlierText)\(data.test.map { ", testing on \($0.count)" } ?? "") "
               + "(\(c.epochs) epochs, batch \(c.batchSize), \(c.optimizer.kind.rawValue), \(threads) thread\(threads == 1 ? "" : "s"), seed \(c.seed))\n")
     }
 

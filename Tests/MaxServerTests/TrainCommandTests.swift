@@ -96,6 +96,21 @@ final class TrainCommandTests: XCTestCase {
         XCTAssertTrue(bad.error.contains("--outliers-per-epoch must be a positive whole number, got 0"), bad.error)
     }
 
+    /// `--plain-data`: trained with --data, announced, and (TrainingTests) never augmented.
+    func testPlainDataIsTrainedBesideTheData() throws {
+        let folder = try emptyFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try writeDigits(60, to: folder.appendingPathComponent("train.csv"))
+        try writeDigits(40, to: folder.appendingPathComponent("plain.csv"))
+        let config = #"{"network": "mlp", "network_args": {"layer_sizes": [16]}, "train_args": {"epochs": 1, "batch_size": 20, "augment": true}}"#
+        let result = try run(["train", config, "--data", "train.csv", "--plain-data", "plain.csv", "--out", "a.h5", "--progress", "lines"], in: folder)
+        XCTAssertEqual(result.status, 0, result.error)
+        XCTAssertTrue(result.error.contains("training mlp on 60 images + 40 plain (never augmented) "), result.error)
+        let missing = try run(["train", config, "--data", "train.csv", "--plain-data", "nothing.csv", "--out", "b.h5"], in: folder)
+        XCTAssertEqual(missing.status, 1, missing.error)
+        XCTAssertFalse(FileManager.default.fileExists(atPath: folder.appendingPathComponent("b.h5").path))
+    }
+
     func testConfigurationFromAFileAndModelJSON() throws {
         let folder = try emptyFolder()
         defer { try? FileManager.default.removeItem(at: folder) }

@@ -97,7 +97,8 @@ final class OutlierSamplingTests: XCTestCase {
             var input = [Float](repeating: 0, count: 2 * 144)
             input.withUnsafeMutableBufferPointer { buffer in
                 trainer.gather([0, 3 + 1], slice: BatchSlice(start: 0, count: 2, piece: 0, pieces: 1, batch: 2, barrier: PieceBarrier(count: 1)),
-                               training: training, outliers: outliers, into: buffer.baseAddress!, epoch: 1)
+                               training: training, augmentedCount: training.count, outliers: outliers,
+                               into: buffer.baseAddress!, epoch: 1)
             }
             return input
         }
@@ -108,6 +109,36 @@ final class OutlierSamplingTests: XCTestCase {
         XCTAssertEqual(try TrainingRequest.parse(json: Array(#"{"network": "mlp", "train_args": {"augment_outliers": false}}"#.utf8))
                         .configuration.augmentOutliers, false)
         XCTAssertTrue(try TrainingRequest.parse(json: Array(#"{"network": "mlp"}"#.utf8)).configuration.augmentOutliers)
+    }
+
+    /// `plain` data (`--plain-data`): trained beside the augmentable images but never distorted,
+    /// whatever `augment` says; the augmentable ones still are.
+    func testPlainImagesAreNeverAugmented() throws {
+        let augmentable = LearningTests.patterns(count: 4, seed: 1), plain = LearningTests.patterns(count: 3, seed: 2)
+        let training = try augmentable.appending(plain)
+        let json = try NetworkCatalog.configuration(network: "mlp", arguments: [:], shape: training.shape, classes: 4)
+        var configuration = TrainingConfiguration()
+        configuration.augmentation = Augmentation(rotationDegrees: 20, zoom: 0.2, shiftPixels: 2)
+        let trainer = try Trainer(network: try Network(configuration: json, weights: nil, seed: 1), configuration: configuration)
+        var input = [Float](repeating: 0, count: 4 * 144)
+        input.withUnsafeMutableBufferPointer { buffer in
+            // Rows 0 and 2 of the augmentable images, rows 0 and 2 of the plain ones (indices 4 + ...).
+            trainer.gather([0, 4, 2, 6], slice: BatchSlice(start: 0, count: 4, piece: 0, pieces: 1, batch: 4, barrier: PieceBarrier(count: 1)),
+                           training: training, augmentedCount: augmentable.count, outliers: nil, into: buffer.baseAddress!, epoch: 1)
+        }
+        XCTAssertNotEqual(Array(input[0..<144]), augmentable.image(0), "augmentable images are distorted")
+        XCTAssertNotEqual(Array(input[288..<432]), augmentable.image(2), "augmentable images are distorted")
+        XCTAssertEqual(Array(input[144..<288]), plain.image(0), "plain images as they are")
+        XCTAssertEqual(Array(input[432..<576]), plain.image(2), "plain images as they are")
+
+        // Through TrainingRun: the plain images are trained (more batches per epoch) and their classes count.
+        let body = #"{"network": "mlp", "dataset_args": {"image_size": [12, 12]}, "network_args": {"layer_sizes": [16]}, "train_args": {"epochs": 1, "batch_size": 10, "augment": true, "seed": 4}}"#
+        var batches = 0
+        _ = try TrainingRun(request: try TrainingRequest.parse(json: Array(body.utf8)))
+            .run(data: DatasetSplits(training: LearningTests.patterns(count: 40, seed: 1)), plain: LearningTests.patterns(count: 30, seed: 2)) { event in
+                if case .batch(let progress) = event { batches = progress.batches }
+            }
+        XCTAssertEqual(batches, 7, "(40 + 30) / 10 batches")
     }
 
     func testBadSettingsNameTheirKey() throws {
