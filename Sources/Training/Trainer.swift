@@ -30,8 +30,20 @@ public struct TrainingConfiguration: Sendable {
     /// towards the uniform distribution (outlier exposure, `outlierWeight`).
     public var outlierLabel: Int? = nil
     /// Whether `augmentation` distorts the outlier images too (false: they are trained as they
-    /// are, e.g. non-digits already in the form the digit finder gives the model).
-    public var augmentOutliers = true
+    /// are, e.g. non-digits already in the form the digit finder gives the model); nil, the
+    /// default: see `distortsOutliers(besidePlainData:)`.
+    public var augmentOutliers: Bool? = nil
+
+    /// Whether outliers are distorted in a run: as `augmentOutliers` says, else like the
+    /// labelled images they are mixed with — distorted when every labelled image is, left as
+    /// they are when there is plain data (digits cut by the finder, in the form served
+    /// pictures take, as the non-digits are). Treating the two kinds unlike teaches the model
+    /// "distorted" or "undistorted" as a class: measured with the default model's data,
+    /// distorted non-digits beside plain finder digits left 41 % of non-digit pictures read as
+    /// digits, plain ones 4 %.
+    public func distortsOutliers(besidePlainData: Bool) -> Bool {
+        augmentOutliers ?? !besidePlainData
+    }
 
     public init() {}
 
@@ -155,6 +167,7 @@ public final class Trainer {
         let sampler = EpochSampler(trainingCount: training.count, outlierCount: outliers?.count ?? 0,
                                    outliersPerEpoch: configuration.outliersPerEpoch, seed: configuration.seed, shuffle: configuration.shuffle)
         let outlierLabel = configuration.outlierLabel ?? CrossEntropyLoss.outlier
+        let distortsOutliers = configuration.distortsOutliers(besidePlainData: plain != nil)
         let sampleCount = sampler.samplesPerEpoch
         let batchSize = min(configuration.batchSize, sampleCount)
         let batches = (sampleCount + batchSize - 1) / batchSize
@@ -173,7 +186,7 @@ public final class Trainer {
                 let labels = indices.map { $0 < training.count ? training.labels[$0] : outlierLabel }
                 let result = trainStep(input.pointer, labels: labels) { slice in
                     gather(indices, slice: slice, training: training, augmentedCount: augmentedCount, outliers: outliers,
-                           into: input.pointer, epoch: epoch)
+                           distortsOutliers: distortsOutliers, into: input.pointer, epoch: epoch)
                 }
                 guard result.lossSum.isFinite else { throw TrainingError.diverged(epoch: epoch, batch: batch + 1) }
                 totals.add(result)
@@ -236,9 +249,10 @@ public final class Trainer {
     }
 
     /// Copies (and, when configured, distorts) one piece's images of a batch; training images
-    /// from `augmentedCount` on are plain (copied as they are).
+    /// from `augmentedCount` on are plain (copied as they are), and outliers are distorted only
+    /// with `distortsOutliers`.
     func gather(_ indices: [Int], slice: BatchSlice, training: LabelledImages, augmentedCount: Int, outliers: LabelledImages?,
-                into input: UnsafeMutablePointer<Float>, epoch: Int) {
+                distortsOutliers: Bool, into input: UnsafeMutablePointer<Float>, epoch: Int) {
         let size = network.inputSize
         let augmentation = configuration.augmentation
         var original = [Float](repeating: 0, count: augmentation.isIdentity ? 0 : size)
@@ -247,7 +261,7 @@ public final class Trainer {
             let destination = input + position * size
             let (source, sourceIndex) = index < training.count ? (training, index) : (outliers!, index - training.count)
             let isOutlier = index >= training.count
-            if augmentation.isIdentity || (isOutlier && !configuration.augmentOutliers) || (!isOutlier && index >= augmentedCount) {
+            if augmentation.isIdentity || (isOutlier && !distortsOutliers) || (!isOutlier && index >= augmentedCount) {
                 source.copyImage(sourceIndex, into: destination)
                 continue
             }

@@ -18,7 +18,8 @@ import Foundation
 /// `outlier_class` (train outlier images as this class of `class_names`, a reject class,
 /// instead of towards the uniform distribution), `outliers_per_epoch` (draw this many outlier
 /// images afresh each epoch instead of training on all of them every epoch), `augment_outliers`
-/// (false: `augment` leaves outlier images as they are; default true); `deploy`
+/// (whether `augment` distorts outlier images; default: only when no plain data is trained,
+/// see `TrainingConfiguration.distortsOutliers`); `deploy`
 /// asks the service to serve the result. Every problem names its key.
 public struct TrainingRequest: Sendable {
     public enum Network: Sendable, Equatable {
@@ -135,7 +136,9 @@ public struct TrainingRequest: Sendable {
         if let raw = train["outliers_per_epoch"], !(raw is NSNull) {
             configuration.outliersPerEpoch = try wholeNumber(raw, key: "train_args.outliers_per_epoch", default: 0, range: 1...100_000_000)
         }
-        configuration.augmentOutliers = try flag(train["augment_outliers"], key: "train_args.augment_outliers", default: true)
+        if let raw = train["augment_outliers"], !(raw is NSNull) {
+            configuration.augmentOutliers = try flag(raw, key: "train_args.augment_outliers", default: true)
+        }
         var outlierClass: String? = nil
         if let raw = train["outlier_class"], !(raw is NSNull) {
             guard let name = raw as? String, classNames.contains(name) else {

@@ -24,7 +24,7 @@ enum TrainCommand {
            "train_args": {"batch_size": 32, "epochs": 10, "optimizer": "rmsprop", "learning_rate": 0.001,
                           "validation_split": 0.0, "augment": false, "seed": 0, "shuffle": true, "outlier_weight": 0.5,
                           "outlier_class": "not a digit" (train --outliers as this class), "outliers_per_epoch": 5000,
-                          "augment_outliers": true (false: augment leaves --outliers images as they are)}}
+                          "augment_outliers": true (default: true without --plain-data, false with it)}}
         The optimizer is a name (sgd, adam, rmsprop, adadelta) or a Keras optimizer object, with
         Keras's defaults; learning_rate a number or a Keras schedule object (CosineDecay, ...).
 

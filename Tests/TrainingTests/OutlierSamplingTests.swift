@@ -98,6 +98,7 @@ final class OutlierSamplingTests: XCTestCase {
             input.withUnsafeMutableBufferPointer { buffer in
                 trainer.gather([0, 3 + 1], slice: BatchSlice(start: 0, count: 2, piece: 0, pieces: 1, batch: 2, barrier: PieceBarrier(count: 1)),
                                training: training, augmentedCount: training.count, outliers: outliers,
+                               distortsOutliers: configuration.distortsOutliers(besidePlainData: false),
                                into: buffer.baseAddress!, epoch: 1)
             }
             return input
@@ -108,7 +109,38 @@ final class OutlierSamplingTests: XCTestCase {
         XCTAssertNotEqual(Array(plain[..<144]), training.image(0), "labelled images are still augmented")
         XCTAssertEqual(try TrainingRequest.parse(json: Array(#"{"network": "mlp", "train_args": {"augment_outliers": false}}"#.utf8))
                         .configuration.augmentOutliers, false)
-        XCTAssertTrue(try TrainingRequest.parse(json: Array(#"{"network": "mlp"}"#.utf8)).configuration.augmentOutliers)
+        XCTAssertNil(try TrainingRequest.parse(json: Array(#"{"network": "mlp"}"#.utf8)).configuration.augmentOutliers)
+    }
+
+    /// Without `augment_outliers`, outliers are treated as the labelled images beside them:
+    /// distorted when all of those are, left as they are when plain data (the finder's digit
+    /// fields) is trained too — the default model's split, where distorting only the
+    /// non-digits taught "distorted = not a digit" and let 41 % of non-digits through.
+    func testOutliersFollowThePlainDataUnlessTold() throws {
+        let defaults = try TrainingRequest.parse(json: Array(#"{"network": "mlp", "train_args": {"augment": true}}"#.utf8)).configuration
+        XCTAssertTrue(defaults.distortsOutliers(besidePlainData: false), "every labelled image distorted: outliers too")
+        XCTAssertFalse(defaults.distortsOutliers(besidePlainData: true), "beside plain data: outliers as they are")
+        for told in [true, false] {
+            let body = #"{"network": "mlp", "train_args": {"augment": true, "augment_outliers": \#(told)}}"#
+            let configuration = try TrainingRequest.parse(json: Array(body.utf8)).configuration
+            XCTAssertEqual(configuration.distortsOutliers(besidePlainData: true), told)
+            XCTAssertEqual(configuration.distortsOutliers(besidePlainData: false), told)
+        }
+        // What fit gathers: a run with plain data and the default settings copies outliers as they are.
+        let augmentable = LearningTests.patterns(count: 4, seed: 1), plain = LearningTests.patterns(count: 3, seed: 2)
+        let training = try augmentable.appending(plain), outliers = noise(2, seed: 3)
+        let json = try NetworkCatalog.configuration(network: "mlp", arguments: [:], shape: training.shape, classes: 4)
+        var configuration = defaults
+        configuration.augmentation = Augmentation(rotationDegrees: 20, zoom: 0.2, shiftPixels: 2)
+        let trainer = try Trainer(network: try Network(configuration: json, weights: nil, seed: 1), configuration: configuration)
+        var input = [Float](repeating: 0, count: 2 * 144)
+        input.withUnsafeMutableBufferPointer { buffer in
+            trainer.gather([0, training.count + 1], slice: BatchSlice(start: 0, count: 2, piece: 0, pieces: 1, batch: 2, barrier: PieceBarrier(count: 1)),
+                           training: training, augmentedCount: augmentable.count, outliers: outliers,
+                           distortsOutliers: configuration.distortsOutliers(besidePlainData: true), into: buffer.baseAddress!, epoch: 1)
+        }
+        XCTAssertNotEqual(Array(input[..<144]), augmentable.image(0), "augmentable images are distorted")
+        XCTAssertEqual(Array(input[144...]), outliers.image(1), "the outlier as it is")
     }
 
     /// `plain` data (`--plain-data`): trained beside the augmentable images but never distorted,
@@ -124,7 +156,8 @@ final class OutlierSamplingTests: XCTestCase {
         input.withUnsafeMutableBufferPointer { buffer in
             // Rows 0 and 2 of the augmentable images, rows 0 and 2 of the plain ones (indices 4 + ...).
             trainer.gather([0, 4, 2, 6], slice: BatchSlice(start: 0, count: 4, piece: 0, pieces: 1, batch: 4, barrier: PieceBarrier(count: 1)),
-                           training: training, augmentedCount: augmentable.count, outliers: nil, into: buffer.baseAddress!, epoch: 1)
+                           training: training, augmentedCount: augmentable.count, outliers: nil, distortsOutliers: false,
+                           into: buffer.baseAddress!, epoch: 1)
         }
         XCTAssertNotEqual(Array(input[0..<144]), augmentable.image(0), "augmentable images are distorted")
         XCTAssertNotEqual(Array(input[288..<432]), augmentable.image(2), "augmentable images are distorted")
