@@ -124,8 +124,8 @@ def intersection(a, b):
 
 
 def miss_cause(i, truth, predictions, match):
-    """Why true digit `i` was missed: "merged" (one prediction covers most of it and of another
-    true digit), "split" (found only in pieces: predictions lying mostly inside it), "not
+    """Why true digit `i` was missed: "merged" (a prediction holds most of another true digit
+    and a quarter or more of this one), "split" (found only in pieces: predictions lying mostly inside it), "not
     found" (nothing there, or refused), "box off" (matched, an edge more than 3 px away; read
     right or not) or "misread" (matched, box right, wrong digit)."""
     t = truth[i]["box"]
@@ -134,8 +134,9 @@ def miss_cause(i, truth, predictions, match):
         return "misread" if edges_within(t, p["box"]) else "box off"
     area = lambda box: max(1, box[2] * box[3])
     for p in predictions:
-        covers = [k for k, other in enumerate(truth) if intersection(other["box"], p["box"]) >= 0.5 * area(other["box"])]
-        if i in covers and len(covers) > 1:
+        # A prediction holding most of another true digit and a good part of this one.
+        others = [k for k, other in enumerate(truth) if k != i and intersection(other["box"], p["box"]) >= 0.5 * area(other["box"])]
+        if others and intersection(t, p["box"]) >= 0.25 * area(t):
             return "merged"
     if any(intersection(t, p["box"]) >= 0.6 * area(p["box"]) for p in predictions):
         return "split"
