@@ -19,6 +19,22 @@ extension StringProtocol {
     /// ASCII letters lower-cased, every other character kept (header names, tokens, media types).
     public var asciiLowercased: String {
         guard utf8.contains(where: { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") }) else { return String(self) }
-        return String(decoding: utf8.map { $0 >= UInt8(ascii: "A") && $0 <= UInt8(ascii: "Z") ? $0 | 0x20 : $0 }, as: UTF8.self)
+        return String(unsafeUninitializedCapacity: utf8.count) { buffer in
+            var count = 0
+            for byte in utf8 {
+                buffer[count] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                count += 1
+            }
+            return count
+        }
+    }
+
+    /// What comes before the first `;`, without HTTP whitespace, ASCII letters lower-cased: the
+    /// `type/subtype` of a media type without its parameters (`Multipart/Form-Data; boundary=x`
+    /// -> `multipart/form-data`). Scanned as bytes: splitting a String walks its characters.
+    public var valueBeforeParameters: String {
+        let bytes = utf8
+        let end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
+        return Substring(self)[..<end].trimmingHTTPWhitespace.asciiLowercased
     }
 }
