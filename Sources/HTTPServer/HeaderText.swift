@@ -28,13 +28,28 @@ extension StringProtocol {
             return count
         }
     }
+}
 
+extension String {
     /// What comes before the first `;`, without HTTP whitespace, ASCII letters lower-cased: the
     /// `type/subtype` of a media type without its parameters (`Multipart/Form-Data; boundary=x`
-    /// -> `multipart/form-data`). Scanned as bytes: splitting a String walks its characters.
+    /// -> `multipart/form-data`). One pass over the bytes: splitting a String walks its
+    /// characters, and generic string code is not specialized across modules.
     public var valueBeforeParameters: String {
-        let bytes = utf8
-        let end = bytes.firstIndex(of: UInt8(ascii: ";")) ?? bytes.endIndex
-        return Substring(self)[..<end].trimmingHTTPWhitespace.asciiLowercased
+        var text = self
+        return text.withUTF8 { bytes in
+            var end = 0
+            while end < bytes.count && bytes[end] != UInt8(ascii: ";") { end += 1 }
+            var start = 0
+            while start < end && (bytes[start] == .space || bytes[start] == .tab) { start += 1 }
+            while end > start && (bytes[end - 1] == .space || bytes[end - 1] == .tab) { end -= 1 }
+            return String(unsafeUninitializedCapacity: end - start) { output in
+                for index in start..<end {
+                    let byte = bytes[index]
+                    output[index - start] = byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
+                }
+                return end - start
+            }
+        }
     }
 }
