@@ -8,11 +8,13 @@ non-digit pictures (Tests/MNISTTests/Fixtures/digit-sets) to POST /model/predict
 `threshold=0`, so every mark is answered with its `digit_score`. A digit's score is its
 answer's; a non-digit picture's is the highest score of any mark in it (0 when it has none).
 At threshold t a digit is refused when its score is below t, and a picture is refused when
-every mark is: the same rules as scripts/measure_digits.py, which measures the other sets
-(fonts, sheets, invariance) at the threshold chosen here. Prints the AUROC (probability
-that a digit scores above a non-digit, ties half) and, per threshold, the share of digits
-refused and of non-digits refused; the default threshold is chosen as the largest one that
-refuses at most 1 % of the digits (issue 10's bound).
+every mark is. For a 28x28 digit that is exactly what the server does at t; for a picture it
+is an estimate, since the digit reader chooses how to cut marks with the threshold in hand
+(a cut is kept only when every piece reaches it), so confirm a chosen threshold with
+scripts/measure_digits.py --query threshold=t, which also measures fonts, sheets and
+invariance there. Prints the AUROC (probability that a digit scores above a non-digit, ties
+half) and, per threshold, the share of digits refused and of non-digits refused, and the
+largest listed threshold that refuses at most 1 % of the digits (issue 10's bound).
 """
 import argparse
 import gzip
