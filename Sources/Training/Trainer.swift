@@ -259,14 +259,24 @@ public final class Trainer {
         }
     }
 
-    /// Loss and accuracy on `images` in inference mode (dropout off, stored BN statistics).
-    public func evaluate(_ images: LabelledImages, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
+    /// Loss and accuracy on `images` in inference mode (dropout off, stored BN statistics) and,
+    /// when `rejectLabel` names a reject class, how the other classes' images fare as a server
+    /// that refuses by it reads them (`RejectClassMetrics`), from the same predictions.
+    public func evaluate(_ images: LabelledImages, rejectLabel: Int? = nil, batchSize: Int = 256)
+        -> (loss: Double, accuracy: Double, reject: RejectClassMetrics?) {
         var totals = CrossEntropyLoss.Result()
+        var tally = rejectLabel.map { RejectClassTally(rejectLabel: $0, classes: network.outputSize) }
         forEachBatch(images, batchSize: batchSize) { output, start, count in
+            let labels = images.labels[start..<(start + count)]
             totals.add(loss.evaluate(logits: finalStage.logits(start: 0), probabilities: output,
-                                     labels: images.labels[start..<(start + count)], batch: count, gradient: nil, normalizer: count))
+                                     labels: labels, batch: count, gradient: nil, normalizer: count))
+            tally?.add(probabilities: output, labels: labels)
         }
-        return (totals.meanLoss, totals.accuracy)
+        let reject = tally.map { tally in
+            tally.metrics(rejectClass: images.classNames.indices.contains(tally.rejectLabel) ? images.classNames[tally.rejectLabel]
+                                                                                              : String(tally.rejectLabel))
+        }
+        return (totals.meanLoss, totals.accuracy, reject)
     }
 
     /// The model's outputs (class probabilities) for `images`, one row per image.
