@@ -67,7 +67,7 @@ public struct TrainingRun {
     /// outputs and `images` training images stays within `limits` (building it within them).
     public func checkLimits(classes: Int, images: Int) throws {
         let network = try makeNetwork(classes: classes)
-        try limits.checkMemory(network, batch: min(request.configuration.batchSize, max(images, 1)), pieces: threads,
+        try limits.checkMemory(network, batch: min(request.configuration.batchSize, max(images, 1)), threads: threads,
                                optimizerSlots: request.configuration.optimizer.slotCount)
     }
 
@@ -90,7 +90,7 @@ public struct TrainingRun {
         }
         let network = try makeNetwork(classes: data.training.classNames.count)
         try limits.checkMemory(network, batch: min(request.configuration.batchSize, data.training.count + (plain?.count ?? 0) + (outliers?.count ?? 0)),
-                               pieces: threads, optimizerSlots: request.configuration.optimizer.slotCount)
+                               threads: threads, optimizerSlots: request.configuration.optimizer.slotCount)
         var configuration = request.configuration
         if let name = request.outlierClass {
             guard let label = data.training.classNames.firstIndex(of: name) else {
