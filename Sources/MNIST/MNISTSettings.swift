@@ -59,7 +59,7 @@ extension DigitScoring {
     /// the model is at least 95 % sure it is not a digit: refusing a real digit costs more than
     /// answering a doubtful mark with its digit score, and on sheets a refused digit is a missed
     /// one (the default model's sweep, assets/MODEL_CARD.md: at 0.05 it meets every issue-10
-    /// target; at 0.15 sheets fall from 97.3 % to 96.7 %). For the
+    /// target; with the finder of 25828f2, at 0.15 sheets fell from 97.3 % to 96.7 %). For the
     /// softmax maximum, a probability below one half.
     public var defaultThreshold: Float {
         switch self {
