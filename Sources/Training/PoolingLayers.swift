@@ -5,7 +5,7 @@ import Kernels
 /// gradient to the input that won the window (the first of equal values, as TensorFlow), and
 /// average pooling spreads it over the window's real pixels ('same' windows at the edge average
 /// fewer pixels, as TensorFlow's do). The common 2x2 max pool keeps its winners from the
-/// training forward pass (one byte per output), so its backward pass does not read the input.
+/// training forward pass (one Int32 per output), so its backward pass does not read the input.
 final class Pooling2DLayer: TrainableLayer, PositiveInputMasking {
     let kind: PoolKind
     let name: String
@@ -16,7 +16,7 @@ final class Pooling2DLayer: TrainableLayer, PositiveInputMasking {
     let channels: Int
     let kernels: any KernelSet.Type
     /// The 2x2 max pool's winners of the last training forward pass, per output value.
-    private var winners = UnsafeMutablePointer<UInt8>.allocate(capacity: 1)
+    private var winners = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
     private var winnerCapacity = 1
     var masksByPositiveInput = false
     var canMaskByPositiveInput: Bool { isMax2x2 }
@@ -68,7 +68,7 @@ final class Pooling2DLayer: TrainableLayer, PositiveInputMasking {
         kernels.pool(kind, input, batch: slice.count, window: window, channels: channels, output: output)
     }
 
-    func scratchFloats(batch: Int, pieces: Int) -> Int { isMax2x2 ? (batch * outputSampleSize + 3) / 4 : 0 }
+    func scratchFloats(batch: Int, pieces: Int) -> Int { isMax2x2 ? batch * outputSampleSize : 0 }
 
     func backward(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {

@@ -65,16 +65,18 @@ func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into
 /// A 2x2, stride-2 max pool whose windows all lie inside the image, keeping for every output
 /// value which of its window's four inputs won (0-3 in row-major order, the first of equal
 /// maxima, as TensorFlow and the kernels' poolGradient route it) for the backward pass, which
-/// then never reads the input again. With `positiveOnly` (the input is a ReLU's output whose
+/// then never reads the input again (4 bytes per output, a quarter of the window's floats:
+/// bytes would be smaller, but widening them to lane masks does not vectorise here). With `positiveOnly` (the input is a ReLU's output whose
 /// mask this layer applies), a maximum that is not positive routes nothing (winner 4).
 func maxPool2x2Forward(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, outputHeight: Int, outputWidth: Int,
-                       channels: Int, positiveOnly: Bool, output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<UInt8>) {
+                       channels: Int, positiveOnly: Bool, output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>) {
     precondition(2 * outputHeight <= height && 2 * outputWidth <= width, "pool windows outside the image")
     let rowLength = width &* channels
     let inputSize = height &* rowLength, outputSize = outputHeight &* outputWidth &* channels
     let vectorChannels = channels - channels % 8
     let zero = Floats8()
-    let none = SIMD8<Int32>(repeating: 4)
+    let none = SIMD8<Int32>(repeating: 4), second = SIMD8<Int32>(repeating: 1)
+    let third = SIMD8<Int32>(repeating: 2), fourth = SIMD8<Int32>(repeating: 3)
     for image in 0..<batch {
         let source = input + image &* inputSize
         for outY in 0..<outputHeight {
@@ -90,19 +92,18 @@ func maxPool2x2Forward(input: UnsafePointer<Float>, batch: Int, height: Int, wid
                     var winner = SIMD8<Int32>()
                     var best = xa
                     let beatsA = xb .> best
-                    best.replace(with: xb, where: beatsA); winner.replace(with: 1, where: beatsA)
+                    best.replace(with: xb, where: beatsA); winner.replace(with: second, where: beatsA)
                     let cWins = xc .> best
-                    best.replace(with: xc, where: cWins); winner.replace(with: 2, where: cWins)
+                    best.replace(with: xc, where: cWins); winner.replace(with: third, where: cWins)
                     let dWins = xd .> best
-                    best.replace(with: xd, where: dWins); winner.replace(with: 3, where: dWins)
+                    best.replace(with: xd, where: dWins); winner.replace(with: fourth, where: dWins)
                     if positiveOnly { winner.replace(with: none, where: .!(best .> zero)) }
                     store8(best, output + (at &+ ch))
-                    let bytes = SIMD8<UInt8>(truncatingIfNeeded: winner)
-                    UnsafeMutableRawPointer(winners + (at &+ ch)).storeBytes(of: bytes, as: SIMD8<UInt8>.self)
+                    UnsafeMutableRawPointer(winners + (at &+ ch)).storeBytes(of: winner, as: SIMD8<Int32>.self)
                     ch &+= 8
                 }
                 while ch < channels {
-                    var winner: UInt8 = 0, best = source[a &+ ch]
+                    var winner: Int32 = 0, best = source[a &+ ch]
                     if source[b &+ ch] > best { winner = 1; best = source[b &+ ch] }
                     if source[c &+ ch] > best { winner = 2; best = source[c &+ ch] }
                     if source[d &+ ch] > best { winner = 3; best = source[d &+ ch] }
@@ -119,7 +120,7 @@ func maxPool2x2Forward(input: UnsafePointer<Float>, batch: Int, height: Int, wid
 /// The gradient of `maxPool2x2Forward`: each output gradient goes to the input that won its
 /// window (none for winner 4) and every other input gets 0. Windows do not overlap, so the input
 /// gradient is written, not added to; rows and columns no window covers are zeroed.
-func maxPool2x2Gradient(winners: UnsafePointer<UInt8>, outputGradient: UnsafePointer<Float>, batch: Int,
+func maxPool2x2Gradient(winners: UnsafePointer<Int32>, outputGradient: UnsafePointer<Float>, batch: Int,
                         height: Int, width: Int, outputHeight: Int, outputWidth: Int, channels: Int,
                         inputGradient: UnsafeMutablePointer<Float>) {
     precondition(2 * outputHeight <= height && 2 * outputWidth <= width, "pool windows outside the image")
@@ -127,6 +128,8 @@ func maxPool2x2Gradient(winners: UnsafePointer<UInt8>, outputGradient: UnsafePoi
     let inputSize = height &* rowLength, outputSize = outputHeight &* outputWidth &* channels
     let vectorChannels = channels - channels % 8
     let zero = Floats8()
+    let first = SIMD8<Int32>(repeating: 0), second = SIMD8<Int32>(repeating: 1)
+    let third = SIMD8<Int32>(repeating: 2), fourth = SIMD8<Int32>(repeating: 3)
     for image in 0..<batch {
         let destination = inputGradient + image &* inputSize
         for outY in 0..<outputHeight {
@@ -136,13 +139,13 @@ func maxPool2x2Gradient(winners: UnsafePointer<UInt8>, outputGradient: UnsafePoi
                 let at = image &* outputSize &+ (outY &* outputWidth &+ outX) &* channels
                 var ch = 0
                 while ch < vectorChannels {
-                    let bytes = UnsafeRawPointer(winners + (at &+ ch)).loadUnaligned(as: SIMD8<UInt8>.self)
-                    let winner = SIMD8<Int32>(truncatingIfNeeded: bytes)
+                    let winner = UnsafeRawPointer(winners + (at &+ ch)).loadUnaligned(as: SIMD8<Int32>.self)
                     let g = load8(outputGradient + (at &+ ch))
-                    store8(zero.replacing(with: g, where: winner .== 0), destination + (a &+ ch))
-                    store8(zero.replacing(with: g, where: winner .== 1), destination + (b &+ ch))
-                    store8(zero.replacing(with: g, where: winner .== 2), destination + (c &+ ch))
-                    store8(zero.replacing(with: g, where: winner .== 3), destination + (d &+ ch))
+                    // Against vectors, not scalars: the scalar forms of .== are not vectorised.
+                    store8(zero.replacing(with: g, where: winner .== first), destination + (a &+ ch))
+                    store8(zero.replacing(with: g, where: winner .== second), destination + (b &+ ch))
+                    store8(zero.replacing(with: g, where: winner .== third), destination + (c &+ ch))
+                    store8(zero.replacing(with: g, where: winner .== fourth), destination + (d &+ ch))
                     ch &+= 8
                 }
                 while ch < channels {

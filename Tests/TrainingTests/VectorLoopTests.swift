@@ -21,7 +21,7 @@ final class VectorLoopTests: XCTestCase {
             for positiveOnly in [false, true] {
                 let x = positiveOnly ? input.map { max($0, 0) } : input
                 var pooled = [Float](repeating: .nan, count: outputGradient.count)
-                var winners = [UInt8](repeating: 9, count: outputGradient.count)
+                var winners = [Int32](repeating: 9, count: outputGradient.count)
                 maxPool2x2Forward(input: x, batch: batch, height: height, width: width, outputHeight: window.outputHeight,
                                   outputWidth: window.outputWidth, channels: channels, positiveOnly: positiveOnly,
                                   output: &pooled, winners: &winners)
