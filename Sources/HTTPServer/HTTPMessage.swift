@@ -33,8 +33,22 @@ public struct HTTPHeaders: Sequence, Equatable, Sendable, ExpressibleByDictionar
 }
 
 extension String {
+    /// Equal but for the case of ASCII letters: field names are tokens (RFC 9110 §5.1), so
+    /// ASCII folding is the whole of their case-insensitivity. Compared byte by byte, without
+    /// the two lower-cased copies `lowercased()` would allocate on every header lookup.
     func caseInsensitiveEquals(_ other: String) -> Bool {
-        utf8.count == other.utf8.count && lowercased() == other.lowercased()
+        var this = self, other = other
+        return this.withUTF8 { left in
+            other.withUTF8 { right in
+                guard left.count == right.count else { return false }
+                for index in 0..<left.count where left[index] != right[index] {
+                    guard left[index] | 0x20 == right[index] | 0x20, (left[index] | 0x20) &- UInt8(ascii: "a") < 26 else {
+                        return false
+                    }
+                }
+                return true
+            }
+        }
     }
 }
 

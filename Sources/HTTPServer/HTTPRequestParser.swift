@@ -394,7 +394,7 @@ public struct HTTPRequestParser {
             guard minorVersion >= 1 else {
                 throw HTTPParseError(.badRequest, "Transfer-Encoding is not allowed in an HTTP/1.0 request")
             }
-            let codings = transferCodings.map { $0.lowercased() }
+            let codings = transferCodings.map(\.asciiLowercased)
             guard codings.last == "chunked" else {
                 throw HTTPParseError(.badRequest, "the last transfer coding of a request must be chunked")
             }
@@ -421,12 +421,12 @@ public struct HTTPRequestParser {
 
         try HTTPRequestParser.checkHost(headers.values("Host"), minorVersion: minorVersion)
 
-        let connectionTokens = headers.values("Connection").flatMap(HTTPRequestParser.commaList).map { $0.lowercased() }
+        let connectionTokens = headers.values("Connection").flatMap(HTTPRequestParser.commaList).map(\.asciiLowercased)
         let keepAlive = minorVersion >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
 
         var expectsContinue = false
         if let expectation = headers["Expect"] {
-            guard expectation.lowercased() == "100-continue" else {
+            guard expectation.asciiLowercased == "100-continue" else {
                 throw HTTPParseError(.expectationFailed, "only 'Expect: 100-continue' is supported")
             }
             expectsContinue = minorVersion >= 1 && framing != .none
@@ -481,8 +481,12 @@ public struct HTTPRequestParser {
         return bytes[(hostEnd + 1)...].allSatisfy(\.isDigit)  // port = *DIGIT
     }
 
+    /// `a, b,,c` -> [a, b, c]; split on the UTF-8 bytes (a comma is ASCII), not on characters.
     static func commaList(_ value: String) -> [String] {
-        value.split(separator: ",").map { String($0.trimmingHTTPWhitespace) }.filter { !$0.isEmpty }
+        value.utf8.split(separator: UInt8(ascii: ",")).compactMap { item in
+            let trimmed = Substring(item).trimmingHTTPWhitespace
+            return trimmed.isEmpty ? nil : String(trimmed)
+        }
     }
 
     // MARK: - Chunked body

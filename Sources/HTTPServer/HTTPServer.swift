@@ -110,6 +110,8 @@ public final class HTTPServer: @unchecked Sendable {
         try require(configuration.workerCount >= 0, "workerCount must not be negative")
         try require(configuration.maxExtraWorkers >= 0, "maxExtraWorkers must not be negative")
         try require(configuration.longHandlerThreshold > 0, "longHandlerThreshold must be positive")
+        try require(configuration.inlineHandlerBudget >= 0 && configuration.inlineHandlerBudget.isFinite,
+                    "inlineHandlerBudget must not be negative")
         try require(configuration.shutdownGracePeriod >= 0, "shutdownGracePeriod must not be negative")
     }
 

@@ -38,6 +38,11 @@ public struct HTTPServerConfiguration: Sendable {
     public var longHandlerThreshold: Double = 0.05
     /// Threads the pool may add beyond `workerCount` while handlers run long; 0 = never.
     public var maxExtraWorkers: Int = 16
+    /// Seconds a handler may run on the event-loop thread that read its request (the last
+    /// request of an epoll round runs there, sparing the hand-offs to a worker and back) before a
+    /// standby thread takes the loop over, so that the loop's other connections never wait
+    /// longer than this for a slow one. 0 = handlers always run on the worker pool.
+    public var inlineHandlerBudget: Double = 0.002
     /// Connections open at once. At the cap, the connection idle the longest (kept alive
     /// between requests, or connected without sending anything) is closed to make room; when
     /// every connection is busy, a new one is answered 503 and closed.

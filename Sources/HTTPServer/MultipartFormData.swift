@@ -92,7 +92,7 @@ public enum MultipartFormData {
 
     /// The `boundary` parameter of a `multipart/...` media type, unquoted.
     static func boundary(from contentType: String) throws -> String {
-        let mediaType = contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingHTTPWhitespace.asciiLowercased } ?? ""
+        let mediaType = contentType.valueBeforeParameters
         guard mediaType.hasPrefix("multipart/") else { throw MultipartError.notMultipart(contentType: contentType) }
         guard let boundary = parseParameters(contentType)["boundary"] else { throw MultipartError.missingBoundary }
         guard (1...70).contains(boundary.utf8.count), boundary.last != " ",

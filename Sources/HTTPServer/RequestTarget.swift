@@ -4,17 +4,20 @@ enum RequestTarget {
     /// (`http://host/path?q`) is reduced to its path; `*` stays `*`.
     static func split(_ target: String) -> (path: String, query: [(name: String, value: String)]) {
         var rest = Substring(target)
-        if let schemeEnd = rest.range(of: "://"), !rest.hasPrefix("/") {
+        // An origin-form target (the usual `/path`) is not searched for a scheme: Foundation's
+        // `range(of:)` costs thousands of instructions per request.
+        if rest.utf8.first != UInt8(ascii: "/"), let schemeEnd = rest.range(of: "://") {
             let afterAuthority = rest[schemeEnd.upperBound...]
             rest = afterAuthority.firstIndex(where: { $0 == "/" || $0 == "?" }).map { afterAuthority[$0...] } ?? "/"
             if rest.hasPrefix("?") { rest = "/" + rest }
         }
-        if let hash = rest.firstIndex(of: "#") { rest = rest[..<hash] }
-        guard let questionMark = rest.firstIndex(of: "?") else {
+        // `#` and `?` are ASCII: found among the bytes, not by walking characters.
+        if let hash = rest.utf8.firstIndex(of: UInt8(ascii: "#")) { rest = rest[..<hash] }
+        guard let questionMark = rest.utf8.firstIndex(of: UInt8(ascii: "?")) else {
             return (percentDecode(rest.utf8, plusAsSpace: false), [])
         }
         let path = percentDecode(rest[..<questionMark].utf8, plusAsSpace: false)
-        return (path, parseQuery(rest[rest.index(after: questionMark)...]))
+        return (path, parseQuery(rest[rest.utf8.index(after: questionMark)...]))
     }
 
     /// `a=1&b&c=` -> [(a, 1), (b, ""), (c, "")], decoded as a form: `+` is a space.
@@ -31,10 +34,10 @@ enum RequestTarget {
     /// Decodes `%XX` escapes; a `%` not followed by two hex digits is kept as it is.
     /// Bytes that are not UTF-8 become U+FFFD.
     static func percentDecode<C: Collection>(_ text: C, plusAsSpace: Bool) -> String where C.Element == UInt8 {
-        let bytes = Array(text)
-        guard bytes.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
-            return String(decoding: bytes, as: UTF8.self)
+        guard text.contains(where: { $0 == UInt8(ascii: "%") || (plusAsSpace && $0 == UInt8(ascii: "+")) }) else {
+            return String(decoding: text, as: UTF8.self)
         }
+        let bytes = Array(text)
         var decoded: [UInt8] = []
         decoded.reserveCapacity(bytes.count)
         var index = 0

@@ -12,7 +12,17 @@ enum ResponseSerializer {
         let status = response.status
         let code = (100...999).contains(status.code) ? status.code : 500
         let bodyAllowed = code >= 200 && code != 204 && code != 304
-        var head = "HTTP/1.1 \(code) \(sanitized(status.reason))\r\n"
+        let sendBody = bodyAllowed && !headOnly
+        // Written as bytes into one array sized up front: string interpolation and appends cost
+        // several times as much per response.
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(160 + response.headers.fields.reduce(0) { $0 + $1.name.utf8.count + $1.value.utf8.count + 4 }
+                              + (sendBody ? response.body.count : 0))
+        bytes.append(contentsOf: "HTTP/1.1 ".utf8)
+        appendDecimal(code, to: &bytes)
+        bytes.append(.space)
+        appendSanitized(status.reason, to: &bytes)
+        bytes.append(contentsOf: crlf)
         var hasDate = false
         var hasServer = false
         for field in response.headers {
@@ -22,28 +32,57 @@ enum ResponseSerializer {
             guard !name.isEmpty, name.utf8.allSatisfy(\.isTokenCharacter) else { continue }
             if name.caseInsensitiveEquals("Date") { hasDate = true }
             if name.caseInsensitiveEquals("Server") { hasServer = true }
-            head += name
-            head += ": "
-            head += sanitized(field.value)
-            head += "\r\n"
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: ": ".utf8)
+            appendSanitized(field.value, to: &bytes)
+            bytes.append(contentsOf: crlf)
         }
-        if bodyAllowed { head += "Content-Length: \(response.body.count)\r\n" }
-        head += keepAlive ? "Connection: keep-alive\r\n" : "Connection: close\r\n"
-        if !hasDate { head += "Date: \(HTTPDate.now())\r\n" }
-        if !hasServer { head += "Server: \(serverName)\r\n" }
-        head += "\r\n"
-        var bytes: [UInt8] = []
-        let sendBody = bodyAllowed && !headOnly
-        bytes.reserveCapacity(head.utf8.count + (sendBody ? response.body.count : 0))
-        bytes.append(contentsOf: head.utf8)
+        if bodyAllowed {
+            bytes.append(contentsOf: "Content-Length: ".utf8)
+            appendDecimal(response.body.count, to: &bytes)
+            bytes.append(contentsOf: crlf)
+        }
+        bytes.append(contentsOf: keepAlive ? "Connection: keep-alive\r\n".utf8 : "Connection: close\r\n".utf8)
+        if !hasDate {
+            bytes.append(contentsOf: "Date: ".utf8)
+            bytes.append(contentsOf: HTTPDate.now().utf8)
+            bytes.append(contentsOf: crlf)
+        }
+        if !hasServer {
+            bytes.append(contentsOf: "Server: \(serverName)\r\n".utf8)
+        }
+        bytes.append(contentsOf: crlf)
         if sendBody { bytes.append(contentsOf: response.body) }
         return bytes
     }
 
-    /// A header value or reason with CR, LF and NUL replaced, so a handler cannot split the response.
-    private static func sanitized(_ text: String) -> String {
-        guard text.utf8.contains(where: { $0 == .cr || $0 == .lf || $0 == 0 }) else { return text }
-        return String(decoding: text.utf8.map { $0 == .cr || $0 == .lf || $0 == 0 ? .space : $0 }, as: UTF8.self)
+    private static let crlf: [UInt8] = [.cr, .lf]
+
+    /// A non-negative number in decimal digits.
+    private static func appendDecimal(_ value: Int, to bytes: inout [UInt8]) {
+        var digits: (UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8,
+                     UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8, UInt8) =
+            (0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)
+        var rest = UInt(max(0, value))
+        var count = 0
+        withUnsafeMutableBytes(of: &digits) { buffer in
+            repeat {
+                buffer[19 - count] = UInt8(ascii: "0") + UInt8(rest % 10)
+                rest /= 10
+                count += 1
+            } while rest > 0
+            bytes.append(contentsOf: buffer[(20 - count)...])
+        }
+    }
+
+    /// A header value or reason with CR, LF and NUL written as spaces, so a handler cannot split the response.
+    private static func appendSanitized(_ text: String, to bytes: inout [UInt8]) {
+        let utf8 = text.utf8
+        if utf8.contains(where: { $0 == .cr || $0 == .lf || $0 == 0 }) {
+            bytes.append(contentsOf: utf8.lazy.map { $0 == .cr || $0 == .lf || $0 == 0 ? .space : $0 })
+        } else {
+            bytes.append(contentsOf: utf8)
+        }
     }
 
     static let continueResponse: [UInt8] = Array("HTTP/1.1 100 Continue\r\n\r\n".utf8)

@@ -88,8 +88,11 @@ final class WorkerPool: @unchecked Sendable {
         let number = threadsStarted
         threadsStarted += 1
         liveThreads += 1
-        let thread = Thread { [self] in work(number: number) }
-        thread.name = "\(name)-\(number)"
+        let threadName = "\(name)-\(number)"
+        let thread = Thread { [self] in
+            ThreadName.setForCurrentThread(threadName)
+            work(number: number)
+        }
         thread.stackSize = 8 << 20  // handlers may recurse through model code
         thread.start()
     }

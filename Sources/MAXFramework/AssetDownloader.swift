@@ -267,52 +267,17 @@ private final class TransferDelegate: NSObject, URLSessionDataDelegate, @uncheck
 /// Termination signals (SIGTERM, SIGINT) during start-up downloads: instead of ending the
 /// process with a partial file left in the asset folder, the signal is noted, the download in
 /// progress stops at its next check (the watchdog's tick, a quarter second at most), its
-/// temporary file is removed, and the start-up fails with "interrupted by SIGTERM".
-///
-/// A plain C handler notes the signal (a DispatchSource would do, but libdispatch installs its
-/// own handler once per process, and restoring the old disposition afterwards would silently
-/// remove it from under the HTTP server's later shutdown source). The exact previous actions
-/// are put back when `run` returns.
-final class DownloadInterruption: @unchecked Sendable {
-    /// The signal noted by the handler, 0 for none. Allocated before any handler is installed.
-    private static let noted: UnsafeMutablePointer<Int32> = {
-        let flag = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
-        flag.initialize(to: 0)
-        return flag
-    }()
-
-    private static let handler: @convention(c) (Int32) -> Void = { number in
-        DownloadInterruption.noted.pointee = number
-    }
-
-    private static let signals: [(number: Int32, name: String)] = [(SIGTERM, "SIGTERM"), (SIGINT, "SIGINT")]
+/// temporary file is removed, and the start-up fails with "interrupted by SIGTERM". The signals
+/// are caught by `TerminationSignals` (HTTPServer), the process's one handler for them.
+struct DownloadInterruption: Sendable {
+    let mark: TerminationSignals.Mark
 
     /// The signal that arrived during `run`, if one did.
-    var signalName: String? {
-        let number = DownloadInterruption.noted.pointee
-        return DownloadInterruption.signals.first { $0.number == number }?.name
-    }
+    var signalName: String? { TerminationSignals.caught(since: mark) }
 
     /// Runs `body` with SIGTERM and SIGINT noted instead of ending the process.
     static func run<T>(_ body: (DownloadInterruption) throws -> T) rethrows -> T {
-        noted.pointee = 0
-        var previous: [(Int32, sigaction)] = []
-        for (number, _) in signals {
-            var action = sigaction()
-            action.__sigaction_handler.sa_handler = handler
-            sigemptyset(&action.sa_mask)
-            action.sa_flags = 0
-            var old = sigaction()
-            sigaction(number, &action, &old)
-            previous.append((number, old))
-        }
-        defer {
-            for (number, old) in previous {
-                var restored = old
-                sigaction(number, &restored, nil)
-            }
-        }
-        return try body(DownloadInterruption())
+        try TerminationSignals.whileCaught { mark in try body(DownloadInterruption(mark: mark)) }
     }
 }
 

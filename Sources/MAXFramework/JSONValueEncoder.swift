@@ -6,10 +6,19 @@ public struct JSONValueEncoder {
     public init() {}
 
     public func encode<Value: Encodable>(_ value: Value) throws -> JSONValue {
+        if let direct = value as? JSONValueConvertible { return direct.jsonValue }
         let root = EncodingNode()
         try value.encode(to: NodeEncoder(node: root, codingPath: []))
         return root.value ?? .object([])
     }
+}
+
+/// A value that builds its own `JSONValue`, which `JSONValueEncoder` then takes as it is: for
+/// predictions answered on every request, where walking `Encodable`'s containers costs more
+/// than the model's own post-processing. It must give what encoding would (the same members,
+/// in the same order).
+public protocol JSONValueConvertible {
+    var jsonValue: JSONValue { get }
 }
 
 /// A value under construction: containers fill it in as the encoder walks the value.

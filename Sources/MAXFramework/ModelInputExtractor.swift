@@ -80,7 +80,7 @@ enum ModelInputExtractor {
 public enum MediaType {
     /// The type and subtype, lower-cased, without parameters.
     public static func essence(of contentType: String) -> String {
-        contentType.split(separator: ";", maxSplits: 1).first.map { $0.trimmingHTTPWhitespace.asciiLowercased } ?? ""
+        contentType.valueBeforeParameters
     }
 
     /// `application/json` or any `+json` type (`application/vnd.api+json`).

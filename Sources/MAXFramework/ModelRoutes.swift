@@ -17,12 +17,14 @@ enum ModelRoutes {
     /// `/model/*`, exactly as MAX serves them, for the default model.
     static func maxRoutes(_ served: ServedModel, logger: Logger) -> [Route] {
         let model = served.model
+        // Made once: a replacement model gives the same output (ServedModel.replace).
+        let responseSchema = predictResponseSchema(model)
         var routes = [
             Route("GET", "/model/metadata", doc: metadataDoc(operationId: "get_model_metadata_api", tag: "model")) { request in
                 try FieldsMask.applying(request, to: metadataResponse(served), schema: Schema.modelMetadata)
             },
             Route("POST", "/model/predict", doc: predictDoc(model, operationId: "predict", tag: "model", schemaPrefix: "")) { request in
-                try FieldsMask.applying(request, to: predict(served, request, logger: logger), schema: predictResponseSchema(served.model))
+                try FieldsMask.applying(request, to: predict(served, request, logger: logger), schema: responseSchema)
             },
         ]
         if let labels = model.labels {
@@ -41,13 +43,14 @@ enum ModelRoutes {
         let base = "/models/\(served.id)"
         let tag = "models"
         let suffix = operationSuffix(served.id)
+        let responseSchema = predictResponseSchema(model)
         var routes = [
             Route("GET", base + "/metadata", doc: metadataDoc(operationId: "get_metadata_\(suffix)", tag: tag)) { request in
                 try FieldsMask.applying(request, to: metadataResponse(served), schema: Schema.modelMetadata)
             },
             Route("POST", base + "/predict",
                   doc: predictDoc(model, operationId: "predict_\(suffix)", tag: tag, schemaPrefix: schemaPrefix(served.id))) { request in
-                try FieldsMask.applying(request, to: predict(served, request, logger: logger), schema: predictResponseSchema(served.model))
+                try FieldsMask.applying(request, to: predict(served, request, logger: logger), schema: responseSchema)
             },
         ]
         if let labels = model.labels {

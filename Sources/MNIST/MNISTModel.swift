@@ -18,7 +18,7 @@ public struct MNISTModelError: Error, CustomStringConvertible {
 /// configured asset and run by our own engine.
 public struct MNISTModel: ModelWrapper {
     /// One element of `predictions`.
-    public struct Digit: Encodable, Equatable, Sendable {
+    public struct Digit: Encodable, JSONValueConvertible, Equatable, Sendable {
         public let prediction: Int
         public let probability: Double
         /// How sure the model is that this is a digit at all (0-1); see `DigitScoring`.
@@ -35,6 +35,15 @@ public struct MNISTModel: ModelWrapper {
             try container.encode(probability, forKey: .probability)
             try container.encode(digitScore, forKey: .digitScore)
             try container.encodeIfPresent(box, forKey: .box)
+        }
+
+        /// As `encode(to:)` gives it (MNISTTests compare the two).
+        public var jsonValue: JSONValue {
+            var members: [(key: String, value: JSONValue)] = [
+                ("prediction", .int(prediction)), ("probability", .number(probability)), ("digit_score", .number(digitScore)),
+            ]
+            if let box { members.append(("box", .array(box.map { .int($0) }))) }
+            return .object(members)
         }
     }
 
@@ -247,7 +256,7 @@ public struct MNISTModel: ModelWrapper {
         return batch.map { request in
             let own = Array(outputs[next..<(next + request.found.fieldCount)])
             next += request.found.fieldCount
-            var read = DigitReader.read(request.found, outputs: own, classes: digits)
+            var read = DigitReader.read(request.found, outputs: own, classes: digits, threshold: request.threshold)
             if request.wholePicture { for index in read.indices { read[index].box = nil } }
             return Answer(request: request, digits: read)
         }

@@ -154,6 +154,24 @@ final class HTTPServerLifecycleTests: XCTestCase {
         TerminationSignals.restoreDefaults()
     }
 
+    /// Work run `whileCaught` sees a signal that came during it (and only after its start), and
+    /// takes it: a server that had caught the signals already does not wake for it afterwards,
+    /// and still has the handler, so the next signal wakes it.
+    func testASignalDuringWorkRunWhileCaughtBelongsToThatWork() {
+        TerminationSignals.catchSignals()
+        defer { TerminationSignals.restoreDefaults() }
+        let name: String? = TerminationSignals.whileCaught { mark in
+            XCTAssertNil(TerminationSignals.caught(since: mark))
+            kill(getpid(), SIGINT)
+            return TerminationSignals.caught(since: mark)
+        }
+        XCTAssertEqual(name, "SIGINT")
+        XCTAssertNil(TerminationSignals.caught(since: TerminationSignals.mark()), "a mark taken later has seen nothing")
+        XCTAssertNil(TerminationSignals.wait(timeout: 0.05), "the work's signal is not delivered again")
+        kill(getpid(), SIGTERM)
+        XCTAssertEqual(TerminationSignals.wait(timeout: 2), SIGTERM, "the handler is still the server's")
+    }
+
     func testPortInUseIsAReadableError() throws {
         let first = try TestServer()
         var configuration = HTTPServerConfiguration()

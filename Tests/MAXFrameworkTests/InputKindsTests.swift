@@ -144,4 +144,16 @@ final class InputKindsTests: XCTestCase {
         let parsed = try JSONSerialization.jsonObject(with: Data(value.serialized.utf8)) as? [String: Any]
         XCTAssertEqual(parsed?["probability"] as? Double, 1.0)
     }
+
+    /// A prediction that builds its own JSON is taken as it is, at the top level; nested in
+    /// another value it is encoded through `Encodable` like anything else.
+    func testAConvertibleValueGivesItsOwnJSON() throws {
+        struct Scored: Encodable, JSONValueConvertible {
+            let score: Double
+            var jsonValue: JSONValue { .object([("own", .number(score))]) }
+        }
+        struct Outer: Encodable { let inner: Scored }
+        XCTAssertEqual(try JSONValueEncoder().encode(Scored(score: 0.5)).serialized, #"{"own": 0.5}"#)
+        XCTAssertEqual(try JSONValueEncoder().encode(Outer(inner: Scored(score: 0.5))).serialized, #"{"inner": {"score": 0.5}}"#)
+    }
 }

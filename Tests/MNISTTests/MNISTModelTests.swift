@@ -259,3 +259,28 @@ final class BuiltInModelTests: XCTestCase {
         }
     }
 }
+
+/// `Digit` writes its own JSON (the request path skips `Encodable`'s containers): it must be
+/// exactly what its `Encodable` conformance gives, with a box and without.
+final class DigitJSONTests: XCTestCase {
+    private struct Nested: Encodable { let digit: MNISTModel.Digit }
+
+    func testDigitJSONIsWhatEncodingGives() throws {
+        let model = try MNISTModel(path: MNISTFixtures.root.appendingPathComponent(MNISTModel.defaultAsset).path)
+        // A 28x28 digit (read whole: no box) and a sheet (its ten digits found: with boxes).
+        var sawBox = false, sawNoBox = false
+        for sample in ["samples/8_mnist_2.jpg", "samples/sheet_ten_digits.png"] {
+            let bytes = try [UInt8](Data(contentsOf: MNISTFixtures.root.appendingPathComponent(sample)))
+            let input = ModelInput(.file(UploadedFile(bytes: bytes, contentType: nil)))
+            let digits = try model.postProcess(try model.predict(try model.preProcess(input)), for: input)
+            XCTAssertFalse(digits.isEmpty, sample)
+            for digit in digits {
+                let encoded = try JSONValueEncoder().encode(Nested(digit: digit))["digit"]
+                XCTAssertEqual(digit.jsonValue, encoded, sample)
+                XCTAssertEqual(digit.jsonValue.serialized, encoded?.serialized, sample)
+                if digit.box == nil { sawNoBox = true } else { sawBox = true }
+            }
+        }
+        XCTAssertTrue(sawBox && sawNoBox, "both shapes of the answer should have been compared")
+    }
+}

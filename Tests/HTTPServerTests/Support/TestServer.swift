@@ -27,8 +27,22 @@ struct TeapotError: HTTPResponseError {
     var headers: HTTPHeaders { ["Retry-After": "7"] }
 }
 
+/// How many `/gauge` handlers run at once, and the most that ever did (since `reset`).
+final class HandlerGauge: @unchecked Sendable {
+    static let shared = HandlerGauge()
+    private let lock = NSLock()
+    private var running = 0
+    private var peak = 0
+
+    func enter() { lock.lock(); running += 1; peak = max(peak, running); lock.unlock() }
+    func leave() { lock.lock(); running -= 1; lock.unlock() }
+    func reset() { lock.lock(); running = 0; peak = 0; lock.unlock() }
+    var mostAtOnce: Int { lock.lock(); defer { lock.unlock() }; return peak }
+}
+
 /// A real server on an ephemeral loopback port with a handler that describes each request:
-/// `/echo` returns the body, `/sleep?ms=N` waits first, `/big?kb=N` sends N KiB, `/fail` throws, anything else answers
+/// `/echo` returns the body, `/sleep?ms=N` waits first, `/big?kb=N` sends N KiB, `/fail` throws, `/thread` names the
+/// thread that ran the handler (as the kernel knows it), `/gauge?ms=N` sleeps counted by `HandlerGauge`, anything else answers
 /// JSON with the method, path, query and body size.
 final class TestServer {
     let server: HTTPServer
@@ -80,6 +94,15 @@ final class TestServer {
             throw HandlerFailure()
         case "/teapot":
             throw TeapotError()
+        case "/thread":
+            let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8)) ?? ""
+            return .json(.ok, "{\"thread\": \"\(name.trimmingCharacters(in: .whitespacesAndNewlines))\"}")
+        case "/gauge":
+            // Sleeps like /sleep while `HandlerGauge` counts the handlers running at once.
+            HandlerGauge.shared.enter()
+            defer { HandlerGauge.shared.leave() }
+            usleep(useconds_t((request.queryValue("ms").flatMap(Int.init) ?? 100) * 1000))
+            return .json(.ok, "{}")
         default:
             let description: [String: Any] = [
                 "method": request.method,
