@@ -342,6 +342,54 @@ def sheet(rng, digits, labels, width=400, height=300, style="plain", count=(6, 1
     return canvas, truth, jpeg
 
 
+def slanted(mask, slant):
+    """The mask sheared as italic writing: each row shifted right by `slant` pixels per row
+    above the bottom (left for a negative slant); the result is wider, nothing is cut off."""
+    h, w = mask.shape
+    extra = int(np.ceil(abs(slant) * (h - 1)))
+    start = slant * (h - 1) if slant > 0 else 0.0
+    # output (y, x) reads input (y, x + slant * y - start)
+    out = ndimage.affine_transform(mask, np.array([[1.0, 0.0], [slant, 1.0]]), offset=(0.0, -start),
+                                   output_shape=(h, w + extra), order=1, mode="constant", cval=0.0)
+    return trim(np.clip(out, 0, 1))
+
+
+def touching_pair(rng, digits, labels, height=(22, 48), slant=(0.2, 0.45)):
+    """Two mnist_test digits written in one slant and slid together until their strokes
+    touch (coverage >= 0.5 in both at a pixel), on plain paper. Returns (picture, truth, slant)
+    with truth [{"label", "box"}, ...] left to right, or None when the two would only touch by
+    overlapping more than a third of the narrower's width (a 1 slid into a 7's gap)."""
+    h = int(rng.integers(height[0], height[1] + 1))
+    tilt = float(rng.uniform(*slant)) * (1 if rng.random() < 0.7 else -1)
+    picks = [int(rng.integers(len(digits))) for _ in range(2)]
+    masks = [slanted(mnist_mask(digits[i], h), tilt) for i in picks]
+    (h1, w1), (h2, w2) = masks[0].shape, masks[1].shape
+    dy = int(round(rng.uniform(-0.08, 0.08) * h))
+    margin = 8
+    top1, top2 = margin + max(0, -dy), margin + max(0, dy)
+    height_px = max(top1 + h1, top2 + h2) + margin
+    width_px = margin * 2 + w1 + w2
+    left1 = margin
+    ink1 = np.zeros((height_px, width_px))
+    ink1[top1:top1 + h1, left1:left1 + w1] = masks[0]
+    for overlap in range(0, max(1, min(w1, w2) // 3) + 1):
+        left2 = left1 + w1 - overlap
+        ink2 = np.zeros((height_px, width_px))
+        ink2[top2:top2 + h2, left2:left2 + w2] = masks[1]
+        if np.any((ink1 >= 0.5) & (ink2 >= 0.5)):
+            break
+    else:
+        return None
+    width_px = left2 + w2 + margin
+    paper, ink = colours(rng, light_on_dark=False)
+    canvas = plain(height_px, width_px, paper)
+    truth = []
+    for mask, left, top, index in ((masks[0], left1, top1, picks[0]), (masks[1], left2, top2, picks[1])):
+        lay_ink(canvas, mask, left, top, ink)
+        truth.append({"label": int(labels[index]), "box": true_box(mask, left, top)})
+    return canvas, truth, tilt
+
+
 # ---------------------------------------------------------------------------------------------
 # Things that are not digits
 

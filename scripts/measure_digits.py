@@ -15,7 +15,8 @@ prints, with the targets:
 - non-digits: pictures answered with no digit, in all and by kind;
 - sheets: true digits found (a prediction whose box has IoU >= 0.5 with it, one to one) and
   read right with every edge of the box within 3 px; spurious predictions (matching no true
-  digit) per sheet; sheets whose matched digits come in reading order;
+  digit) per sheet; sheets whose matched digits come in reading order; the misses by cause
+  (not found, merged with a neighbour, split, box off, misread; `--verbose` lists each);
 - invariance: variants answered with the same digits as their base picture.
 Exits 1 when any target is missed. `--query` adds query parameters (e.g. threshold=0.3).
 """
@@ -118,11 +119,39 @@ def measure_nondigits(url, data):
     return 100.0 * refused / total, total, by_kind
 
 
+def intersection(a, b):
+    return max(0, min(a[0] + a[2], b[0] + b[2]) - max(a[0], b[0])) * max(0, min(a[1] + a[3], b[1] + b[3]) - max(a[1], b[1]))
+
+
+def miss_cause(i, truth, predictions, match):
+    """Why true digit `i` was missed: "merged" (a prediction holds most of another true digit
+    and a quarter or more of this one), "split" (found only in pieces: predictions lying mostly inside it), "not
+    found" (nothing there, or refused), "box off" (matched, an edge more than 3 px away; read
+    right or not) or "misread" (matched, box right, wrong digit)."""
+    t = truth[i]["box"]
+    if i in match:
+        p = predictions[match[i]]
+        return "misread" if edges_within(t, p["box"]) else "box off"
+    area = lambda box: max(1, box[2] * box[3])
+    for p in predictions:
+        # A prediction holding most of another true digit and a good part of this one.
+        others = [k for k, other in enumerate(truth) if k != i and intersection(other["box"], p["box"]) >= 0.5 * area(other["box"])]
+        if others and intersection(t, p["box"]) >= 0.25 * area(t):
+            return "merged"
+    if any(intersection(t, p["box"]) >= 0.6 * area(p["box"]) for p in predictions):
+        return "split"
+    return "not found"
+
+
+CAUSES = ("not found", "merged", "split", "box off", "misread")
+
+
 def measure_sheets(url, data):
     digits = found = boxes_ok = matched_total = 0
     spurious = []
     ordered = 0
     misses = []
+    causes = {cause: 0 for cause in CAUSES}
     for image, row in digit_sets.pictures("sheets", data):
         name = os.path.basename(row["file"])
         _, answer = post(url, digit_sets.upload_bytes(image, row), name=name,
@@ -140,23 +169,25 @@ def measure_sheets(url, data):
             match[i] = j
         digits += len(truth)
         for i, t in enumerate(truth):
-            if i not in match:
-                misses.append(f"{name}: {t['label']} at {t['box']} not found")
-                continue
-            p = predictions[match[i]]
-            matched_total += 1
-            within = edges_within(t["box"], p["box"])
-            boxes_ok += within
-            if within and p["prediction"] == t["label"]:
-                found += 1
-            else:
-                misses.append(f"{name}: {t['label']} at {t['box']} read {p['prediction']} at {p['box']}")
+            if i in match:
+                p = predictions[match[i]]
+                matched_total += 1
+                within = edges_within(t["box"], p["box"])
+                boxes_ok += within
+                if within and p["prediction"] == t["label"]:
+                    found += 1
+                    continue
+            cause = miss_cause(i, truth, predictions, match)
+            causes[cause] += 1
+            kind = "".join(f" {k}" for k in ("touching", "broken") if t.get(k))
+            got = f"read {predictions[match[i]]['prediction']} at {predictions[match[i]]['box']}" if i in match else "unmatched"
+            misses.append(f"{name}: {t['label']} at {t['box']}{kind}: {cause} ({got})")
         spurious.append(len(predictions) - len(used_p))
         order = [match[i] for i in range(len(truth)) if i in match]
         ordered += order == sorted(order)
     return {"found": 100.0 * found / digits, "digits": digits, "boxes": 100.0 * boxes_ok / max(1, matched_total),
             "spurious_max": max(spurious), "spurious_mean": float(np.mean(spurious)), "sheets": len(spurious),
-            "ordered": ordered, "misses": misses}
+            "ordered": ordered, "misses": misses, "causes": causes}
 
 
 def measure_invariance(url, data):
@@ -238,6 +269,7 @@ def main():
                   f"within 3 px {result['found']:.1f} %; boxes within 3 px {result['boxes']:.1f} % of those found; "
                   f"spurious per sheet mean {result['spurious_mean']:.2f}, max {result['spurious_max']}; "
                   f"in reading order {result['ordered']} of {result['sheets']} sheets")
+            print("    misses by cause: " + ", ".join(f"{k} {v}" for k, v in result["causes"].items()))
             if args.verbose:
                 print("    " + "\n    ".join(result["misses"]))
             check("sheets found and right >= 97 %", result["found"], result["found"] >= TARGETS["sheets found"])

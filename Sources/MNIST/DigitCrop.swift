@@ -19,18 +19,22 @@ struct DigitCrop {
     func region(_ spec: RegionSpec) -> DigitRegion? {
         let width = page.ink.width, height = page.ink.height
         let own = LabelSet(spec.members)
-        guard let box = box(of: own, columns: spec.columns) else { return nil }
+        guard let box = box(of: own, spec: spec) else { return nil }
         var values = [UInt8](repeating: 0, count: box.width * box.height)
         var strong = [Int](repeating: 0, count: 256)
         let ink = page.ink.samples, threshold = page.threshold
-        // Only a box that holds another mark needs its fringe checked pixel by pixel.
-        let crowded = holdsOther(own, in: box, width: width)
+        let isCut = spec.isCut
+        // Only a box that holds another mark (or ink a cut gives the neighbour) needs its
+        // fringe checked pixel by pixel.
+        let crowded = isCut || holdsOther(own, in: box, width: width)
         for y in box.y..<(box.y + box.height) {
             for x in box.x..<(box.x + box.width) {
                 let label = labels[y * width + x]
                 let keep: Bool
-                if label == 0 {
-                    keep = !crowded || !touchesOther(x, y, own: own, width: width, height: height)
+                if isCut && !spec.keeps(x, y) {
+                    keep = false
+                } else if label == 0 {
+                    keep = !crowded || !touchesOther(x, y, own: own, spec: spec, width: width, height: height)
                 } else {
                     keep = own.contains(label)
                 }
@@ -55,17 +59,17 @@ struct DigitCrop {
         return DigitRegion(box: inputBox(box), field: field.floatSamples())
     }
 
-    /// The smallest box around the given components' pixels within `columns`.
-    func box(of own: LabelSet, columns: Range<Int>?) -> PixelRect? {
+    /// The smallest box around the given components' pixels that the spec's cuts leave them.
+    func box(of own: LabelSet, spec: RegionSpec) -> PixelRect? {
         let width = page.ink.width
         var minX = Int.max, minY = Int.max, maxX = -1, maxY = -1
         // Scan only where these components can be: the union of their boxes.
         let spread = DigitGrouping.union(own.labels.map { boxes[Int($0) - 1] })
-        let left = max(spread.x, columns?.lowerBound ?? spread.x)
-        let right = min(spread.x + spread.width, columns?.upperBound ?? (spread.x + spread.width))
-        guard left < right else { return nil }
+        let columns = spec.columns(within: spread.x..<(spread.x + spread.width))
+        guard !columns.isEmpty else { return nil }
+        let isCut = spec.isCut
         for y in spread.y..<(spread.y + spread.height) {
-            for x in left..<right where own.contains(labels[y * width + x]) {
+            for x in columns where own.contains(labels[y * width + x]) && (!isCut || spec.keeps(x, y)) {
                 minX = min(minX, x); maxX = max(maxX, x)
                 minY = min(minY, y); maxY = max(maxY, y)
             }
@@ -86,12 +90,13 @@ struct DigitCrop {
         return false
     }
 
-    /// True when a background pixel borders a mark that is not this digit's.
-    func touchesOther(_ x: Int, _ y: Int, own: LabelSet, width: Int, height: Int) -> Bool {
+    /// True when a background pixel borders ink that is not this digit's: another mark's, or
+    /// its own components' beyond a cut.
+    func touchesOther(_ x: Int, _ y: Int, own: LabelSet, spec: RegionSpec, width: Int, height: Int) -> Bool {
         for dy in -1...1 where y + dy >= 0 && y + dy < height {
             for dx in -1...1 where x + dx >= 0 && x + dx < width {
                 let label = labels[(y + dy) * width + x + dx]
-                if label != 0 && !own.contains(label) { return true }
+                if label != 0 && !(own.contains(label) && spec.keeps(x + dx, y + dy)) { return true }
             }
         }
         return false

@@ -87,7 +87,7 @@ public struct DigitFinder: Sendable {
         guard let page else { return FoundDigits(candidates: [], omitted: 0, blank: true) }
         let components = ConnectedComponents(page.ink, above: page.threshold)
         let minimumHeight = max(2, Int((Double(options.minimumHeight) / page.scale).rounded(.up)))
-        var (groups, omitted) = DigitGrouping.groups(components.components, minimumHeight: minimumHeight,
+        var (groups, omitted) = DigitGrouping.groups(components, minimumHeight: minimumHeight,
                                                      limit: options.maxDigits * 8)
         if groups.count > options.maxDigits {
             // Keep the marks with the most ink; the rest are reported as omitted.

@@ -21,10 +21,14 @@ struct DigitGroup: Equatable {
 }
 
 enum DigitGrouping {
+    /// A mark shorter than this share of its neighbour's height may be a piece of its digit.
+    static let pieceHeight = 0.4
+
     /// The digit groups in `components`. `limit` bounds the pieces considered (the largest
     /// are kept), so a picture of specks costs little.
     /// `dropped` counts the marks of digit height left out by the limit.
-    static func groups(_ components: [ConnectedComponents.Component], minimumHeight: Int, limit: Int) -> (groups: [DigitGroup], dropped: Int) {
+    static func groups(_ labelled: ConnectedComponents, minimumHeight: Int, limit: Int) -> (groups: [DigitGroup], dropped: Int) {
+        let components = labelled.components
         // Single pixels and pairs of pixels are never part of a digit.
         var pieces = components.indices.filter { components[$0].area >= 3 }
         var dropped = 0
@@ -73,7 +77,14 @@ enum DigitGrouping {
                 if groups[j].box.x > groups[i].box.x + groups[i].box.width + widest { break }
                 guard groups[i].standalone[0] || groups[j].standalone[0] else { continue }
                 let withSpeck = !groups[i].standalone[0] || !groups[j].standalone[0]
-                if let gap = pairingGap(groups[i].box, groups[j].box, withSpeck: withSpeck) { pairs.append((gap, i, j)) }
+                guard var gap = pairingGap(groups[i].box, groups[j].box, withSpeck: withSpeck) else { continue }
+                if withSpeck {
+                    // A speck goes with the mark its ink is nearest, not the box it overlaps.
+                    let speck = groups[i].standalone[0] ? groups[j] : groups[i], other = groups[i].standalone[0] ? groups[i] : groups[j]
+                    guard let inkGap = inkGap(speck, other, in: labelled) else { continue }
+                    gap = inkGap
+                }
+                pairs.append((gap, i, j))
             }
         }
         pairs.sort { $0.gap < $1.gap }
@@ -95,7 +106,8 @@ enum DigitGrouping {
             let piece = groups[index]
             var best: (gap: Double, at: Int)?
             for (at, group) in result.enumerated() {
-                if let gap = pairingGap(group.box, piece.box, withSpeck: true), gap < (best?.gap ?? .infinity) { best = (gap, at) }
+                if pairingGap(group.box, piece.box, withSpeck: true) != nil, let gap = inkGap(piece, group, in: labelled),
+                   gap < (best?.gap ?? .infinity) { best = (gap, at) }
             }
             guard let chosen = best?.at else { continue }
             result[chosen].parts.append(piece.parts[0])
@@ -127,14 +139,40 @@ enum DigitGrouping {
     /// height or 0.6 of the smaller's (a piece lies close to the rest of its digit, whatever its
     /// size), together wider than a digit, or together more than 2.3 times as tall as the
     /// taller (two digits one above the other; the halves of a digit broken across are not).
-    /// A speck cannot be a digit of its own, so with one the width does not matter.
+    /// The width does not matter when one mark may be a piece of the other's digit: a speck or
+    /// a mark under `pieceHeight` of the other's height (the bar of a 5 beside a body that
+    /// touches its neighbour).
     static func pairingGap(_ a: PixelRect, _ b: PixelRect, withSpeck: Bool = false) -> Double? {
         let tall = Double(max(a.height, b.height)), short = Double(max(1, min(a.height, b.height)))
         let joined = union([a, b])
         let gap = Double(max(0, gapLength(a.x, a.width, b.x, b.width), gapLength(a.y, a.height, b.y, b.height)))
-        guard gap <= 0.3 * tall, gap <= max(2, 0.6 * short), withSpeck || Double(joined.width) <= 1.1 * Double(joined.height),
+        let mayBePiece = withSpeck || short < pieceHeight * tall
+        guard gap <= 0.3 * tall, gap <= max(2, 0.6 * short), mayBePiece || Double(joined.width) <= 1.1 * Double(joined.height),
               Double(joined.height) <= 2.3 * tall else { return nil }
         return gap / short
+    }
+
+    /// How far a speck's ink lies from a mark's, relative to the speck's height, as
+    /// `pairingGap` measures boxes: the paper pixels between their nearest pixels. Nil beyond
+    /// `pairingGap`'s reach (0.6 of the speck's height, at least 2 pixels).
+    static func inkGap(_ speck: DigitGroup, _ mark: DigitGroup, in marks: ConnectedComponents) -> Double? {
+        let short = max(1, speck.box.height)
+        let reach = max(2, Int(0.6 * Double(short)))
+        let own = LabelSet(speck.members), other = LabelSet(mark.members)
+        let width = marks.width, height = marks.height
+        var nearest = reach + 1
+        for y in speck.box.y..<(speck.box.y + speck.box.height) {
+            for x in speck.box.x..<(speck.box.x + speck.box.width) where own.contains(marks.labels[y * width + x]) {
+                // Rings of growing radius around the pixel, up to the nearest found so far.
+                for y2 in max(0, y - nearest)...min(height - 1, y + nearest) {
+                    for x2 in max(0, x - nearest)...min(width - 1, x + nearest) where other.contains(marks.labels[y2 * width + x2]) {
+                        nearest = min(nearest, max(abs(x2 - x), abs(y2 - y)) - 1)
+                    }
+                }
+                if nearest == 0 { return 0 }
+            }
+        }
+        return nearest <= reach ? Double(nearest) / Double(short) : nil
     }
 
     /// Length of the overlap of two intervals (negative: the gap between them).

@@ -54,12 +54,16 @@ public struct DigitReading: Sendable, Equatable {
 /// an extra digit is worth having when the model is more than e^-β = 90 % sure of it, so two
 /// good digits beat one that swallows the second, and one good digit beats two pieces of it.
 /// A piece of ink a reading leaves unread costs β too: read as well with it as without, a
-/// digit keeps its piece (the bar of a 5 stays with its body).
+/// digit keeps its piece (the bar of a 5 stays with its body). A reading that cuts one mark
+/// into several digits is taken only when every piece has a digit score of at least
+/// `threshold`: touching digits are digits each, while a letter n cut into a 1 and a hook is
+/// not two digits of which one is refused.
 public enum DigitReader {
     /// β = -log(0.9).
     static let digitPrior: Float = 0.10536
-    /// `outputs` holds one model output per field, in `found.fields` order.
-    public static func read(_ found: FoundDigits, outputs: [[Float]], classes: DigitClasses) -> [DigitReading] {
+    /// `outputs` holds one model output per field, in `found.fields` order; `threshold` is the
+    /// digit score under which a digit is refused.
+    public static func read(_ found: FoundDigits, outputs: [[Float]], classes: DigitClasses, threshold: Float = 0) -> [DigitReading] {
         var next = 0
         var digits: [DigitReading] = []
         for candidate in found.candidates {
@@ -71,7 +75,10 @@ public enum DigitReader {
                     return DigitReading(box: region.box, output: outputs[next], classes: classes)
                 }
                 var unread = 0
-                if case .apart(let leftOut) = kind { unread = leftOut }  // specks the reading leaves out
+                switch kind {
+                case .apart(let leftOut): unread = leftOut  // specks the reading leaves out
+                case .joined: if read.count > 1 && read.contains(where: { $0.digitScore < threshold }) { continue }
+                }
                 let score = read.reduce(Float(0)) { $0 + log(max($1.confidence, 1e-12)) + digitPrior }
                     - Float(unread) * digitPrior
                 if score > bestScore {

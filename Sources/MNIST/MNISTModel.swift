@@ -256,7 +256,7 @@ public struct MNISTModel: ModelWrapper {
         return batch.map { request in
             let own = Array(outputs[next..<(next + request.found.fieldCount)])
             next += request.found.fieldCount
-            var read = DigitReader.read(request.found, outputs: own, classes: digits)
+            var read = DigitReader.read(request.found, outputs: own, classes: digits, threshold: request.threshold)
             if request.wholePicture { for index in read.indices { read[index].box = nil } }
             return Answer(request: request, digits: read)
         }

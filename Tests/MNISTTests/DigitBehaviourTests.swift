@@ -131,9 +131,10 @@ final class DigitBehaviourTests: XCTestCase {
             if order == order.sorted() { ordered += 1 }
         }
         print("sheets: \(right) of \(digits) digits found and read right; worst spurious \(worstSpurious); \(ordered) of \(sheets.count) in reading order")
-        // The target is 97 % (scripts/measure_digits.py reports it); the default model
-        // reaches 94.5 % today (312 of 330), so this floor guards what it does, not the target.
-        XCTAssertGreaterThanOrEqual(Double(right) / Double(digits), 0.94)
+        // The target is 97 % (scripts/measure_digits.py reports it). The tf-keras
+        // prototype model reads 322 of 330 (97.6 %), candidate model H (our trainer) 319
+        // (96.7 %): this floor guards what the finder does with either, not the target.
+        XCTAssertGreaterThanOrEqual(Double(right) / Double(digits), 0.96)
         XCTAssertLessThanOrEqual(worstSpurious, 1)
         XCTAssertEqual(ordered, sheets.count)
     }

@@ -140,6 +140,39 @@ final class DigitFinderTests: XCTestCase {
         XCTAssertEqual(cutInTwo[1].box.x + cutInTwo[1].box.width, 126, "the piece goes with the second digit")
     }
 
+    /// A speck inside the box of one mark (a hook's empty corner) but whose ink lies next to
+    /// another's (the foot of a broken 1): it goes with the mark its ink is nearest.
+    func testASpeckGoesWithTheMarkItsInkIsNearest() throws {
+        var page = Image(width: 80, height: 60, layout: .gray, fill: 255)
+        func ink(_ xs: Range<Int>, _ ys: Range<Int>) { for y in ys { for x in xs { page.samples[y * 80 + x] = 0 } } }
+        ink(10..<31, 10..<15)  // a hook: top bar and left stem, its box x 10-30, y 10-40
+        ink(10..<15, 10..<41)
+        ink(28..<39, 36..<40)  // the speck, 4 px tall: inside the hook's box, 2 px from the bar
+        ink(41..<46, 12..<41)  // a bar
+        let found = finder.find(in: page)
+        XCTAssertEqual(found.candidates.count, 2, "\(boxes(found))")
+        let hook = try XCTUnwrap(found.candidates.first?.readings.first?.first?.box)
+        XCTAssertEqual(hook, PixelRect(x: 10, y: 10, width: 21, height: 31))
+        let bar = try XCTUnwrap(found.candidates.last?.readings.first?.first?.box)
+        XCTAssertEqual(bar, PixelRect(x: 28, y: 12, width: 18, height: 29), "the speck goes with the bar")
+    }
+
+    /// The bar of a 5 (a mark under 0.4 of its neighbour's height) beside a body that touches
+    /// another digit: grouped with that mark however wide the two are together, so the cut
+    /// between the touching digits can give the bar to its body.
+    func testAShortPieceJoinsAWideNeighbour() throws {
+        var page = touchingRings()
+        // A bar right of the second ring's top, 10 px tall (a sixth of the rings' height), 5 px away.
+        for y in 20..<30 { for x in 125..<150 { page.samples[y * 160 + x] = 0 } }
+        let found = finder.find(in: page)
+        XCTAssertEqual(found.candidates.count, 1, "\(boxes(found))")
+        let readings = try XCTUnwrap(found.candidates.first?.readings)
+        // Cut between the rings, the second piece reaching to the bar's end (the paper between
+        // the rings and the bar is no place to cut: the reading apart parts them there).
+        XCTAssertTrue(readings.contains { $0.count == 2 && abs($0[0].box.x + $0[0].box.width - 80) <= 6 && $0[1].box.x + $0[1].box.width == 150 },
+                      "\(readings.map { $0.map(\.box) })")
+    }
+
     func testBlankPicturesAndSpecksHoldNoDigit() throws {
         XCTAssertTrue(finder.find(in: Image(width: 64, height: 48, layout: .rgb, fill: 200)).blank)
         XCTAssertTrue(finder.find(in: Image(width: 1, height: 1, layout: .gray, fill: 0)).blank)

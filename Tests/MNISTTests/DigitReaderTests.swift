@@ -37,4 +37,22 @@ final class DigitReaderTests: XCTestCase {
         let one = DigitReader.read(found, outputs: [output(8, 0.99), output(1, 0.7), output(7, 0.8)], classes: .allWithReject)
         XCTAssertEqual(one.map(\.prediction), [8])
     }
+
+    /// A mark cut in two of which the model takes one piece for a digit and refuses the other
+    /// (a letter n cut into a 1 and a hook): the cut is not taken at that threshold, so the mark
+    /// stays one refused whole instead of leaving a stray 1; with refusal off it is.
+    func testACutWithARefusedPieceIsNotTaken() {
+        let whole = region(0, width: 40), left = region(0, width: 20), right = region(20, width: 20)
+        let found = FoundDigits(candidates: [DigitCandidate(readings: [[whole], [left, right]])], omitted: 0, blank: false)
+        let outputs = [output(8, 0.01), output(1, 0.6), output(7, 0.05)]
+        let refusing = DigitReader.read(found, outputs: outputs, classes: .allWithReject, threshold: 0.15)
+        XCTAssertEqual(refusing.map(\.box), [whole.box])
+        XCTAssertEqual(refusing.filter { $0.digitScore >= 0.15 }.count, 0)
+        let open = DigitReader.read(found, outputs: outputs, classes: .allWithReject, threshold: 0)
+        XCTAssertEqual(open.map(\.prediction), [1, 7])
+        // Marks read apart are separate marks: one may be refused while the other stands.
+        let apart = FoundDigits(candidates: [DigitCandidate(readings: [[whole], [left, right]], kinds: [.joined, .apart(leftOut: 0)])],
+                                omitted: 0, blank: false)
+        XCTAssertEqual(DigitReader.read(apart, outputs: outputs, classes: .allWithReject, threshold: 0.15).map(\.prediction), [1, 7])
+    }
 }
