@@ -36,6 +36,13 @@ public protocol KernelSet {
                      b: UnsafePointer<Float>, ldb: Int, transposeB: Bool,
                      c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool)
 
+    /// C (m x b.columns) = Aᵀ * B, or C += Aᵀ * B with `accumulate`, B packed by `pack` (its bias
+    /// is added: pack without one). A is stored b.rows x m, A[p][i] = a[p * lda + i], read in
+    /// place; its rows may overlap (lda < m). The weight gradient of a layer whose output
+    /// gradient is packed once and used by several multiplies (a convolution's kernel rows).
+    static func gemm(transposedA a: UnsafePointer<Float>, m: Int, lda: Int, b: PackedMatrix,
+                     c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool)
+
     // MARK: Convolution
 
     /// Floats of scratch `convolve` needs (unfolded receptive fields at the padded edges).

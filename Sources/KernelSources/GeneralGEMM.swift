@@ -1,5 +1,6 @@
 // The general matrix multiply for training: either operand transposed, result stored or added.
-// It packs op(B) on each call and runs the register tiles of the packed kernel. A transposed A is
+// It packs op(B) on each call (or takes it packed: `gemm(transposedA:)`) and runs the register
+// tiles of the packed kernel. A transposed A is
 // read in place: a tile's six rows of op(A) are six neighbouring columns of the stored A, so each
 // K step reads six contiguous floats of one stored row (K walked as K segments of length one,
 // every row advancing by lda), with no transposing copy.
@@ -18,6 +19,18 @@ extension Backend {
         let packed = pack(b, rows: k, columns: n, ldb: ldb, transposed: transposeB, bias: nil)
         guard transposeA else {
             gemm(rows: m, a: a, lda: lda, b: packed, c: c, ldc: ldc, epilogue: .none, accumulate: accumulate)
+            return
+        }
+        gemm(transposedA: a, m: m, lda: lda, b: packed, c: c, ldc: ldc, accumulate: accumulate)
+    }
+
+    public static func gemm(transposedA a: UnsafePointer<Float>, m: Int, lda: Int, b packed: PackedMatrix,
+                            c: UnsafeMutablePointer<Float>, ldc: Int, accumulate: Bool) {
+        precondition(packed.cpu == compiledClass, "a matrix packed for \(packed.cpu) used by the \(compiledClass) kernels")
+        let k = packed.rows, n = packed.columns
+        guard m > 0, n > 0 else { return }
+        guard k > 0 else {
+            if !accumulate { for row in 0..<m { (c + row * ldc).update(repeating: 0, count: n) } }
             return
         }
         var row = 0

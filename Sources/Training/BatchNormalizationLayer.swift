@@ -7,7 +7,7 @@ import Keras
 /// the moving average is the unbiased one (TensorFlow's fused kernel applies Bessel's
 /// correction; its unfused path, used for other ranks, does not). Inference uses the stored
 /// statistics, as Keras does.
-final class BatchNormalizationLayer: TrainableLayer {
+final class BatchNormalizationLayer: BatchStatisticsLayer {
     let name: String
     let inputShape: [Int]
     var outputShape: [Int] { inputShape }
@@ -18,17 +18,16 @@ final class BatchNormalizationLayer: TrainableLayer {
     let beta: Parameter?
     let movingMean: Parameter
     let movingVariance: Parameter
-    // Statistics of the current batch for the backward pass: every piece keeps its own copy
-    // (the same values, combined in the same order), so no piece waits on another's write.
-    private var batchStatistics = UnsafeMutablePointer<Float>.allocate(capacity: 1)
-    private var statisticsCapacity = 1
-    // Per-piece partial results (piece x channels), combined in piece order: two for the forward
-    // pass (the piece's mean and Σ(x - mean)²) and two for the backward (Σdy, Σdy·x̂), so that a piece already in
-    // the backward pass never overwrites sums another piece is still reading in the forward.
+    /// The current batch's statistics, combined once per pass between the pieces' halves:
+    /// mean and 1/σ per channel; the forward's y = x · scale + shift; the backward's
+    /// coefficients γ/σ, mean(dy) and mean(dy·x̂).
+    private let statistics: UnsafeMutablePointer<Float>
+    private let normalization: UnsafeMutablePointer<Float>
+    private let coefficients: UnsafeMutablePointer<Float>
+    /// Per-piece partial results (piece x channels), combined in piece order: the forward's
+    /// mean and Σ(x - mean)² of the piece, the backward's Σdy and Σdy·x̂.
     private var partial = UnsafeMutablePointer<Double>.allocate(capacity: 1)
     private var partialSecond = UnsafeMutablePointer<Double>.allocate(capacity: 1)
-    private var backwardPartial = UnsafeMutablePointer<Double>.allocate(capacity: 1)
-    private var backwardPartialSecond = UnsafeMutablePointer<Double>.allocate(capacity: 1)
     private var partialCapacity = 1
 
     var className: String { "BatchNormalization" }
@@ -45,11 +44,14 @@ final class BatchNormalizationLayer: TrainableLayer {
         self.beta = beta.map { Parameter(name: "beta", shape: [inputShape.last ?? 1], values: $0) }
         self.movingMean = Parameter(name: "moving_mean", shape: [inputShape.last ?? 1], trainable: false, values: movingMean)
         self.movingVariance = Parameter(name: "moving_variance", shape: [inputShape.last ?? 1], trainable: false, values: movingVariance)
+        statistics = .allocate(capacity: 2 * channels)
+        normalization = .allocate(capacity: 2 * channels)
+        coefficients = .allocate(capacity: 3 * channels)
     }
 
     deinit {
-        for buffer in [partial, partialSecond, backwardPartial, backwardPartialSecond] { buffer.deallocate() }
-        batchStatistics.deallocate()
+        for buffer in [partial, partialSecond] { buffer.deallocate() }
+        for buffer in [statistics, normalization, coefficients] { buffer.deallocate() }
     }
 
     var kerasConfig: [String: Any] {
@@ -61,27 +63,56 @@ final class BatchNormalizationLayer: TrainableLayer {
     }
 
     func prepare(batch: Int, pieces: Int, mode: PassMode) {
-        if statisticsCapacity < 2 * pieces * channels {
-            batchStatistics.deallocate()
-            statisticsCapacity = 2 * pieces * channels
-            batchStatistics = .allocate(capacity: statisticsCapacity)
-        }
         guard partialCapacity < pieces * channels else { return }
-        for buffer in [partial, partialSecond, backwardPartial, backwardPartialSecond] { buffer.deallocate() }
+        for buffer in [partial, partialSecond] { buffer.deallocate() }
         partialCapacity = pieces * channels
         partial = .allocate(capacity: partialCapacity)
         partialSecond = .allocate(capacity: partialCapacity)
-        backwardPartial = .allocate(capacity: partialCapacity)
-        backwardPartialSecond = .allocate(capacity: partialCapacity)
-    }
-
-    /// Σ over pieces of a per-piece, per-channel sum, in piece order.
-    private func combine(_ sums: UnsafeMutablePointer<Double>, pieces: Int) -> [Double] {
-        (0..<channels).map { c in (0..<pieces).reduce(0.0) { $0 + sums[$1 * channels + c] } }
     }
 
     /// Rows of `channels` values in samples [0, count).
     private func rows(_ samples: Int) -> Int { samples * (inputSampleSize / channels) }
+
+    /// The piece's mean and squared deviations per channel (one pass, exact as two).
+    func collectForward(_ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) {
+        channelMoments(input, rows: rows(slice.count), channels: channels, mean: partial + slice.piece * channels,
+                       squares: partialSecond + slice.piece * channels)
+    }
+
+    /// Merges every piece's moments in piece order (Chan et al.), keeps the batch's mean and
+    /// 1/σ for the backward pass and moves the stored statistics (only inference reads them).
+    func reduceForward(batch: Int, pieces: Int, mode: PassMode) {
+        let channels = self.channels
+        let n = Double(rows(batch))
+        var batchMean = [Double](repeating: 0, count: channels), batchSquares = batchMean
+        var seen = 0.0
+        for piece in 0..<pieces {
+            let count = Double(rows(splitBatch(batch, pieces: pieces, piece: piece).count))
+            guard count > 0 else { continue }
+            let total = seen + count
+            for c in 0..<channels {
+                let delta = partial[piece * channels + c] - batchMean[c]
+                batchMean[c] += delta * count / total
+                batchSquares[c] += partialSecond[piece * channels + c] + delta * delta * seen * count / total
+            }
+            seen = total
+        }
+        let gammaValues = gamma?.value.pointer, betaValues = beta?.value.pointer
+        for c in 0..<channels {
+            let mean = Float(batchMean[c]), inverse = 1 / (Float(batchSquares[c] / n) + epsilon).squareRoot()
+            statistics[c] = mean
+            statistics[channels + c] = inverse
+            let scale = inverse * (gammaValues?[c] ?? 1)
+            normalization[c] = scale
+            normalization[channels + c] = (betaValues?[c] ?? 0) - mean * scale
+        }
+        let correction = inputShape.count == 3 && n > 1 ? n / (n - 1) : 1
+        let stored = movingMean.value.pointer, storedVariance = movingVariance.value.pointer
+        for c in 0..<channels {
+            stored[c] = stored[c] * momentum + Float(batchMean[c]) * (1 - momentum)
+            storedVariance[c] = storedVariance[c] * momentum + Float(batchSquares[c] / n * correction) * (1 - momentum)
+        }
+    }
 
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, slice: BatchSlice, mode: PassMode) {
         guard mode.training else {
@@ -90,43 +121,8 @@ final class BatchNormalizationLayer: TrainableLayer {
                       inverse: movingVariance.values.map { 1 / ($0 + epsilon).squareRoot() })
             return
         }
-        let channels = self.channels, pieces = slice.pieces, piece = slice.piece
-        // Every piece finds the mean and squared deviations of its rows (one pass, exact as two),
-        // meets the others, then merges all pieces' moments in piece order.
-        let pieceMeans = partial + piece * channels, pieceSquares = partialSecond + piece * channels
-        let kept = batchStatistics + 2 * piece * channels
-        channelMoments(input, rows: rows(slice.count), channels: channels, mean: pieceMeans, squares: pieceSquares)
-        slice.barrier.wait()
-        let n = Double(rows(slice.batch))
-        var batchMean = [Double](repeating: 0, count: channels), batchSquares = batchMean
-        var seen = 0.0
-        for other in 0..<pieces {
-            let count = Double(rows(splitBatch(slice.batch, pieces: pieces, piece: other, barrier: slice.barrier).count))
-            guard count > 0 else { continue }
-            let total = seen + count
-            for c in 0..<channels {
-                let delta = partial[other * channels + c] - batchMean[c]
-                batchMean[c] += delta * count / total
-                batchSquares[c] += partialSecond[other * channels + c] + delta * delta * seen * count / total
-            }
-            seen = total
-        }
-        let batchVariance = batchSquares.map { $0 / n }
-        let mean = batchMean.map { Float($0) }
-        let inverse = batchVariance.map { 1 / (Float($0) + epsilon).squareRoot() }
-        normalize(input, output, rows: rows(slice.count), mean: mean, inverse: inverse)
-        for c in 0..<channels {
-            kept[c] = mean[c]
-            kept[channels + c] = inverse[c]
-        }
-        // Piece 0 moves the stored statistics (only inference reads them).
-        guard piece == 0 else { return }
-        let correction = inputShape.count == 3 && n > 1 ? n / (n - 1) : 1
-        let stored = movingMean.value.pointer, storedVariance = movingVariance.value.pointer
-        for c in 0..<channels {
-            stored[c] = stored[c] * momentum + Float(batchMean[c]) * (1 - momentum)
-            storedVariance[c] = storedVariance[c] * momentum + Float(batchVariance[c] * correction) * (1 - momentum)
-        }
+        scaleAndShiftChannels(input, output, rows: rows(slice.count), channels: channels, scale: normalization,
+                              shift: normalization + channels)
     }
 
     /// y = x · scale + shift per channel, scale = γ/σ and shift = β - mean · scale.
@@ -142,32 +138,39 @@ final class BatchNormalizationLayer: TrainableLayer {
         }
     }
 
+    /// The piece's Σ dy and Σ dy·x̂ per channel (dβ and dγ).
+    func collectBackward(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) {
+        sumGradientChannels(outputGradient, input, rows: rows(slice.count), channels: channels, mean: statistics,
+                            inverse: statistics + channels, gradientSums: partial + slice.piece * channels,
+                            productSums: partialSecond + slice.piece * channels)
+    }
+
+    /// dγ and dβ from every piece's sums (in piece order), and the input gradient's coefficients.
+    func reduceBackward(batch: Int, pieces: Int, mode: PassMode) {
+        let channels = self.channels
+        let n = Float(rows(batch))
+        let gammaValues = gamma?.value.pointer
+        for c in 0..<channels {
+            var sumGradient = 0.0, sumProduct = 0.0
+            for piece in 0..<pieces {
+                sumGradient += partial[piece * channels + c]
+                sumProduct += partialSecond[piece * channels + c]
+            }
+            gamma?.gradient.pointer[c] = Float(sumProduct)
+            beta?.gradient.pointer[c] = Float(sumGradient)
+            coefficients[c] = (gammaValues?[c] ?? 1) * statistics[channels + c]
+            coefficients[channels + c] = Float(sumGradient) / n
+            coefficients[2 * channels + c] = Float(sumProduct) / n
+        }
+    }
+
+    /// dx = γ/σ · (dy - mean(dy) - x̂ · mean(dy·x̂)), after `reduceBackward`.
     func backward(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
-        let channels = self.channels, pieces = slice.pieces, piece = slice.piece
-        // This piece's copy of the batch statistics from the forward pass.
-        let kept = UnsafePointer(batchStatistics + 2 * piece * channels)
-        // Pass 1: Σ dy and Σ dy·x̂ per channel (dβ and dγ), combined across pieces.
-        let sumGradientPiece = backwardPartial + piece * channels, sumProductPiece = backwardPartialSecond + piece * channels
-        sumGradientChannels(outputGradient, input, rows: rows(slice.count), channels: channels, mean: kept, inverse: kept + channels,
-                            gradientSums: sumGradientPiece, productSums: sumProductPiece)
-        slice.barrier.wait()
-        let sumGradient = combine(backwardPartial, pieces: pieces), sumProduct = combine(backwardPartialSecond, pieces: pieces)
-        if piece == 0 {
-            if let gamma { for c in 0..<channels { gamma.gradient.pointer[c] = Float(sumProduct[c]) } }
-            if let beta { for c in 0..<channels { beta.gradient.pointer[c] = Float(sumGradient[c]) } }
-        }
         guard let inputGradient else { return }
-        // Pass 2: dx = γ/σ · (dy - mean(dy) - x̂ · mean(dy·x̂)).
-        let n = Float(rows(slice.batch))
-        let gammaValues = gamma?.values ?? [Float](repeating: 1, count: channels)
-        let coefficients = (0..<channels).map { gammaValues[$0] * kept[channels + $0] }
-            + sumGradient.map { Float($0) / n } + sumProduct.map { Float($0) / n }
-        coefficients.withUnsafeBufferPointer { values in
-            let base = values.baseAddress!
-            batchNormalizationInputGradient(UnsafePointer(outputGradient), input, rows: rows(slice.count), channels: channels,
-                                            mean: kept, inverse: kept + channels, scale: base, meanGradient: base + channels,
-                                            meanProduct: base + 2 * channels, into: inputGradient)
-        }
+        batchNormalizationInputGradient(UnsafePointer(outputGradient), input, rows: rows(slice.count), channels: channels,
+                                        mean: statistics, inverse: statistics + channels, scale: coefficients,
+                                        meanGradient: coefficients + channels, meanProduct: coefficients + 2 * channels,
+                                        into: inputGradient)
     }
 }

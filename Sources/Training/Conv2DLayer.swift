@@ -42,9 +42,10 @@ final class Conv2DLayer: TrainableLayer {
         var patches = FloatBuffer(count: 0)
         var gradientConvolution = FloatBuffer(count: 0)
         /// In-place dW: the image with its zero border, and dZ spread over the same grid (zero
-        /// where no output pixel is). Both are written only where the image or the output is.
+        /// where no output pixel is), packed as the multiply takes it. Both are written only where
+        /// the image or the output is.
         var paddedImages = FloatBuffer(count: 0)
-        var spreadGradient = FloatBuffer(count: 0)
+        var spreadGradient: PackedMatrix?
     }
     private var scratch: [Scratch] = []
 
@@ -145,10 +146,15 @@ final class Conv2DLayer: TrainableLayer {
         accumulators.reset(pieces: pieces)
         if let inPlaceGradient {
             let padded = inPlaceGradient.needsCopy ? inPlaceGradient.gridPixels * inputChannels : 0
-            let spread = inPlaceGradient.gridPixels * filters
+            let pixels = inPlaceGradient.multiplyRows(window)
             for piece in 0..<pieces {
                 if scratch[piece].paddedImages.count < padded { scratch[piece].paddedImages = FloatBuffer(count: padded) }
-                if scratch[piece].spreadGradient.count < spread { scratch[piece].spreadGradient = FloatBuffer(count: spread) }
+                if scratch[piece].spreadGradient == nil {
+                    // Packed from zeros once: later images overwrite only the output's own positions.
+                    let zeros = FloatBuffer(count: pixels * filters)
+                    scratch[piece].spreadGradient = kernels.pack(zeros.pointer, rows: pixels, columns: filters, ldb: filters,
+                                                                 transposed: false, bias: nil)
+                }
             }
             return
         }
@@ -212,16 +218,14 @@ final class Conv2DLayer: TrainableLayer {
     /// spread over the same grid, zero where x is past the output (those windows wrap around the
     /// row's edge and must count for nothing). So dW's rows for ky are one GEMM per image,
     /// m = kw·C, k = the grid pixels up to the last output pixel (about 7 % more than the
-    /// output's); the padded image and grid stay in the L2 cache.
+    /// output's); the padded image and grid stay in the L2 cache. The spread dZ is written
+    /// straight into the packed layout the multiply reads, once for the kh multiplies.
     private func accumulateKernelGradient(_ input: UnsafePointer<Float>, _ outputGradient: UnsafePointer<Float>, images: Int,
                                           geometry: InPlaceKernelGradient, work: Scratch, into kernelGradient: UnsafeMutablePointer<Float>) {
         let w = window, channels = inputChannels
         let gridWidth = geometry.gridWidth
         let segment = w.kernelWidth * channels
-        let rowFloats = w.outputWidth * filters, gridRowFloats = gridWidth * filters
-        // The last output pixel's window ends at the last value of the (padded) image.
-        let pixels = (w.outputHeight - 1) * gridWidth + w.outputWidth
-        let spread = work.spreadGradient.pointer
+        let spread = work.spreadGradient!
         for image in 0..<images {
             let source: UnsafePointer<Float>
             if geometry.needsCopy {
@@ -237,15 +241,36 @@ final class Conv2DLayer: TrainableLayer {
             } else {
                 source = input + image * inputSize
             }
-            let from = outputGradient + image * outputSize
             // Likewise the columns past the output in each grid row are never written: zero.
-            for y in 0..<w.outputHeight {
-                (spread + y * gridRowFloats).update(from: from + y * rowFloats, count: rowFloats)
-            }
+            spreadOverGrid(outputGradient + image * outputSize, gridWidth: gridWidth, into: spread)
             for ky in 0..<w.kernelHeight {
-                kernels.gemm(m: segment, n: filters, k: pixels, a: source + ky * w.dilationHeight * gridWidth * channels, lda: channels,
-                             transposeA: true, b: spread, ldb: filters, transposeB: false, c: kernelGradient + ky * segment * filters,
-                             ldc: filters, accumulate: true)
+                kernels.gemm(transposedA: source + ky * w.dilationHeight * gridWidth * channels, m: segment, lda: channels, b: spread,
+                             c: kernelGradient + ky * segment * filters, ldc: filters, accumulate: true)
+            }
+        }
+    }
+
+    /// One image's dZ (outH x outW x filters) into the packed grid: output pixel (y, x) is row
+    /// y·gridWidth + x, each panel's columns of it in that panel's rows.
+    private func spreadOverGrid(_ gradient: UnsafePointer<Float>, gridWidth: Int, into packed: PackedMatrix) {
+        let w = window, filters = self.filters
+        let panels = packed.panels.pointer
+        if packed.panelCount == 1 && packed.width(ofPanel: 0) == filters {
+            // One panel exactly as wide as the filters: the grid is row-major, a row of output pixels one copy.
+            let rowFloats = w.outputWidth * filters
+            for y in 0..<w.outputHeight {
+                (panels + y * gridWidth * filters).update(from: gradient + y * rowFloats, count: rowFloats)
+            }
+            return
+        }
+        for panel in 0..<packed.panelCount {
+            let first = panel * packed.panelWidth, width = packed.width(ofPanel: panel)
+            let count = min(width, filters - first)
+            let base = panels + panel * packed.rows * packed.panelWidth
+            for y in 0..<w.outputHeight {
+                for x in 0..<w.outputWidth {
+                    (base + (y * gridWidth + x) * width).update(from: gradient + (y * w.outputWidth + x) * filters + first, count: count)
+                }
             }
         }
     }
@@ -262,6 +287,10 @@ struct InPlaceKernelGradient {
     let needsCopy: Bool
 
     var gridPixels: Int { gridHeight * gridWidth }
+
+    /// The grid pixels the multiply walks (its k): up to the last output pixel, whose window
+    /// ends at the last value of the (padded) image.
+    func multiplyRows(_ w: Window2D) -> Int { (w.outputHeight - 1) * gridWidth + w.outputWidth }
 
     init?(window w: Window2D) {
         guard w.strideHeight == 1, w.strideWidth == 1, w.dilationWidth == 1 else { return nil }

@@ -26,6 +26,9 @@ public final class Network {
 
     /// The index of the first layer with trainable weights (the count when none has any).
     private let firstTrainableLayer: Int
+    /// The layers whose training passes need the whole batch's statistics, in order: a step's
+    /// stages end at them (`trainingStep`).
+    private let statisticsLayers: [(index: Int, layer: BatchStatisticsLayer)]
 
     init(name: String, inputShape: [Int], inputLayerName: String, layers: [TrainableLayer]) {
         self.name = name
@@ -33,6 +36,7 @@ public final class Network {
         self.inputLayerName = inputLayerName
         self.layers = layers
         firstTrainableLayer = layers.firstIndex { layer in layer.parameters.contains(where: \.trainable) } ?? layers.count
+        statisticsLayers = layers.enumerated().compactMap { index, layer in (layer as? BatchStatisticsLayer).map { (index, $0) } }
     }
 
     /// `weights` by layer name (nil: initialise every layer, seeded by `seed`). A network with
@@ -109,40 +113,102 @@ public final class Network {
         for layer in layers { layer.prepare(batch: batch, pieces: pieces, mode: mode) }
     }
 
-    /// Runs one piece of the batch through every layer (after `prepare`); `input` is the whole
-    /// batch. Returns the last layer's output for the whole batch (this piece's rows are done).
+    /// Runs one piece of the batch through every layer in inference mode (after `prepare`);
+    /// `input` is the whole batch. Returns the last layer's output for the whole batch (this
+    /// piece's rows are done).
     @discardableResult
     func forward(_ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) -> UnsafeMutablePointer<Float> {
-        var current = input + slice.start * inputSize
-        for (index, layer) in layers.enumerated() {
-            let output = outputs[index].pointer + slice.start * layer.outputSampleSize
-            layer.forward(current, output, slice: slice, mode: mode)
-            current = UnsafePointer(output)
-        }
+        precondition(!mode.training || statisticsLayers.isEmpty, "a training pass with batch statistics runs in stages (trainingStep)")
+        forwardLayers(0..<layers.count, input, slice: slice, mode: mode)
         return outputs[layers.count - 1].pointer
     }
 
-    /// Where the loss writes the gradient w.r.t. the output for this piece's rows before `backward`.
-    func outputGradient(_ slice: BatchSlice) -> UnsafeMutablePointer<Float> { gradients.0.pointer + slice.start * gradientStride }
-
-    /// Back-propagates this piece's rows of `outputGradient` through every layer, into the
-    /// layers' per-piece accumulators. `finishBackward` sums them once every piece is done.
-    /// Layers before the first with trainable weights need no gradient (nor does that layer's
-    /// input): the first convolution's dX alone was a tenth of a step's multiply-adds.
-    func backward(_ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) {
-        var current = gradients.0, other = gradients.1
-        let first = firstTrainableLayer
-        for index in stride(from: layers.count - 1, through: first, by: -1) {
-            let layer = layers[index]
-            let layerInput = index == 0 ? input + slice.start * inputSize
-                : UnsafePointer(outputs[index - 1].pointer + slice.start * layer.inputSampleSize)
-            let layerOutput = UnsafePointer(outputs[index].pointer + slice.start * layer.outputSampleSize)
-            layer.backward(layerInput, layerOutput, outputGradient: current.pointer + slice.start * gradientStride,
-                           inputGradient: index == first ? nil : other.pointer + slice.start * gradientStride,
-                           slice: slice, mode: mode)
-            swap(&current, &other)
+    /// One training step's forward pass, loss and backward pass over `pieces` pieces of the
+    /// batch, taken by `gang`'s threads as they come (after `prepare`). The passes run in stages
+    /// cut at each `BatchStatisticsLayer`: every piece runs up to the layer and collects its
+    /// share of the statistics; once all have, the layer combines them (on this thread), and the
+    /// next stage goes on from there. `begin` runs first in every piece (it fills the piece's
+    /// input rows); `loss` runs between the passes with the network's output for the whole batch
+    /// and writes this piece's rows of `outputGradient(slice)`. Afterwards the layers' per-piece
+    /// accumulators hold the gradients (`finishBackward` sums them). Layers before the first with
+    /// trainable weights need no gradient (nor does that layer's input): the first
+    /// convolution's dX alone was a tenth of a step's multiply-adds.
+    func trainingStep(_ input: UnsafePointer<Float>, batch: Int, pieces: Int, mode: PassMode, gang: WorkerGang,
+                      begin: (BatchSlice) -> Void, loss: (BatchSlice, UnsafePointer<Float>) -> Void) {
+        let count = layers.count, first = firstTrainableLayer
+        var start = 0
+        for (position, cut) in statisticsLayers.enumerated() {
+            let from = start
+            gang.run(pieces) { piece in
+                let slice = splitBatch(batch, pieces: pieces, piece: piece)
+                if position == 0 { begin(slice) }
+                forwardLayers(from..<cut.index, input, slice: slice, mode: mode)
+                cut.layer.collectForward(layerInput(cut.index, input, slice), slice: slice, mode: mode)
+            }
+            cut.layer.reduceForward(batch: batch, pieces: pieces, mode: mode)
+            start = cut.index
+        }
+        // Backwards, the stages end at the statistics layers that are trained through.
+        let backwardCuts = statisticsLayers.filter { $0.index >= first }.reversed().map { $0 }
+        var top = count - 1
+        for stage in 0...backwardCuts.count {
+            let bottom = stage < backwardCuts.count ? backwardCuts[stage].index + 1 : first
+            let cut = stage < backwardCuts.count ? backwardCuts[stage] : nil
+            let from = top
+            gang.run(pieces) { piece in
+                let slice = splitBatch(batch, pieces: pieces, piece: piece)
+                if stage == 0 {
+                    if statisticsLayers.isEmpty { begin(slice) }
+                    forwardLayers(start..<count, input, slice: slice, mode: mode)
+                    loss(slice, outputs[count - 1].pointer)
+                }
+                backwardLayers(from: from, through: bottom, input, slice: slice, mode: mode)
+                if let cut {
+                    cut.layer.collectBackward(layerInput(cut.index, input, slice),
+                                              outputGradient: gradient(ofLayer: cut.index, slice), slice: slice, mode: mode)
+                }
+            }
+            if let cut {
+                cut.layer.reduceBackward(batch: batch, pieces: pieces, mode: mode)
+                top = cut.index
+            }
         }
     }
+
+    private func forwardLayers(_ range: Range<Int>, _ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) {
+        for index in range {
+            let layer = layers[index]
+            layer.forward(layerInput(index, input, slice), outputs[index].pointer + slice.start * layer.outputSampleSize,
+                          slice: slice, mode: mode)
+        }
+    }
+
+    /// Layers `top` down to `bottom` (inclusive) backwards for one piece; nothing when top < bottom.
+    private func backwardLayers(from top: Int, through bottom: Int, _ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode) {
+        guard top >= bottom else { return }
+        for index in stride(from: top, through: bottom, by: -1) {
+            let layer = layers[index]
+            let layerOutput = UnsafePointer(outputs[index].pointer + slice.start * layer.outputSampleSize)
+            layer.backward(layerInput(index, input, slice), layerOutput, outputGradient: gradient(ofLayer: index, slice),
+                           inputGradient: index == firstTrainableLayer ? nil : gradient(ofLayer: index - 1, slice),
+                           slice: slice, mode: mode)
+        }
+    }
+
+    /// The piece's rows of layer `index`'s input: the network's input or the previous layer's output.
+    private func layerInput(_ index: Int, _ input: UnsafePointer<Float>, _ slice: BatchSlice) -> UnsafePointer<Float> {
+        index == 0 ? input + slice.start * inputSize : UnsafePointer(outputs[index - 1].pointer + slice.start * layers[index].inputSampleSize)
+    }
+
+    /// The piece's rows of the gradient w.r.t. layer `index`'s output. The two buffers take
+    /// turns from the last layer down (each layer reads one and writes the other), so a layer's
+    /// buffer depends only on its index and stays put between stages.
+    private func gradient(ofLayer index: Int, _ slice: BatchSlice) -> UnsafeMutablePointer<Float> {
+        ((layers.count - 1 - index) % 2 == 0 ? gradients.0 : gradients.1).pointer + slice.start * gradientStride
+    }
+
+    /// Where the loss writes the gradient w.r.t. the output for this piece's rows.
+    func outputGradient(_ slice: BatchSlice) -> UnsafeMutablePointer<Float> { gradient(ofLayer: layers.count - 1, slice) }
 
     func finishBackward(pieces: Int) {
         for layer in layers { layer.finishBackward(pieces: pieces) }

@@ -10,48 +10,21 @@ struct PassMode {
     var step: Int
 }
 
-/// The samples one piece of a batch covers. A step runs every layer on every piece in
-/// parallel, one piece per thread; layers that need statistics of the whole batch
-/// (BatchNormalization) meet the other pieces at `barrier`.
+/// The samples one piece of a batch covers. A step splits the batch into pieces that the
+/// gang's threads take as they come (a thread the machine has descheduled simply takes fewer),
+/// and runs in stages: layers that need statistics of the whole batch (BatchNormalization,
+/// `BatchStatisticsLayer`) end a stage, and their statistics are combined once, between stages.
 struct BatchSlice {
     let start: Int
     let count: Int
     let piece: Int
     let pieces: Int
     let batch: Int
-    let barrier: PieceBarrier
-}
-
-/// Makes the pieces of one pass wait for each other (a reusable barrier).
-final class PieceBarrier: @unchecked Sendable {
-    let count: Int
-    private var arrived = 0
-    private var generation = 0
-    private let condition = NSCondition()
-
-    init(count: Int) { self.count = count }
-
-    /// Returns once all `count` pieces have called it (the same number of times).
-    func wait() {
-        guard count > 1 else { return }
-        condition.lock()
-        let current = generation
-        arrived += 1
-        if arrived == count {
-            arrived = 0
-            generation &+= 1
-            condition.broadcast()
-        } else {
-            while generation == current { condition.wait() }
-        }
-        condition.unlock()
-    }
 }
 
 /// A layer the trainer can run forwards and backwards. Buffers hold samples one after
 /// another; pointers passed in point at the slice's first sample; a layer never keeps them
-/// between calls. Every piece calls every layer, even with an empty slice (a batch smaller
-/// than the thread count), so that barriers are met.
+/// between calls. A piece's slice may be empty; pieces run in any order, on any thread.
 protocol TrainableLayer: AnyObject {
     /// The Keras layer's name and class.
     var name: String { get }
@@ -94,11 +67,31 @@ extension TrainableLayer {
 }
 
 /// Piece `piece` of `pieces` nearly equal consecutive slices of `batch` samples.
-func splitBatch(_ batch: Int, pieces: Int, piece: Int, barrier: PieceBarrier) -> BatchSlice {
+func splitBatch(_ batch: Int, pieces: Int, piece: Int) -> BatchSlice {
     let base = batch / pieces, extra = batch % pieces
     let start = piece * base + min(piece, extra)
-    return BatchSlice(start: start, count: base + (piece < extra ? 1 : 0), piece: piece, pieces: pieces, batch: batch,
-                      barrier: barrier)
+    return BatchSlice(start: start, count: base + (piece < extra ? 1 : 0), piece: piece, pieces: pieces, batch: batch)
+}
+
+/// How many pieces a batch is split into: about `samplesPerPiece` samples each, and at least
+/// one per thread. More pieces than threads keep both cores busy on a shared machine: a thread
+/// that is descheduled or slow to wake leaves its pieces to the other instead of stalling it at
+/// the end of every stage. Small enough pieces cost little more in per-piece work (gradient
+/// accumulators, GEMM packing) than they save.
+func batchPieces(_ batch: Int, threads: Int, samplesPerPiece: Int = 16) -> Int {
+    max(1, min(batch, max(threads, (batch + samplesPerPiece - 1) / samplesPerPiece)))
+}
+
+/// A layer whose training passes need statistics of the whole batch (BatchNormalization).
+/// Each pass is cut in two around a step that runs once, on one thread, after every piece has
+/// collected its share: forwards `collectForward` (per piece), `reduceForward` (once), then the
+/// layer's `forward` (per piece); backwards `collectBackward`, `reduceBackward`, `backward`.
+/// In inference `forward` alone runs (on stored statistics).
+protocol BatchStatisticsLayer: TrainableLayer {
+    func collectForward(_ input: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode)
+    func reduceForward(batch: Int, pieces: Int, mode: PassMode)
+    func collectBackward(_ input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, slice: BatchSlice, mode: PassMode)
+    func reduceBackward(batch: Int, pieces: Int, mode: PassMode)
 }
 
 /// Per-piece gradient accumulators for a layer's trainable parameters, summed at the end of

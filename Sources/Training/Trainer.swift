@@ -205,29 +205,24 @@ public final class Trainer {
         return result
     }
 
-    /// Forward in training mode, the loss, and backward, every piece of the batch on its own
-    /// thread from start to end (they meet only where BatchNormalization needs the whole batch):
-    /// afterwards every trainable parameter's gradient holds d(loss)/d(parameter). Nothing is updated.
+    /// Forward in training mode, the loss, and backward, the batch split in pieces that the
+    /// gang's threads take as they come (`Network.trainingStep`): afterwards every trainable
+    /// parameter's gradient holds d(loss)/d(parameter). Nothing is updated.
     func lossAndGradients(_ input: UnsafeMutablePointer<Float>, labels: [Int], fill: (BatchSlice) -> Void = { _ in })
         -> CrossEntropyLoss.Result {
         let mode = PassMode(training: true, seed: configuration.seed, step: step)
-        let pieces = gang.threadCount
         let batch = labels.count
+        let pieces = batchPieces(batch, threads: gang.threadCount)
         network.prepare(batch: batch, pieces: pieces, mode: mode)
-        let barrier = PieceBarrier(count: pieces)
         let results = UnsafeMutablePointer<CrossEntropyLoss.Result>.allocate(capacity: pieces)
         results.initialize(repeating: CrossEntropyLoss.Result(), count: pieces)
         defer { results.deallocate() }
         let classes = network.outputSize
-        gang.run(pieces) { piece in
-            let slice = splitBatch(batch, pieces: pieces, piece: piece, barrier: barrier)
-            fill(slice)
-            let output = network.forward(UnsafePointer(input), slice: slice, mode: mode)
-            results[piece] = loss.evaluate(logits: finalStage.logits(start: slice.start),
-                                           probabilities: output + slice.start * classes,
-                                           labels: labels[slice.start..<(slice.start + slice.count)], batch: slice.count,
-                                           gradient: network.outputGradient(slice), normalizer: batch)
-            network.backward(UnsafePointer(input), slice: slice, mode: mode)
+        network.trainingStep(UnsafePointer(input), batch: batch, pieces: pieces, mode: mode, gang: gang, begin: fill) { slice, output in
+            results[slice.piece] = loss.evaluate(logits: finalStage.logits(start: slice.start),
+                                                 probabilities: output + slice.start * classes,
+                                                 labels: labels[slice.start..<(slice.start + slice.count)], batch: slice.count,
+                                                 gradient: network.outputGradient(slice), normalizer: batch)
         }
         network.finishBackward(pieces: pieces)
         var total = CrossEntropyLoss.Result()
@@ -259,14 +254,24 @@ public final class Trainer {
         }
     }
 
-    /// Loss and accuracy on `images` in inference mode (dropout off, stored BN statistics).
-    public func evaluate(_ images: LabelledImages, batchSize: Int = 256) -> (loss: Double, accuracy: Double) {
+    /// Loss and accuracy on `images` in inference mode (dropout off, stored BN statistics) and,
+    /// when `rejectLabel` names a reject class, how the other classes' images fare as a server
+    /// that refuses by it reads them (`RejectClassMetrics`), from the same predictions.
+    public func evaluate(_ images: LabelledImages, rejectLabel: Int? = nil, batchSize: Int = 256)
+        -> (loss: Double, accuracy: Double, reject: RejectClassMetrics?) {
         var totals = CrossEntropyLoss.Result()
+        var tally = rejectLabel.map { RejectClassTally(rejectLabel: $0, classes: network.outputSize) }
         forEachBatch(images, batchSize: batchSize) { output, start, count in
+            let labels = images.labels[start..<(start + count)]
             totals.add(loss.evaluate(logits: finalStage.logits(start: 0), probabilities: output,
-                                     labels: images.labels[start..<(start + count)], batch: count, gradient: nil, normalizer: count))
+                                     labels: labels, batch: count, gradient: nil, normalizer: count))
+            tally?.add(probabilities: output, labels: labels)
         }
-        return (totals.meanLoss, totals.accuracy)
+        let reject = tally.map { tally in
+            tally.metrics(rejectClass: images.classNames.indices.contains(tally.rejectLabel) ? images.classNames[tally.rejectLabel]
+                                                                                              : String(tally.rejectLabel))
+        }
+        return (totals.meanLoss, totals.accuracy, reject)
     }
 
     /// The model's outputs (class probabilities) for `images`, one row per image.
@@ -282,17 +287,16 @@ public final class Trainer {
     private func forEachBatch(_ images: LabelledImages, batchSize: Int, _ body: (UnsafePointer<Float>, Int, Int) -> Void) {
         let size = network.inputSize
         let input = FloatBuffer(count: min(batchSize, max(images.count, 1)) * size)
-        let pieces = gang.threadCount
         let mode = PassMode(training: false, seed: 0, step: 0)
         var start = 0
         while start < images.count {
             let count = min(batchSize, images.count - start)
+            let pieces = batchPieces(count, threads: gang.threadCount)
             network.prepare(batch: count, pieces: pieces, mode: mode)
-            let barrier = PieceBarrier(count: pieces)
             var output: UnsafeMutablePointer<Float>?
             let first = start
             gang.run(pieces) { piece in
-                let slice = splitBatch(count, pieces: pieces, piece: piece, barrier: barrier)
+                let slice = splitBatch(count, pieces: pieces, piece: piece)
                 for offset in slice.start..<(slice.start + slice.count) {
                     images.copyImage(first + offset, into: input.pointer + offset * size)
                 }

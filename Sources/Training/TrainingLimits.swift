@@ -29,9 +29,10 @@ public struct TrainingLimits: Sendable, Equatable {
                               parametersName: "what this machine's memory holds", memoryName: "3/4 of this machine's memory")
     }
 
-    /// Refuses a run whose estimated working set is above `maxMemoryBytes`.
-    func checkMemory(_ network: Network, batch: Int, pieces: Int, optimizerSlots: Int) throws {
-        let bytes = network.trainingMemoryEstimate(batch: batch, pieces: pieces, optimizerSlots: optimizerSlots)
+    /// Refuses a run whose estimated working set is above `maxMemoryBytes` (with `threads`
+    /// threads, the batch split as the trainer splits it).
+    func checkMemory(_ network: Network, batch: Int, threads: Int, optimizerSlots: Int) throws {
+        let bytes = network.trainingMemoryEstimate(batch: batch, pieces: batchPieces(batch, threads: threads), optimizerSlots: optimizerSlots)
         guard bytes <= maxMemoryBytes else {
             throw TrainingError.invalidSetting(
                 "train_args.batch_size",

@@ -7,7 +7,11 @@ import Keras
 public struct TrainingOutcome: Sendable {
     public struct Metrics: Sendable, Equatable {
         public let loss: Double
+        /// The most probable of all the classes against the label (Keras's accuracy).
         public let accuracy: Double
+        /// With a reject class (`train_args.outlier_class`): the other classes' accuracy as the
+        /// server reads them, and the share of their images the reject class wins.
+        public var reject: RejectClassMetrics? = nil
     }
 
     public let file: KerasModelFile
@@ -63,7 +67,7 @@ public struct TrainingRun {
     /// outputs and `images` training images stays within `limits` (building it within them).
     public func checkLimits(classes: Int, images: Int) throws {
         let network = try makeNetwork(classes: classes)
-        try limits.checkMemory(network, batch: min(request.configuration.batchSize, max(images, 1)), pieces: threads,
+        try limits.checkMemory(network, batch: min(request.configuration.batchSize, max(images, 1)), threads: threads,
                                optimizerSlots: request.configuration.optimizer.slotCount)
     }
 
@@ -86,7 +90,7 @@ public struct TrainingRun {
         }
         let network = try makeNetwork(classes: data.training.classNames.count)
         try limits.checkMemory(network, batch: min(request.configuration.batchSize, data.training.count + (plain?.count ?? 0) + (outliers?.count ?? 0)),
-                               pieces: threads, optimizerSlots: request.configuration.optimizer.slotCount)
+                               threads: threads, optimizerSlots: request.configuration.optimizer.slotCount)
         var configuration = request.configuration
         if let name = request.outlierClass {
             guard let label = data.training.classNames.firstIndex(of: name) else {
@@ -109,18 +113,19 @@ public struct TrainingRun {
         }
         let history = try trainer.fit(training, plain: plain, validation: validation, outliers: outliers, cancellation: cancellation,
                                       progress: progress)
-        let trainMetrics = trainer.evaluate(training)
-        var testMetrics: (loss: Double, accuracy: Double)? = nil
+        let trainMetrics = trainer.evaluate(training, rejectLabel: configuration.outlierLabel)
+        var testMetrics: (loss: Double, accuracy: Double, reject: RejectClassMetrics?)? = nil
         if let test = data.test {
             try trainer.check(test, what: "test")
-            testMetrics = trainer.evaluate(test)
+            testMetrics = trainer.evaluate(test, rejectLabel: configuration.outlierLabel)
         }
         var file = network.kerasFile
         file.classNames = data.training.classNames
         let bytes = try file.encode()
         try verify(bytes, against: trainer, sample: data.test ?? training)
-        return TrainingOutcome(file: file, bytes: bytes, train: .init(loss: trainMetrics.loss, accuracy: trainMetrics.accuracy),
-                               test: testMetrics.map { .init(loss: $0.loss, accuracy: $0.accuracy) }, history: history,
+        return TrainingOutcome(file: file, bytes: bytes,
+                               train: .init(loss: trainMetrics.loss, accuracy: trainMetrics.accuracy, reject: trainMetrics.reject),
+                               test: testMetrics.map { .init(loss: $0.loss, accuracy: $0.accuracy, reject: $0.reject) }, history: history,
                                parameterCount: network.parameterCount)
     }
 

@@ -315,6 +315,7 @@ final class TrainingHTTPService: @unchecked Sendable {
             }
             job.finish(.succeeded, outcome: outcome, message: message, asset: asset, deployed: deployed)
             logger.info("training job \(job.key) succeeded: test accuracy \(outcome.test.map { String(format: "%.4f", $0.accuracy) } ?? "n/a")"
+                        + (outcome.test?.reject.map { " (without '\($0.rejectClass)': " + String(format: "%.4f, rejected %.4f)", $0.accuracy, $0.rejectRate) } ?? "")
                         + (deployed ? ", deployed" : ""))
         } catch TrainingError.cancelled {
             job.finish(.cancelled, message: "cancelled")
@@ -424,7 +425,7 @@ final class TrainingHTTPService: @unchecked Sendable {
         SchemaProperty("current_loss", .number, "Mean loss so far in the current epoch"),
         SchemaProperty("current_accuracy", .number, "Accuracy so far in the current epoch"),
         SchemaProperty("history", .array(of: .any), "Per finished epoch: epoch, loss, accuracy, val_loss, val_accuracy, seconds, learning_rate"),
-        SchemaProperty("result", .any, "Once succeeded, Imagia's result: {status, train: {accuracy, loss}, test: {accuracy, loss}}"),
+        SchemaProperty("result", .any, "Once succeeded, Imagia's result: {status, train: {accuracy, loss}, test: {accuracy, loss}}; with train_args.outlier_class, train and test also hold reject_class, accuracy_without_reject (the other classes read as the most probable of them) and reject_rate (share of their images the reject class wins)"),
         SchemaProperty("message", .string, "Why it failed or was not deployed"),
         SchemaProperty("asset", .any, "With save_weights: {path, md5} of the kept model"),
     ]).named("TrainingStatus")

@@ -57,7 +57,9 @@ enum TrainCommand {
           --model-json       print the configuration (model.to_json()) of the network CONFIG builds, and exit
 
         Prints the Imagia result ({"message": {"status", "train", "test"}}) and the file's line for
-        md5sums.txt on stdout. Bad input (configuration, data, paths) prints one line and exits 1.
+        md5sums.txt on stdout. With train_args.outlier_class, train and test also give reject_class,
+        accuracy_without_reject (the other classes read as the most probable of them, as the server
+        reads an accepted image) and reject_rate (the share of their images the reject class wins). Bad input (configuration, data, paths) prints one line and exits 1.
         """,
         spec: ArgumentSpec(valued: ["--data", "--plain-data", "--test-data", "--outliers", "--outliers-per-epoch", "--out", "--epochs", "--batch-size", "--seed", "--numbers", "--threads",
                                     "--progress", "--history", "--predictions"], flags: ["--model-json"],
@@ -143,6 +145,7 @@ enum TrainCommand {
             throw CommandFailure("data: \(error)")
         }
         printer.finishLine()
+        printer.summarize(outcome)
         do {
             try Data(outcome.bytes).write(to: URL(fileURLWithPath: outPath), options: .atomic)
         } catch {
@@ -267,6 +270,20 @@ final class ProgressPrinter {
             write(line + "\n")
         default:
             break
+        }
+    }
+
+    /// With a reject class, one line per measured set saying what the plain accuracy (the most
+    /// probable of all classes) does not: how the other classes' images are read by a server that
+    /// refuses by the reject class, and how many of them it refuses.
+    func summarize(_ outcome: TrainingOutcome) {
+        guard mode != "none" else { return }
+        for (name, metrics) in [("train", outcome.train), ("test", outcome.test)] {
+            guard let metrics, let reject = metrics.reject else { continue }
+            write("\(name): accuracy " + String(format: "%.4f", metrics.accuracy) + " over every class; without '\(reject.rejectClass)': "
+                  + String(format: "%.4f", reject.accuracy) + " of the \(reject.images) images of the other classes read right "
+                  + "(the most probable of the other classes), '\(reject.rejectClass)' the most probable for \(reject.rejected) "
+                  + String(format: "(%.2f %%)", 100 * reject.rejectRate) + "\n")
         }
     }
 

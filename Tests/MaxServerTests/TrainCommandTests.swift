@@ -81,11 +81,29 @@ final class TrainCommandTests: XCTestCase {
         defer { try? FileManager.default.removeItem(at: folder) }
         try writeDigits(100, to: folder.appendingPathComponent("train.csv"))
         try writeDigits(60, to: folder.appendingPathComponent("outliers.csv"), label: { $0 % 10 })
+        try writeDigits(40, to: folder.appendingPathComponent("test.csv"))
         let config = #"{"network": "mlp", "network_args": {"layer_sizes": [16]}, "dataset_args": {"class_names": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "not a digit"]}, "train_args": {"epochs": 2, "batch_size": 20, "outlier_class": "not a digit"}}"#
-        let arguments = ["train", config, "--data", "train.csv", "--outliers", "outliers.csv", "--outliers-per-epoch", "20", "--seed", "5"]
+        let arguments = ["train", config, "--data", "train.csv", "--test-data", "test.csv", "--outliers", "outliers.csv", "--outliers-per-epoch", "20",
+                         "--seed", "5"]
         let first = try run(arguments + ["--out", "a.h5"], in: folder)
         XCTAssertEqual(first.status, 0, first.error)
-        XCTAssertTrue(first.error.contains("training mlp on 100 images + 20 per epoch of 60 outliers as 'not a digit' "), first.error)
+        XCTAssertTrue(first.error.contains("training mlp on 100 images + 20 per epoch of 60 outliers as 'not a digit', testing on 40 ("), first.error)
+        // The result keeps Imagia's shape and adds how the digits fare as the server reads them;
+        // stderr's last lines say the same in words.
+        let result = try JSONValue.parse(Array(first.output.split(separator: "\n")[0].utf8))
+        for part in ["train", "test"] {
+            let metrics = try XCTUnwrap(result["message"]?[part], first.output)
+            XCTAssertEqual(metrics.objectMembers?.map(\.key), ["accuracy", "loss", "reject_class", "accuracy_without_reject", "reject_rate"])
+            XCTAssertEqual(metrics["reject_class"]?.stringValue, "not a digit")
+            let plain = try XCTUnwrap(metrics["accuracy"]?.doubleValue), served = try XCTUnwrap(metrics["accuracy_without_reject"]?.doubleValue)
+            let rate = try XCTUnwrap(metrics["reject_rate"]?.doubleValue)
+            // No image is labelled "not a digit": every one the reject class wins is a plain mistake.
+            XCTAssertGreaterThanOrEqual(served, plain)
+            XCTAssertLessThanOrEqual(plain, 1 - rate + 1e-12)
+            let line = try XCTUnwrap(first.error.split(separator: "\n").first { $0.hasPrefix("\(part): accuracy ") }, first.error)
+            XCTAssertTrue(line.contains(String(format: "accuracy %.4f over every class; without 'not a digit': %.4f of the %d images", plain, served,
+                                               part == "train" ? 100 : 40)), String(line))
+        }
         XCTAssertEqual(try KerasModel.load(bytes: [UInt8](try Data(contentsOf: folder.appendingPathComponent("a.h5")))).outputShape, [11])
         let second = try run(arguments + ["--out", "b.h5"], in: folder)
         XCTAssertEqual(second.status, 0, second.error)

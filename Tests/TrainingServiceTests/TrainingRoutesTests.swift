@@ -106,6 +106,45 @@ final class TrainingRoutesTests: XCTestCase {
         XCTAssertNotNil(swagger["paths"]?["/model/train"]?["post"])
     }
 
+    /// A job whose model has a reject class: the Imagia result keeps its members and adds, per
+    /// part, how the other classes' images are read as the server reads them.
+    func testRejectClassJobReportsAccuracyAsServed() throws {
+        let (service, client) = try start()
+        defer { service.shutdown() }
+        // Uploaded data with an eleventh class: rows labelled 10 are blank "not a digit" images.
+        let blank = "10," + [String](repeating: "0", count: 784).joined(separator: ",") + "\n"
+        let data = String(decoding: digits(200), as: UTF8.self) + String(repeating: blank, count: 20)
+        let config = #"{"network": "mlp", "network_args": {"layer_sizes": [32]}, "dataset_args": {"class_names": ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "not a digit"]}, "train_args": {"batch_size": 20, "epochs": 3, "outlier_class": "not a digit"}}"#
+        let boundary = "reject-class-boundary"
+        var body = ""
+        for (name, content) in [("config", config), ("data", data), ("test_data", String(decoding: digits(60), as: UTF8.self))] {
+            body += "--\(boundary)\r\nContent-Disposition: form-data; name=\"\(name)\"\r\n\r\n\(content)\r\n"
+        }
+        body += "--\(boundary)--\r\n"
+        let accepted = try client.send("POST", "/model/train", headers: [("Content-Type", "multipart/form-data; boundary=\(boundary)")],
+                                       body: Array(body.utf8))
+        XCTAssertEqual(accepted.status, 202, accepted.text)
+        let key = try XCTUnwrap(try JSONValue.parse(accepted.body)["key"]?.stringValue)
+        let status = try waitForEnd(client, key)
+        XCTAssertEqual(status["status"]?.stringValue, "succeeded", status.serialized)
+        let result = try XCTUnwrap(status["result"])
+        XCTAssertEqual(result.objectMembers?.map(\.key), ["status", "train", "test"])
+        for part in ["train", "test"] {
+            let metrics = try XCTUnwrap(result[part])
+            XCTAssertEqual(metrics.objectMembers?.map(\.key), ["accuracy", "loss", "reject_class", "accuracy_without_reject", "reject_rate"],
+                           metrics.serialized)
+            XCTAssertEqual(metrics["reject_class"]?.stringValue, "not a digit")
+            let served = try XCTUnwrap(metrics["accuracy_without_reject"]?.doubleValue), rate = try XCTUnwrap(metrics["reject_rate"]?.doubleValue)
+            XCTAssertTrue((0...1).contains(served) && (0...1).contains(rate), metrics.serialized)
+        }
+        // Test data holds no reject-labelled image, so the served reading is never below the plain one.
+        XCTAssertGreaterThanOrEqual(result["test"]?["accuracy_without_reject"]?.doubleValue ?? -1, result["test"]?["accuracy"]?.doubleValue ?? 2)
+        // A job without a reject class answers exactly Imagia's members.
+        let plain = try post(client, #"{"network": "mlp", "network_args": {"layer_sizes": [16]}, "train_args": {"batch_size": 30, "epochs": 1}}"#)
+        let plainStatus = try waitForEnd(client, try XCTUnwrap(try JSONValue.parse(plain.body)["key"]?.stringValue))
+        XCTAssertEqual(plainStatus["result"]?["test"]?.objectMembers?.map(\.key), ["accuracy", "loss"], plainStatus.serialized)
+    }
+
     func testBadRequestsAre422NamingTheKey() throws {
         let (service, client) = try start {
             $0.maxEpochs = 20

@@ -24,7 +24,7 @@ final class ConvolutionGradientTests: XCTestCase {
                 var output = [Float](repeating: 0, count: gradient.count)
                 let mode = PassMode(training: true, seed: 0, step: 0)
                 layer.prepare(batch: batch, pieces: 1, mode: mode)
-                let slice = splitBatch(batch, pieces: 1, piece: 0, barrier: PieceBarrier(count: 1))
+                let slice = splitBatch(batch, pieces: 1, piece: 0)
                 input.withUnsafeBufferPointer { x in
                     output.withUnsafeMutableBufferPointer { y in
                         layer.forward(x.baseAddress!, y.baseAddress!, slice: slice, mode: mode)
@@ -83,7 +83,7 @@ final class ConvolutionGradientTests: XCTestCase {
                 var output = [Float](repeating: 0, count: gradient.count)
                 let mode = PassMode(training: true, seed: 0, step: 0)
                 layer.prepare(batch: batch, pieces: 1, mode: mode)
-                let slice = splitBatch(batch, pieces: 1, piece: 0, barrier: PieceBarrier(count: 1))
+                let slice = splitBatch(batch, pieces: 1, piece: 0)
                 layer.forward(input, &output, slice: slice, mode: mode)
                 layer.backward(input, output, outputGradient: &gradient, inputGradient: nil, slice: slice, mode: mode)
                 layer.finishBackward(pieces: 1)

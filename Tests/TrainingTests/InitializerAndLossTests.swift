@@ -62,22 +62,20 @@ final class InitializerAndLossTests: XCTestCase {
         for k in 3..<6 { XCTAssertEqual(gradient[k], 0, accuracy: 1e-6, "a uniform output already matches the outlier target") }
     }
 
-    /// Barriers meet many times over without losing a piece.
-    func testBarrierAndGangUnderRepetition() {
+    /// The gang runs every piece exactly once, however many more pieces than threads, many
+    /// times over (pieces are taken as they come, so a slow thread takes fewer).
+    func testGangRunsEveryPieceOnceUnderRepetition() {
         let gang = WorkerGang(threads: 3)
-        let barrier = PieceBarrier(count: 3)
-        var counts = [Int](repeating: 0, count: 3)
+        var counts = [Int](repeating: 0, count: 11)
         counts.withUnsafeMutableBufferPointer { buffer in
             let base = buffer.baseAddress!
-            for _ in 0..<200 {
-                gang.run(3) { piece in
-                    for _ in 0..<5 {
-                        base[piece] += 1
-                        barrier.wait()
-                    }
-                }
+            for round in 0..<300 {
+                gang.run(round % 2 == 0 ? 11 : 5) { piece in base[piece] += 1 }
             }
         }
-        XCTAssertEqual(counts, [1000, 1000, 1000])
+        XCTAssertEqual(counts, (0..<11).map { $0 < 5 ? 300 : 150 })
+        XCTAssertEqual(batchPieces(128, threads: 2), 8, "16 samples a piece")
+        XCTAssertEqual(batchPieces(5, threads: 2), 2, "at least one piece per thread")
+        XCTAssertEqual(batchPieces(1, threads: 4), 1, "never an empty piece")
     }
 }

@@ -96,7 +96,7 @@ final class OutlierSamplingTests: XCTestCase {
             let trainer = try Trainer(network: try Network(configuration: json, weights: nil, seed: 1), configuration: configuration)
             var input = [Float](repeating: 0, count: 2 * 144)
             input.withUnsafeMutableBufferPointer { buffer in
-                trainer.gather([0, 3 + 1], slice: BatchSlice(start: 0, count: 2, piece: 0, pieces: 1, batch: 2, barrier: PieceBarrier(count: 1)),
+                trainer.gather([0, 3 + 1], slice: BatchSlice(start: 0, count: 2, piece: 0, pieces: 1, batch: 2),
                                training: training, augmentedCount: training.count, outliers: outliers,
                                into: buffer.baseAddress!, epoch: 1)
             }
@@ -123,7 +123,7 @@ final class OutlierSamplingTests: XCTestCase {
         var input = [Float](repeating: 0, count: 4 * 144)
         input.withUnsafeMutableBufferPointer { buffer in
             // Rows 0 and 2 of the augmentable images, rows 0 and 2 of the plain ones (indices 4 + ...).
-            trainer.gather([0, 4, 2, 6], slice: BatchSlice(start: 0, count: 4, piece: 0, pieces: 1, batch: 4, barrier: PieceBarrier(count: 1)),
+            trainer.gather([0, 4, 2, 6], slice: BatchSlice(start: 0, count: 4, piece: 0, pieces: 1, batch: 4),
                            training: training, augmentedCount: augmentable.count, outliers: nil, into: buffer.baseAddress!, epoch: 1)
         }
         XCTAssertNotEqual(Array(input[0..<144]), augmentable.image(0), "augmentable images are distorted")
