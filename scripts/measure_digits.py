@@ -185,7 +185,7 @@ def measure_sheets(url, data):
         spurious.append(len(predictions) - len(used_p))
         order = [match[i] for i in range(len(truth)) if i in match]
         ordered += order == sorted(order)
-    return {"found": 100.0 * found / digits, "digits": digits, "boxes": 100.0 * boxes_ok / max(1, matched_total),
+    return {"found": 100.0 * found / digits, "right": found, "digits": digits, "boxes": 100.0 * boxes_ok / max(1, matched_total),
             "spurious_max": max(spurious), "spurious_mean": float(np.mean(spurious)), "sheets": len(spurious),
             "ordered": ordered, "misses": misses, "causes": causes}
 
@@ -266,7 +266,7 @@ def main():
         if "sheets" in sets:
             result = measure_sheets(url, data)
             print(f"sheets ({result['sheets']} sheets, {result['digits']} digits): found and read right with the box "
-                  f"within 3 px {result['found']:.1f} %; boxes within 3 px {result['boxes']:.1f} % of those found; "
+                  f"within 3 px {result['found']:.1f} % ({result['right']} of {result['digits']}); boxes within 3 px {result['boxes']:.1f} % of those found; "
                   f"spurious per sheet mean {result['spurious_mean']:.2f}, max {result['spurious_max']}; "
                   f"in reading order {result['ordered']} of {result['sheets']} sheets")
             print("    misses by cause: " + ", ".join(f"{k} {v}" for k, v in result["causes"].items()))

@@ -30,16 +30,19 @@ struct DigitCrop {
         for y in box.y..<(box.y + box.height) {
             for x in box.x..<(box.x + box.width) {
                 let label = labels[y * width + x]
+                let value = ink[y * width + x]
                 let keep: Bool
                 if isCut && !spec.keeps(x, y) {
                     keep = false
                 } else if label == 0 {
-                    keep = !crowded || !touchesOther(x, y, own: own, spec: spec, width: width, height: height)
+                    // Fringe at or below half the threshold becomes black below, kept or not:
+                    // only the rest is worth checking for a neighbour.
+                    keep = Int(value) * 2 > Int(threshold)
+                        && (!crowded || !touchesOther(x, y, own: own, spec: spec, width: width, height: height))
                 } else {
                     keep = own.contains(label)
                 }
                 guard keep else { continue }
-                let value = ink[y * width + x]
                 values[(y - box.y) * box.width + (x - box.x)] = value
                 if value > threshold, label != 0 { strong[Int(value)] += 1 }
             }

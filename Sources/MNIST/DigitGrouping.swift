@@ -16,6 +16,9 @@ struct DigitGroup: Equatable {
     var standalone: [Bool]
     var box: PixelRect
     var mass: Int
+    /// Indexes of parts that joined a pair afterwards as a third or fourth piece (a digit
+    /// broken in several); the group is also read as the rest joined and each of these apart.
+    var extras: [Int] = []
 
     var members: [Int] { parts.flatMap { $0 } }
 }
@@ -97,11 +100,25 @@ enum DigitGrouping {
             result.append(DigitGroup(parts: first.parts + second.parts, standalone: first.standalone + second.standalone,
                                      box: union([first.box, second.box]), mass: first.mass + second.mass))
         }
+        // 3. A mark left over joins the nearest group it could belong to: a digit broken in
+        //    three or four. A piece too small to be a digit joins any group; a mark that could
+        //    be a digit joins only a pair, and only when it is short beside it (`pieceHeight`),
+        //    and is also read apart from the rest.
+        let pairCount = result.count
+        var leftovers: [(gap: Double, mark: Int, at: Int)] = []
         for index in groups.indices where !paired[index] && groups[index].standalone[0] {
-            result.append(groups[index])
+            let mark = groups[index]
+            var best: (gap: Double, at: Int)?
+            for at in 0..<pairCount where Double(mark.box.height) < pieceHeight * Double(result[at].box.height) {
+                if pairingGap(result[at].box, mark.box, withSpeck: true) != nil, let gap = inkGap(mark, result[at], in: labelled),
+                   gap < (best?.gap ?? .infinity) { best = (gap, at) }
+            }
+            if let best { leftovers.append((best.gap, index, best.at)) } else { result.append(mark) }
         }
-        // 3. A piece left over (too small to be a digit, not paired) joins the nearest group it
-        //    could belong to: a digit broken in three.
+        for leftover in leftovers.sorted(by: { $0.gap < $1.gap }) {
+            result[leftover.at].extras.append(result[leftover.at].parts.count)
+            attach(groups[leftover.mark], standalone: true, to: &result[leftover.at])
+        }
         for index in groups.indices where !paired[index] && !groups[index].standalone[0] {
             let piece = groups[index]
             var best: (gap: Double, at: Int)?
@@ -110,12 +127,16 @@ enum DigitGrouping {
                    gap < (best?.gap ?? .infinity) { best = (gap, at) }
             }
             guard let chosen = best?.at else { continue }
-            result[chosen].parts.append(piece.parts[0])
-            result[chosen].standalone.append(false)
-            result[chosen].box = union([result[chosen].box, piece.box])
-            result[chosen].mass += piece.mass
+            attach(piece, standalone: false, to: &result[chosen])
         }
         return (result, dropped)
+    }
+
+    static func attach(_ mark: DigitGroup, standalone: Bool, to group: inout DigitGroup) {
+        group.parts.append(mark.parts[0])
+        group.standalone.append(standalone)
+        group.box = union([group.box, mark.box])
+        group.mass += mark.mass
     }
 
     /// `b` belongs to `a` whatever the model says: it lies inside `a`'s box, or sits right above

@@ -71,6 +71,12 @@ enum TouchingDigits {
             if !apart.isEmpty && droppable {
                 readings.append(GroupReading(digits: apart, leftOut: group.parts.count - apart.count))
             }
+            if !group.extras.isEmpty {
+                // The pair joined, the marks that joined it later each apart.
+                let core = group.parts.indices.filter { !group.extras.contains($0) }.flatMap { group.parts[$0] }
+                readings.append(GroupReading(digits: [RegionSpec(members: core)] + group.extras.map { RegionSpec(members: group.parts[$0]) },
+                                             leftOut: 0))
+            }
             let largest = group.parts.max { mass($0) < mass($1) } ?? []
             let largestBox = DigitGrouping.union(largest.map { components.components[$0].box })
             guard Double(largestBox.width) / Double(max(1, largestBox.height)) > wideAspect else { return readings }

@@ -132,8 +132,8 @@ final class DigitBehaviourTests: XCTestCase {
         }
         print("sheets: \(right) of \(digits) digits found and read right; worst spurious \(worstSpurious); \(ordered) of \(sheets.count) in reading order")
         // The target is 97 % (scripts/measure_digits.py reports it). The tf-keras
-        // prototype model reads 322 of 330 (97.6 %), candidate model H (our trainer) 319
-        // (96.7 %): this floor guards what the finder does with either, not the target.
+        // prototype model reads 323 of 330 (97.9 %), candidate model H (our trainer) 320
+        // (97.0 %, one short of 97 %): this floor guards what the finder does with either, not the target.
         XCTAssertGreaterThanOrEqual(Double(right) / Double(digits), 0.96)
         XCTAssertLessThanOrEqual(worstSpurious, 1)
         XCTAssertEqual(ordered, sheets.count)

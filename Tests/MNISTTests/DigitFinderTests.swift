@@ -173,6 +173,24 @@ final class DigitFinderTests: XCTestCase {
                       "\(readings.map { $0.map(\.box) })")
     }
 
+    /// A digit broken in three: a pair (a hook over a stem, a gap between) and a short mark
+    /// beside the stem that could be a digit of its own. It joins the pair's group, read whole,
+    /// apart, and as the pair joined with the mark apart.
+    func testAThirdPieceJoinsAPairAndIsAlsoReadApart() throws {
+        var page = Image(width: 120, height: 110, layout: .gray, fill: 255)
+        func ink(_ xs: Range<Int>, _ ys: Range<Int>) { for y in ys { for x in xs { page.samples[y * 120 + x] = 0 } } }
+        ink(40..<81, 20..<28)  // hook: bar and the stem's top, x 40-80, y 20-50
+        ink(73..<81, 20..<51)
+        ink(73..<81, 56..<91)  // the stem below, past a 5 px gap
+        ink(50..<68, 80..<93)  // a short mark left of the stem's foot, 13 px tall
+        let found = finder.find(in: page)
+        XCTAssertEqual(found.candidates.count, 1, "\(boxes(found))")
+        let readings = try XCTUnwrap(found.candidates.first?.readings).map { $0.map(\.box) }
+        XCTAssertEqual(readings.first, [PixelRect(x: 40, y: 20, width: 41, height: 73)], "\(readings)")
+        XCTAssertTrue(readings.contains([PixelRect(x: 40, y: 20, width: 41, height: 71), PixelRect(x: 50, y: 80, width: 18, height: 13)]),
+                      "\(readings)")
+    }
+
     func testBlankPicturesAndSpecksHoldNoDigit() throws {
         XCTAssertTrue(finder.find(in: Image(width: 64, height: 48, layout: .rgb, fill: 200)).blank)
         XCTAssertTrue(finder.find(in: Image(width: 1, height: 1, layout: .gray, fill: 0)).blank)
