@@ -9,7 +9,9 @@ intra_op 2, inter_op 1; ours: --threads 2). Runs alternate between the two (ours
 ours, ...) so that load on a shared machine falls on both; each run is a fresh process whose
 CPU time and peak RSS come from wait4(). Medians over --repeat runs are printed, with `uptime`.
 
-    python3 scripts/bench-training.py [--models mlp,lenet5,mnist_cnn,mnist_small] [--epochs 3] [--repeat 2]
+    python3 scripts/bench-training.py [--models mlp,lenet5,mnist_cnn,mnist_small,default] [--epochs 3] [--repeat 2]
+
+`default` is scripts/default-model.json's network, classes and batch (Adam at its default rate).
 
 Time per epoch excludes the first epoch (warm-up: TensorFlow traces its graph then). CPU per
 epoch is the process's CPU time (all threads) over the epoch: on a shared machine it moves far
@@ -28,6 +30,17 @@ CONFIGS = {
     # The default model's network, as scripts/default-model.json trains it (batch 128, Adam).
     "mnist_small": {"network": "mnist_small", "train_args": {"batch_size": 128, "optimizer": "adam"}},
 }
+
+
+def default_recipe():
+    """scripts/default-model.json's network (filters, dense units, 11 classes with the reject
+    class) and batch, on the bench's data. Its learning-rate schedule, outliers and epochs are
+    left out: both sides train with Adam's default rate on the same digits."""
+    with open(os.path.join(ROOT, "scripts", "default-model.json")) as f:
+        recipe = json.load(f)
+    return {"network": recipe["network"], "network_args": recipe.get("network_args", {}),
+            "dataset_args": {"class_names": recipe["dataset_args"]["class_names"]},
+            "train_args": {"batch_size": recipe["train_args"]["batch_size"], "optimizer": "adam"}}
 
 KERAS_SIDE = r'''
 import json, os, sys, time, resource
@@ -83,7 +96,7 @@ def main():
     rows = []
     with tempfile.TemporaryDirectory() as folder:
         for name in args.models.split(","):
-            config = json.loads(json.dumps(CONFIGS[name]))
+            config = default_recipe() if name == "default" else json.loads(json.dumps(CONFIGS[name]))
             config["train_args"]["epochs"] = args.epochs
             text = json.dumps(config)
             model_json = os.path.join(folder, name + ".json")

@@ -13,6 +13,9 @@ final class ActivationStage {
     /// When set, the gradient handed to `backward` is already w.r.t. z (the loss fused softmax
     /// with cross-entropy), and z is kept so the loss can use the logits.
     var outputGradientIsPreActivation = false
+    /// When set, the layer after this one zeroes the gradient where this ReLU's output is not
+    /// positive as it computes it (`PositiveInputMasking`), so `backward` leaves it as it is.
+    var maskLeftToNextLayer = false
     private var preActivation = FloatBuffer(count: 0)
 
     init(_ activation: Activation, sampleSize: Int, rowLength: Int) {
@@ -88,7 +91,7 @@ final class ActivationStage {
         case .linear:
             return
         case .relu:
-            maskByPositive(gradient, output: output, count: total)
+            if !maskLeftToNextLayer { maskByPositive(gradient, output: output, count: total) }
         case .relu6:
             for i in 0..<total { gradient[i] = output[i] > 0 && output[i] < 6 ? gradient[i] : 0 }
         case .sigmoid:

@@ -7,7 +7,7 @@ import Keras
 /// the moving average is the unbiased one (TensorFlow's fused kernel applies Bessel's
 /// correction; its unfused path, used for other ranks, does not). Inference uses the stored
 /// statistics, as Keras does.
-final class BatchNormalizationLayer: BatchStatisticsLayer {
+final class BatchNormalizationLayer: BatchStatisticsLayer, PositiveInputMasking {
     let name: String
     let inputShape: [Int]
     var outputShape: [Int] { inputShape }
@@ -29,6 +29,9 @@ final class BatchNormalizationLayer: BatchStatisticsLayer {
     private var partial = UnsafeMutablePointer<Double>.allocate(capacity: 1)
     private var partialSecond = UnsafeMutablePointer<Double>.allocate(capacity: 1)
     private var partialCapacity = 1
+    /// The input gradient pass reads the input: it can apply a ReLU's mask before this layer.
+    let canMaskByPositiveInput = true
+    var masksByPositiveInput = false
 
     var className: String { "BatchNormalization" }
     var parameters: [Parameter] { [gamma, beta].compactMap { $0 } + [movingMean, movingVariance] }
@@ -171,6 +174,6 @@ final class BatchNormalizationLayer: BatchStatisticsLayer {
         batchNormalizationInputGradient(UnsafePointer(outputGradient), input, rows: rows(slice.count), channels: channels,
                                         mean: statistics, inverse: statistics + channels, scale: coefficients,
                                         meanGradient: coefficients + channels, meanProduct: coefficients + 2 * channels,
-                                        into: inputGradient)
+                                        positiveInputOnly: masksByPositiveInput, into: inputGradient)
     }
 }

@@ -37,6 +37,13 @@ public final class Network {
         self.layers = layers
         firstTrainableLayer = layers.firstIndex { layer in layer.parameters.contains(where: \.trainable) } ?? layers.count
         statisticsLayers = layers.enumerated().compactMap { index, layer in (layer as? BatchStatisticsLayer).map { (index, $0) } }
+        // A ReLU's mask is applied by the layer after it when that layer can do it in passing.
+        for (layer, next) in zip(layers, layers.dropFirst()) {
+            guard let stage = layer.activationStage, stage.activation == .relu, !stage.needsPreActivation,
+                  let masking = next as? PositiveInputMasking, masking.canMaskByPositiveInput else { continue }
+            masking.masksByPositiveInput = true
+            stage.maskLeftToNextLayer = true
+        }
     }
 
     /// `weights` by layer name (nil: initialise every layer, seeded by `seed`). A network with

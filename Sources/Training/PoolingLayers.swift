@@ -4,8 +4,9 @@ import Kernels
 /// MaxPooling2D and AveragePooling2D on the kernels' pooling. Backwards, max pooling routes each
 /// gradient to the input that won the window (the first of equal values, as TensorFlow), and
 /// average pooling spreads it over the window's real pixels ('same' windows at the edge average
-/// fewer pixels, as TensorFlow's do).
-final class Pooling2DLayer: TrainableLayer {
+/// fewer pixels, as TensorFlow's do). The common 2x2 max pool keeps its winners from the
+/// training forward pass (one Int32 per output), so its backward pass does not read the input.
+final class Pooling2DLayer: TrainableLayer, PositiveInputMasking {
     let kind: PoolKind
     let name: String
     let inputShape: [Int]
@@ -14,6 +15,13 @@ final class Pooling2DLayer: TrainableLayer {
     let padding: String
     let channels: Int
     let kernels: any KernelSet.Type
+    /// The 2x2 max pool's winners of the last training forward pass, per output value.
+    private var winners = UnsafeMutablePointer<Int32>.allocate(capacity: 1)
+    private var winnerCapacity = 1
+    var masksByPositiveInput = false
+    var canMaskByPositiveInput: Bool { isMax2x2 }
+
+    deinit { winners.deallocate() }
 
     var className: String { kind == .max ? "MaxPooling2D" : "AveragePooling2D" }
 
@@ -42,17 +50,33 @@ final class Pooling2DLayer: TrainableLayer {
          "padding": padding, "strides": [window.strideHeight, window.strideWidth], "data_format": "channels_last"]
     }
 
+    func prepare(batch: Int, pieces: Int, mode: PassMode) {
+        guard mode.training, isMax2x2, winnerCapacity < batch * outputSampleSize else { return }
+        winners.deallocate()
+        winnerCapacity = batch * outputSampleSize
+        winners = .allocate(capacity: winnerCapacity)
+    }
+
     func forward(_ input: UnsafePointer<Float>, _ output: UnsafeMutablePointer<Float>, slice: BatchSlice, mode: PassMode) {
         guard slice.count > 0 else { return }
+        if mode.training && isMax2x2 {
+            maxPool2x2Forward(input: input, batch: slice.count, height: window.inputHeight, width: window.inputWidth,
+                              outputHeight: window.outputHeight, outputWidth: window.outputWidth, channels: channels,
+                              positiveOnly: masksByPositiveInput, output: output, winners: winners + slice.start * outputSampleSize)
+            return
+        }
         kernels.pool(kind, input, batch: slice.count, window: window, channels: channels, output: output)
     }
+
+    func scratchFloats(batch: Int, pieces: Int) -> Int { isMax2x2 ? batch * outputSampleSize : 0 }
 
     func backward(_ input: UnsafePointer<Float>, _ output: UnsafePointer<Float>, outputGradient: UnsafeMutablePointer<Float>,
                   inputGradient: UnsafeMutablePointer<Float>?, slice: BatchSlice, mode: PassMode) {
         guard slice.count > 0 else { return }
         guard let inputGradient else { return }
         if isMax2x2 {
-            maxPool2x2Gradient(input: input, outputGradient: outputGradient, batch: slice.count, height: window.inputHeight,
+            maxPool2x2Gradient(winners: winners + slice.start * outputSampleSize, outputGradient: outputGradient, batch: slice.count,
+                               height: window.inputHeight,
                                width: window.inputWidth, outputHeight: window.outputHeight, outputWidth: window.outputWidth,
                                channels: channels, inputGradient: inputGradient)
             return

@@ -82,6 +82,14 @@ func batchPieces(_ batch: Int, threads: Int, samplesPerPiece: Int = 16) -> Int {
     max(1, min(batch, max(threads, (batch + samplesPerPiece - 1) / samplesPerPiece)))
 }
 
+/// A layer that can zero its input gradient where its input is not positive inside a pass it
+/// makes anyway (BatchNormalization reads its input there; the 2x2 max pool records winners):
+/// a ReLU before it then leaves out its own mask, one pass over memory less. `Network` sets it.
+protocol PositiveInputMasking: AnyObject {
+    var canMaskByPositiveInput: Bool { get }
+    var masksByPositiveInput: Bool { get set }
+}
+
 /// A layer whose training passes need statistics of the whole batch (BatchNormalization).
 /// Each pass is cut in two around a step that runs once, on one thread, after every piece has
 /// collected its share: forwards `collectForward` (per piece), `reduceForward` (once), then the

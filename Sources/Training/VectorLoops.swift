@@ -62,11 +62,65 @@ func addColumnSums(_ matrix: UnsafePointer<Float>, rows: Int, columns: Int, into
     }
 }
 
-/// The gradient of a 2x2, stride-2 max pool whose windows all lie inside the image: each output
-/// gradient goes to the first maximum of its window in row-major order (as TensorFlow and the
-/// kernels' poolGradient route it), and every other input gets 0. Windows do not overlap, so the
-/// input gradient is written, not added to; rows and columns no window covers are zeroed.
-func maxPool2x2Gradient(input: UnsafePointer<Float>, outputGradient: UnsafePointer<Float>, batch: Int,
+/// A 2x2, stride-2 max pool whose windows all lie inside the image, keeping for every output
+/// value which of its window's four inputs won (0-3 in row-major order, the first of equal
+/// maxima, as TensorFlow and the kernels' poolGradient route it) for the backward pass, which
+/// then never reads the input again (4 bytes per output, a quarter of the window's floats:
+/// bytes would be smaller, but widening them to lane masks does not vectorise here). With `positiveOnly` (the input is a ReLU's output whose
+/// mask this layer applies), a maximum that is not positive routes nothing (winner 4).
+func maxPool2x2Forward(input: UnsafePointer<Float>, batch: Int, height: Int, width: Int, outputHeight: Int, outputWidth: Int,
+                       channels: Int, positiveOnly: Bool, output: UnsafeMutablePointer<Float>, winners: UnsafeMutablePointer<Int32>) {
+    precondition(2 * outputHeight <= height && 2 * outputWidth <= width, "pool windows outside the image")
+    let rowLength = width &* channels
+    let inputSize = height &* rowLength, outputSize = outputHeight &* outputWidth &* channels
+    let vectorChannels = channels - channels % 8
+    let zero = Floats8()
+    let none = SIMD8<Int32>(repeating: 4), second = SIMD8<Int32>(repeating: 1)
+    let third = SIMD8<Int32>(repeating: 2), fourth = SIMD8<Int32>(repeating: 3)
+    for image in 0..<batch {
+        let source = input + image &* inputSize
+        for outY in 0..<outputHeight {
+            let top = 2 &* outY &* rowLength
+            for outX in 0..<outputWidth {
+                let a = top &+ 2 &* outX &* channels, b = a &+ channels, c = a &+ rowLength, d = c &+ channels
+                let at = image &* outputSize &+ (outY &* outputWidth &+ outX) &* channels
+                var ch = 0
+                while ch < vectorChannels {
+                    let xa = load8(source + (a &+ ch)), xb = load8(source + (b &+ ch))
+                    let xc = load8(source + (c &+ ch)), xd = load8(source + (d &+ ch))
+                    // Sequential "a later value wins only if greater" as masks.
+                    var winner = SIMD8<Int32>()
+                    var best = xa
+                    let beatsA = xb .> best
+                    best.replace(with: xb, where: beatsA); winner.replace(with: second, where: beatsA)
+                    let cWins = xc .> best
+                    best.replace(with: xc, where: cWins); winner.replace(with: third, where: cWins)
+                    let dWins = xd .> best
+                    best.replace(with: xd, where: dWins); winner.replace(with: fourth, where: dWins)
+                    if positiveOnly { winner.replace(with: none, where: .!(best .> zero)) }
+                    store8(best, output + (at &+ ch))
+                    UnsafeMutableRawPointer(winners + (at &+ ch)).storeBytes(of: winner, as: SIMD8<Int32>.self)
+                    ch &+= 8
+                }
+                while ch < channels {
+                    var winner: Int32 = 0, best = source[a &+ ch]
+                    if source[b &+ ch] > best { winner = 1; best = source[b &+ ch] }
+                    if source[c &+ ch] > best { winner = 2; best = source[c &+ ch] }
+                    if source[d &+ ch] > best { winner = 3; best = source[d &+ ch] }
+                    if positiveOnly && !(best > 0) { winner = 4 }
+                    output[at &+ ch] = best
+                    winners[at &+ ch] = winner
+                    ch &+= 1
+                }
+            }
+        }
+    }
+}
+
+/// The gradient of `maxPool2x2Forward`: each output gradient goes to the input that won its
+/// window (none for winner 4) and every other input gets 0. Windows do not overlap, so the input
+/// gradient is written, not added to; rows and columns no window covers are zeroed.
+func maxPool2x2Gradient(winners: UnsafePointer<Int32>, outputGradient: UnsafePointer<Float>, batch: Int,
                         height: Int, width: Int, outputHeight: Int, outputWidth: Int, channels: Int,
                         inputGradient: UnsafeMutablePointer<Float>) {
     precondition(2 * outputHeight <= height && 2 * outputWidth <= width, "pool windows outside the image")
@@ -74,41 +128,32 @@ func maxPool2x2Gradient(input: UnsafePointer<Float>, outputGradient: UnsafePoint
     let inputSize = height &* rowLength, outputSize = outputHeight &* outputWidth &* channels
     let vectorChannels = channels - channels % 8
     let zero = Floats8()
+    let first = SIMD8<Int32>(repeating: 0), second = SIMD8<Int32>(repeating: 1)
+    let third = SIMD8<Int32>(repeating: 2), fourth = SIMD8<Int32>(repeating: 3)
     for image in 0..<batch {
-        let source = input + image &* inputSize
         let destination = inputGradient + image &* inputSize
-        let gradient = outputGradient + image &* outputSize
         for outY in 0..<outputHeight {
             let top = 2 &* outY &* rowLength
             for outX in 0..<outputWidth {
                 let a = top &+ 2 &* outX &* channels, b = a &+ channels, c = a &+ rowLength, d = c &+ channels
-                let incoming = gradient + (outY &* outputWidth &+ outX) &* channels
+                let at = image &* outputSize &+ (outY &* outputWidth &+ outX) &* channels
                 var ch = 0
                 while ch < vectorChannels {
-                    let xa = load8(source + (a &+ ch)), xb = load8(source + (b &+ ch))
-                    let xc = load8(source + (c &+ ch)), xd = load8(source + (d &+ ch))
-                    // Sequential "a later value wins only if greater" as masks.
-                    let beatsA = xb .> xa
-                    var best = xa.replacing(with: xb, where: beatsA)
-                    let cWins = xc .> best
-                    best = best.replacing(with: xc, where: cWins)
-                    let dWins = xd .> best
-                    let g = load8(incoming + ch)
-                    store8(g.replacing(with: zero, where: dWins .| cWins .| beatsA), destination + (a &+ ch))
-                    store8(zero.replacing(with: g, where: beatsA .& .!cWins .& .!dWins), destination + (b &+ ch))
-                    store8(zero.replacing(with: g, where: cWins .& .!dWins), destination + (c &+ ch))
-                    store8(zero.replacing(with: g, where: dWins), destination + (d &+ ch))
+                    let winner = UnsafeRawPointer(winners + (at &+ ch)).loadUnaligned(as: SIMD8<Int32>.self)
+                    let g = load8(outputGradient + (at &+ ch))
+                    // Against vectors, not scalars: the scalar forms of .== are not vectorised.
+                    store8(zero.replacing(with: g, where: winner .== first), destination + (a &+ ch))
+                    store8(zero.replacing(with: g, where: winner .== second), destination + (b &+ ch))
+                    store8(zero.replacing(with: g, where: winner .== third), destination + (c &+ ch))
+                    store8(zero.replacing(with: g, where: winner .== fourth), destination + (d &+ ch))
                     ch &+= 8
                 }
                 while ch < channels {
-                    let values = (source[a &+ ch], source[b &+ ch], source[c &+ ch], source[d &+ ch])
-                    var winner = a, best = values.0
-                    if values.1 > best { winner = b; best = values.1 }
-                    if values.2 > best { winner = c; best = values.2 }
-                    if values.3 > best { winner = d }
-                    destination[a &+ ch] = 0; destination[b &+ ch] = 0
-                    destination[c &+ ch] = 0; destination[d &+ ch] = 0
-                    destination[winner &+ ch] = incoming[ch]
+                    let winner = winners[at &+ ch], g = outputGradient[at &+ ch]
+                    destination[a &+ ch] = winner == 0 ? g : 0
+                    destination[b &+ ch] = winner == 1 ? g : 0
+                    destination[c &+ ch] = winner == 2 ? g : 0
+                    destination[d &+ ch] = winner == 3 ? g : 0
                     ch &+= 1
                 }
             }
@@ -194,23 +239,30 @@ func sumGradientChannels(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, 
 }
 
 /// dx = scale · (dy - meanGradient - x̂ · meanProduct) per channel, x̂ = (x - mean) · inverse.
+/// With `positiveInputOnly` (x is a ReLU's output whose mask this pass applies), dx = 0 where
+/// x is not positive.
 func batchNormalizationInputGradient(_ dy: UnsafePointer<Float>, _ x: UnsafePointer<Float>, rows: Int, channels: Int,
                                      mean: UnsafePointer<Float>, inverse: UnsafePointer<Float>, scale: UnsafePointer<Float>,
                                      meanGradient: UnsafePointer<Float>, meanProduct: UnsafePointer<Float>,
-                                     into dx: UnsafeMutablePointer<Float>) {
+                                     positiveInputOnly: Bool = false, into dx: UnsafeMutablePointer<Float>) {
     let vectorChannels = channels - channels % 8
+    let zero = Floats8()
     for row in 0..<rows {
         let base = row &* channels
         var c = 0
         while c < vectorChannels {
-            let normalized = (load8(x + (base &+ c)) - load8(mean + c)) * load8(inverse + c)
+            let value = load8(x + (base &+ c))
+            let normalized = (value - load8(mean + c)) * load8(inverse + c)
             let centred = load8(dy + (base &+ c)) - load8(meanGradient + c) - normalized * load8(meanProduct + c)
-            store8(load8(scale + c) * centred, dx + (base &+ c))
+            var result = load8(scale + c) * centred
+            if positiveInputOnly { result.replace(with: zero, where: .!(value .> zero)) }
+            store8(result, dx + (base &+ c))
             c &+= 8
         }
         while c < channels {
             let normalized = (x[base &+ c] - mean[c]) * inverse[c]
-            dx[base &+ c] = scale[c] * (dy[base &+ c] - meanGradient[c] - normalized * meanProduct[c])
+            let result = scale[c] * (dy[base &+ c] - meanGradient[c] - normalized * meanProduct[c])
+            dx[base &+ c] = positiveInputOnly && !(x[base &+ c] > 0) ? 0 : result
             c &+= 1
         }
     }

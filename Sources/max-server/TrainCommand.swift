@@ -170,7 +170,7 @@ enum TrainCommand {
     static func printModelJSON(_ arguments: ParsedArguments) throws -> Int32 {
         do {
             let request = try TrainingRequest.parse(json: try configurationBytes(arguments.positionals[0]))
-            let network = try TrainingRun(request: request).makeNetwork(classes: 10)
+            let network = try TrainingRun(request: request).makeNetwork(classes: request.classes?.count ?? request.classNames.count)
             print(String(decoding: network.kerasConfiguration, as: UTF8.self))
             return 0
         } catch let error as TrainingError {

@@ -103,6 +103,24 @@ final class GradientTests: XCTestCase {
         ]), inputShape: [6, 6, 1], batch: 7, classes: 3, threads: 1, step: 2e-3)
     }
 
+    /// The default model's block (Conv ReLU, BatchNormalization, 2x2 max pool) and a ReLU
+    /// straight into a max pool: the ReLUs' masks are applied by the layer after them.
+    func testReLUMasksFoldedIntoTheNextLayer() throws {
+        let configuration = sequential([8, 8, 1], [
+            ("Conv2D", ["filters": 4, "kernel_size": [3, 3], "padding": "same", "activation": "relu", "kernel_initializer": "he_normal"]),
+            ("BatchNormalization", [:]),
+            ("MaxPooling2D", ["pool_size": [2, 2]]),
+            ("Conv2D", ["filters": 3, "kernel_size": [3, 3], "padding": "same", "activation": "relu", "kernel_initializer": "he_normal"]),
+            ("MaxPooling2D", ["pool_size": [2, 2]]),
+            ("Flatten", [:]),
+            ("Dense", ["units": 3, "activation": "softmax"]),
+        ])
+        let network = try Network(configuration: configuration, weights: nil, seed: 3)
+        XCTAssertEqual(network.layers.compactMap { $0.activationStage?.maskLeftToNextLayer }, [true, true, false])
+        XCTAssertEqual(network.layers.compactMap { ($0 as? PositiveInputMasking)?.masksByPositiveInput }, [true, false, true])
+        try checkGradients(configuration, inputShape: [8, 8, 1], batch: 6, classes: 3, step: 1e-3)
+    }
+
     /// The same seed gives the same run; splitting the batch over more threads changes only the
     /// order of a few sums.
     func testRunsRepeatAndThreadsAgree() throws {

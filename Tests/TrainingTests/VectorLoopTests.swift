@@ -17,17 +17,53 @@ final class VectorLoopTests: XCTestCase {
                                                 strideHeight: 2, strideWidth: 2, samePadding: false))
             let input = randomValues(batch * height * width * channels, seed: UInt64(height * width)).map { ($0 * 2).rounded() }
             let outputGradient = randomValues(batch * window.outputPixels * channels, seed: 3)
-            var fast = [Float](repeating: .nan, count: input.count)
-            maxPool2x2Gradient(input: input, outputGradient: outputGradient, batch: batch, height: height, width: width,
-                               outputHeight: window.outputHeight, outputWidth: window.outputWidth, channels: channels,
-                               inputGradient: &fast)
-            for cpu in Kernels.runnable {
-                var reference = [Float](repeating: 0, count: input.count)
-                Kernels.set(for: cpu)!.poolGradient(.max, input: input, outputGradient: outputGradient, batch: batch, window: window,
-                                                    channels: channels, inputGradient: &reference)
-                XCTAssertEqual(fast, reference, "\(cpu) \(height)x\(width)x\(channels)")
+            // As ReLU outputs (zeros among them) when the pool applies the ReLU's mask.
+            for positiveOnly in [false, true] {
+                let x = positiveOnly ? input.map { max($0, 0) } : input
+                var pooled = [Float](repeating: .nan, count: outputGradient.count)
+                var winners = [Int32](repeating: 9, count: outputGradient.count)
+                maxPool2x2Forward(input: x, batch: batch, height: height, width: width, outputHeight: window.outputHeight,
+                                  outputWidth: window.outputWidth, channels: channels, positiveOnly: positiveOnly,
+                                  output: &pooled, winners: &winners)
+                XCTAssertTrue(winners.allSatisfy { $0 <= (positiveOnly ? 4 : 3) })
+                var fast = [Float](repeating: .nan, count: x.count)
+                maxPool2x2Gradient(winners: winners, outputGradient: outputGradient, batch: batch, height: height, width: width,
+                                   outputHeight: window.outputHeight, outputWidth: window.outputWidth, channels: channels,
+                                   inputGradient: &fast)
+                for cpu in Kernels.runnable {
+                    let kernels = Kernels.set(for: cpu)!
+                    var reference = [Float](repeating: 0, count: x.count)
+                    kernels.poolGradient(.max, input: x, outputGradient: outputGradient, batch: batch, window: window,
+                                         channels: channels, inputGradient: &reference)
+                    if positiveOnly { reference = zip(reference, x).map { $1 > 0 ? $0 : 0 } }  // the ReLU's mask
+                    XCTAssertEqual(fast, reference, "\(cpu) \(height)x\(width)x\(channels) positiveOnly \(positiveOnly)")
+                    var expected = [Float](repeating: .nan, count: pooled.count)
+                    kernels.pool(.max, x, batch: batch, window: window, channels: channels, output: &expected)
+                    XCTAssertEqual(pooled, expected, "\(cpu) forward")
+                }
             }
         }
+    }
+
+    /// BatchNormalization's input gradient with a ReLU's mask folded in is the plain one masked.
+    func testBatchNormalizationInputGradientAppliesTheReLUMask() {
+        let (rows, channels) = (9, 11)
+        let x = randomValues(rows * channels, seed: 2).map { max($0, 0) }
+        let dy = randomValues(rows * channels, seed: 3)
+        let parameters = (0..<(5 * channels)).map { Float($0 % 7 + 1) / 8 }
+        func gradient(masked: Bool) -> [Float] {
+            var dx = [Float](repeating: .nan, count: x.count)
+            parameters.withUnsafeBufferPointer { p in
+                let base = p.baseAddress!
+                batchNormalizationInputGradient(dy, x, rows: rows, channels: channels, mean: base, inverse: base + channels,
+                                                scale: base + 2 * channels, meanGradient: base + 3 * channels,
+                                                meanProduct: base + 4 * channels, positiveInputOnly: masked, into: &dx)
+            }
+            return dx
+        }
+        let plain = gradient(masked: false)
+        XCTAssertTrue(x.contains(0) && plain.allSatisfy { $0 != 0 })
+        XCTAssertEqual(gradient(masked: true), zip(plain, x).map { $1 > 0 ? $0 : 0 })
     }
 
     func testReLUMaskAndColumnSums() {
