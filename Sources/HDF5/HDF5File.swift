@@ -1,11 +1,28 @@
 import Foundation
 
-/// An HDF5 file read whole into memory. Immutable after `init`, so one instance may be shared
-/// across threads. Objects are reached by path ("a/b/c") from the root group.
+/// An HDF5 file read whole into memory. Immutable after `init` but for a cache of each group's
+/// links (under a lock), so one instance may be shared across threads. Objects are reached by
+/// path ("a/b/c") from the root group.
 public final class HDF5File: @unchecked Sendable {
     let image: FileImage
     let superblock: Superblock
     private let rootHeader: ObjectHeader
+    /// Each group's links once read, by object header address: finding a member by name (a
+    /// Keras file asks its groups for each layer and weight) then reads the B-tree and heap once.
+    private let linkCacheLock = NSLock()
+    private var linkCache: [UInt64: [Link]] = [:]
+
+    func links(of header: ObjectHeader) throws -> [Link] {
+        linkCacheLock.lock()
+        let cached = linkCache[header.address]
+        linkCacheLock.unlock()
+        if let cached { return cached }
+        let links = try GroupLinks.links(of: header, image)
+        linkCacheLock.lock()
+        linkCache[header.address] = links
+        linkCacheLock.unlock()
+        return links
+    }
 
     /// Parses the superblock, searching offsets 0, 512, 1024, ... (files with a user block).
     public convenience init(bytes: [UInt8]) throws {

@@ -14,7 +14,7 @@ public struct HDF5Group {
     }
 
     func links() throws -> [Link] {
-        try withObjectPath(path) { try GroupLinks.links(of: header, file.image) }
+        try withObjectPath(path) { try file.links(of: header) }
     }
 
     func link(named name: String) throws -> Link {

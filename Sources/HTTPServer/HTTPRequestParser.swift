@@ -385,8 +385,21 @@ public struct HTTPRequestParser {
     /// Works out body framing, persistence and expectations from the header fields.
     private func interpret(method: String, target: String, minorVersion: Int, headers: HTTPHeaders) throws -> HTTPRequestHead {
         var framing = HTTPBodyFraming.none
-        let transferCodings = headers.values("Transfer-Encoding").flatMap(HTTPRequestParser.commaList)
-        let lengths = headers.values("Content-Length").flatMap(HTTPRequestParser.commaList)
+        // The fields that frame the request, found in one pass over the head.
+        var transferCodings: [String] = [], lengths: [String] = [], hosts: [String] = [], connectionTokens: [String] = []
+        var expectation: String?
+        for field in headers {
+            switch field.name.utf8.count {
+            case 4 where field.name.caseInsensitiveEquals("Host"): hosts.append(field.value)
+            case 6 where field.name.caseInsensitiveEquals("Expect"): expectation = expectation ?? field.value
+            case 10 where field.name.caseInsensitiveEquals("Connection"):
+                connectionTokens += HTTPRequestParser.commaList(field.value).map(\.asciiLowercased)
+            case 14 where field.name.caseInsensitiveEquals("Content-Length"): lengths += HTTPRequestParser.commaList(field.value)
+            case 17 where field.name.caseInsensitiveEquals("Transfer-Encoding"):
+                transferCodings += HTTPRequestParser.commaList(field.value)
+            default: break
+            }
+        }
         if !transferCodings.isEmpty {
             guard lengths.isEmpty else {
                 throw HTTPParseError(.badRequest, "a request must not carry both Transfer-Encoding and Content-Length")
@@ -419,13 +432,12 @@ public struct HTTPRequestParser {
             throw HTTPParseError(.lengthRequired, "a \(method) request needs Content-Length or chunked Transfer-Encoding")
         }
 
-        try HTTPRequestParser.checkHost(headers.values("Host"), minorVersion: minorVersion)
+        try HTTPRequestParser.checkHost(hosts, minorVersion: minorVersion)
 
-        let connectionTokens = headers.values("Connection").flatMap(HTTPRequestParser.commaList).map(\.asciiLowercased)
         let keepAlive = minorVersion >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
 
         var expectsContinue = false
-        if let expectation = headers["Expect"] {
+        if let expectation {
             guard expectation.asciiLowercased == "100-continue" else {
                 throw HTTPParseError(.expectationFailed, "only 'Expect: 100-continue' is supported")
             }

@@ -126,48 +126,66 @@ public enum MultipartFormData {
     /// (names lowercased; quoted strings unescaped; `filename*=UTF-8''...` percent-decoded and preferred).
     /// Scanned as UTF-8 bytes: every delimiter is ASCII, so multi-byte characters pass through whole.
     static func parseParameters(_ value: String) -> [String: String] {
-        var parameters: [String: String] = [:]
-        var extended: [String: String] = [:]
-        let bytes = Array(value.utf8)
-        let semicolon = UInt8(ascii: ";"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
-        var index = bytes.firstIndex(of: semicolon) ?? bytes.count
-        while index < bytes.count {
-            index += 1  // past ';'
-            let nameStart = index
-            while index < bytes.count, bytes[index] != equals, bytes[index] != semicolon { index += 1 }
-            let name = String(decoding: bytes[nameStart..<index], as: UTF8.self).trimmingHTTPWhitespace.asciiLowercased
-            var parameterValue = ""
-            if index < bytes.count, bytes[index] == equals {
-                index += 1
-                while index < bytes.count, bytes[index] == .space { index += 1 }
-                if index < bytes.count, bytes[index] == quote {
-                    index += 1
-                    var unquoted: [UInt8] = []
-                    while index < bytes.count, bytes[index] != quote {
-                        if bytes[index] == backslash, index + 1 < bytes.count { index += 1 }
-                        unquoted.append(bytes[index])
-                        index += 1
+        var text = value
+        return text.withUTF8 { bytes in
+            var parameters: [String: String] = [:]
+            var extended: [(name: String, value: String)] = []
+            let semicolon = UInt8(ascii: ";"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
+            func isBlank(_ byte: UInt8) -> Bool { byte == .space || byte == .tab }
+            /// The bytes start..<end without HTTP whitespace, as a String, ASCII-lowercased if asked.
+            func string(_ start: Int, _ end: Int, lowercased: Bool) -> String {
+                var start = start, end = end
+                while start < end, isBlank(bytes[start]) { start += 1 }
+                while end > start, isBlank(bytes[end - 1]) { end -= 1 }
+                return String(unsafeUninitializedCapacity: end - start) { output in
+                    for index in start..<end {
+                        let byte = bytes[index]
+                        output[index - start] = lowercased && byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
                     }
-                    parameterValue = String(decoding: unquoted, as: UTF8.self)
-                    while index < bytes.count, bytes[index] != semicolon { index += 1 }
-                } else {
-                    let valueStart = index
-                    while index < bytes.count, bytes[index] != semicolon { index += 1 }
-                    parameterValue = String(String(decoding: bytes[valueStart..<index], as: UTF8.self).trimmingHTTPWhitespace)
+                    return end - start
                 }
             }
-            guard !name.isEmpty else { continue }
-            if name.hasSuffix("*") {
-                // RFC 8187 extended value: charset'language'percent-encoded
-                let parts = parameterValue.split(separator: "'", maxSplits: 2, omittingEmptySubsequences: false)
-                if parts.count == 3 {
-                    extended[String(name.dropLast())] = RequestTarget.percentDecode(parts[2].utf8, plusAsSpace: false)
+            var index = 0
+            while index < bytes.count, bytes[index] != semicolon { index += 1 }
+            while index < bytes.count {
+                index += 1  // past ';'
+                let nameStart = index
+                while index < bytes.count, bytes[index] != equals, bytes[index] != semicolon { index += 1 }
+                let name = string(nameStart, index, lowercased: true)
+                var parameterValue = ""
+                if index < bytes.count, bytes[index] == equals {
+                    index += 1
+                    while index < bytes.count, bytes[index] == .space { index += 1 }
+                    if index < bytes.count, bytes[index] == quote {
+                        index += 1
+                        var unquoted: [UInt8] = []
+                        while index < bytes.count, bytes[index] != quote {
+                            if bytes[index] == backslash, index + 1 < bytes.count { index += 1 }
+                            unquoted.append(bytes[index])
+                            index += 1
+                        }
+                        parameterValue = String(decoding: unquoted, as: UTF8.self)
+                        while index < bytes.count, bytes[index] != semicolon { index += 1 }
+                    } else {
+                        let valueStart = index
+                        while index < bytes.count, bytes[index] != semicolon { index += 1 }
+                        parameterValue = string(valueStart, index, lowercased: false)
+                    }
                 }
-            } else if parameters[name] == nil {
-                parameters[name] = parameterValue
+                guard !name.isEmpty else { continue }
+                if name.utf8.last == UInt8(ascii: "*") {
+                    // RFC 8187 extended value: charset'language'percent-encoded
+                    let parts = parameterValue.utf8.split(separator: UInt8(ascii: "'"), maxSplits: 2, omittingEmptySubsequences: false)
+                    if parts.count == 3 {
+                        extended.append((String(name.dropLast()), RequestTarget.percentDecode(parts[2], plusAsSpace: false)))
+                    }
+                } else if parameters[name] == nil {
+                    parameters[name] = parameterValue
+                }
             }
+            for (name, value) in extended { parameters[name] = value }  // preferred, the last one winning
+            return parameters
         }
-        return parameters.merging(extended) { _, preferred in preferred }
     }
 }
 

@@ -60,9 +60,7 @@ public final class KerasModel: @unchecked Sendable {
     /// `kernels` defaults to the process's selection (`Kernels.selected`).
     public convenience init(configurationJSON: [UInt8], weights: LayerWeights, kerasVersion: String? = nil,
                             kernels: (any KernelSet.Type)? = nil) throws {
-        let topology = try ModelTopology.parse(json: configurationJSON, versionHint: kerasVersion)
-        let sequential = (try? JSONSerialization.jsonObject(with: Data(configurationJSON)) as? [String: Any])?["class_name"]
-            as? String == "Sequential"
+        let (topology, sequential) = try ModelTopology.parseWithClass(json: configurationJSON, versionHint: kerasVersion)
         try self.init(topology: topology, weights: weights, sequential: sequential,
                       kernels: kernels ?? Kernels.selected)
     }

@@ -30,6 +30,12 @@ package struct ModelTopology {
     /// Parses `model.to_json()` / the `model_config` attribute / a .keras archive's config.json.
     /// `versionHint` is the `keras_version` stored beside it, when there is one.
     package static func parse(json: [UInt8], versionHint: String? = nil) throws -> ModelTopology {
+        try parseWithClass(json: json, versionHint: versionHint).0
+    }
+
+    /// The topology of `json` and whether it is a Sequential model (not a Functional one), from
+    /// one parse of the JSON (Foundation's parser is most of a small model's load time).
+    package static func parseWithClass(json: [UInt8], versionHint: String? = nil) throws -> (ModelTopology, sequential: Bool) {
         let object: Any
         do {
             object = try JSONSerialization.jsonObject(with: Data(json), options: [])
@@ -39,7 +45,7 @@ package struct ModelTopology {
         guard let root = object as? [String: Any] else {
             throw KerasError.invalidModelConfig("the model configuration is not a JSON object")
         }
-        return try parse(root: root, versionHint: versionHint)
+        return (try parse(root: root, versionHint: versionHint), root["class_name"] as? String == "Sequential")
     }
 
     static func parse(root: [String: Any], versionHint: String?) throws -> ModelTopology {

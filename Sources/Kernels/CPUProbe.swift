@@ -18,21 +18,46 @@ enum CPUProbe {
 
     private static let lock = NSLock()
     private static var outcomes: [CPUClass: Outcome] = [:]
+    /// Probes started ahead of need (`start`), by class: the child still running, or why none could.
+    private static var started: [CPUClass: Result<pid_t, ProbeUnavailable>] = [:]
 
-    /// The outcome for `kernels`, probed once per process.
+    private struct ProbeUnavailable: Error { let reason: String }
+
+    /// The outcome for `kernels`, probed once per process (waiting for a probe `start` began).
     static func outcome(_ kernels: any KernelSet.Type) -> Outcome {
         lock.lock()
         defer { lock.unlock() }
         if let known = outcomes[kernels.cpu] { return known }
-        let outcome = run(kernels)
+        let child = started.removeValue(forKey: kernels.cpu) ?? spawn(kernels)
+        let outcome: Outcome
+        switch child {
+        case .success(let pid): outcome = wait(for: pid)
+        case .failure(let unavailable): outcome = .unavailable(unavailable.reason)
+        }
         outcomes[kernels.cpu] = outcome
         return outcome
+    }
+
+    /// Starts probing `kernels` now, in the background (a child process), so that the outcome
+    /// is ready, or nearly, when `outcome` is asked for it: start-up does other work meanwhile.
+    static func start(_ kernels: any KernelSet.Type) {
+        lock.lock()
+        defer { lock.unlock() }
+        guard outcomes[kernels.cpu] == nil, started[kernels.cpu] == nil else { return }
+        started[kernels.cpu] = spawn(kernels)
+    }
+
+    /// Forgets every outcome (tests that probe afresh).
+    static func forgetOutcomes() {
+        lock.lock()
+        outcomes = [:]
+        lock.unlock()
     }
 
     /// Exit status of a child that caught SIGILL.
     private static let illegalInstructionStatus: Int32 = 86
 
-    private static func run(_ kernels: any KernelSet.Type) -> Outcome {
+    private static func spawn(_ kernels: any KernelSet.Type) -> Result<pid_t, ProbeUnavailable> {
         #if os(Linux)
         fflush(stdout)
         fflush(stderr)
@@ -45,7 +70,15 @@ enum CPUProbe {
             signal(SIGILL) { _ in _exit(86) }
             _exit(kernels.selfTest() ? 0 : 1)
         }
-        guard child > 0 else { return .unavailable("fork failed (errno \(errno))") }
+        guard child > 0 else { return .failure(ProbeUnavailable(reason: "fork failed (errno \(errno))")) }
+        return .success(child)
+        #else
+        return .failure(ProbeUnavailable(reason: "no probe on this system"))
+        #endif
+    }
+
+    private static func wait(for child: pid_t) -> Outcome {
+        #if os(Linux)
         var status: Int32 = 0
         // Up to 5 s: an emulated child is slow, and one that hangs must not hold up start-up.
         for _ in 0..<50_000 {

@@ -90,6 +90,20 @@ public enum Kernels {
         return KernelSelection(kernels: kernels, override: cpu, skipped: [])
     }
 
+    /// Starts, in the background, the probe `select` will wait for first: that of the class
+    /// `MAX_CPU` names, or else of the widest class whose flags /proc/cpuinfo lists. A caller
+    /// with other start-up work to do calls this first; the selection is the same.
+    public static func startProbing(environment: [String: String] = ProcessInfo.processInfo.environment) {
+        #if arch(x86_64)
+        let requested = environment[environmentKey]?.trimmingCharacters(in: .whitespaces).lowercased() ?? ""
+        let candidate = compiled.first { kernels in
+            guard kernels.cpu != .portable, CPUFeatures.current.missingFlags(for: kernels.cpu).isEmpty else { return false }
+            return requested.isEmpty || requested == "auto" || requested == kernels.cpu.rawValue
+        }
+        if let candidate { CPUProbe.start(candidate) }
+        #endif
+    }
+
     /// Why `kernels` cannot run here, or "" if it can.
     private static func check(_ kernels: any KernelSet.Type) -> String {
         if kernels.cpu == .portable { return "" }

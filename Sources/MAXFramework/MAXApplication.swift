@@ -67,15 +67,19 @@ public final class MAXApplication: Sendable {
         for tag in served.compactMap(\.doc).flatMap(\.tags) where !tags.contains(where: { $0.name == tag }) {
             tags.append((tag, tag))
         }
-        // Both documents from the same declarations.
-        let swagger = SwaggerDocument.build(api: api, routes: placeholders + served, tags: tags).serializedBytes
-        let openAPI = OpenAPIDocument.build(api: api, routes: placeholders + served, tags: tags).serializedBytes
+        // Both documents from the same declarations, written on first request (once): they are
+        // a third of the work from exec to the first prediction, and most services are asked
+        // for them rarely.
+        let documentRoutes = placeholders + served
+        let documentTags = tags
+        let swagger = BuiltOnce { SwaggerDocument.build(api: api, routes: documentRoutes, tags: documentTags).serializedBytes }
+        let openAPI = BuiltOnce { OpenAPIDocument.build(api: api, routes: documentRoutes, tags: documentTags).serializedBytes }
         return site.routes + [
             Route("GET", "/openapi.json", doc: openAPIDoc) { _ in
-                HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: openAPI)
+                HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: openAPI.value)
             },
             Route("GET", "/swagger.json", doc: swaggerDoc) { _ in
-                HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: swagger)
+                HTTPResponse(status: .ok, headers: ["Content-Type": "application/json"], body: swagger.value)
             },
         ]
     }
@@ -128,5 +132,23 @@ public struct ServiceContext: Sendable {
         self.logger = logger
         self.health = health
         self.metrics = metrics
+    }
+}
+
+/// A value made by its first reader and kept: any number of threads may ask at once.
+final class BuiltOnce<Value: Sendable>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var built: Value?
+    private let build: @Sendable () -> Value
+
+    init(_ build: @escaping @Sendable () -> Value) { self.build = build }
+
+    var value: Value {
+        lock.lock()
+        defer { lock.unlock() }
+        if let built { return built }
+        let made = build()
+        built = made
+        return made
     }
 }

@@ -20,6 +20,8 @@ enum ServiceOptions {
     /// defaults < config file < environment < these flags. Warnings are logged; a bad value
     /// fails naming its key.
     static func configuration(_ arguments: ParsedArguments) throws -> (MAXConfiguration, Logger) {
+        // The CPU probe (a child process) runs while the configuration is read.
+        Kernels.startProbing()
         var overrides: [String: String] = [:]
         if let host = arguments.value("--host") { overrides["server.host"] = host }
         if let port = arguments.value("--port") { overrides["server.port"] = port }

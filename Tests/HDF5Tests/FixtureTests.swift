@@ -28,6 +28,26 @@ final class FixtureTests: XCTestCase {
         }
     }
 
+    /// Groups' links are cached in the file once read: one shared file, read by several threads
+    /// at once and again, gives every reader what a fresh file gives.
+    func testOneFileReadFromManyThreadsAgreesWithAFreshOne() throws {
+        let expected = try ExpectedValues.load(TestPaths.fixture("expected.json", target: "HDF5Tests"))
+        for name in Self.fixtureNames {
+            guard let description = expected[name] as? [String: Any] else { continue }
+            let shared = try open(name)
+            let failures = NSLock()
+            var failed: [String] = []
+            DispatchQueue.concurrentPerform(iterations: 8) { round in
+                do {
+                    try check(shared, against: description, "\(name) round \(round)")
+                } catch {
+                    failures.lock(); failed.append("\(error)"); failures.unlock()
+                }
+            }
+            XCTAssertEqual(failed, [], name)
+        }
+    }
+
     func check(_ file: HDF5File, against description: [String: Any], _ name: String) throws {
         let groups = description["groups"] as? [String: [String]] ?? [:]
         XCTAssertFalse(groups.isEmpty, name)

@@ -82,6 +82,25 @@ final class KernelSelectionTests: XCTestCase {
         throw XCTSkip("the probe runs on x86-64 Linux only")
         #endif
     }
+
+    /// A probe started ahead of need (`startProbing`) is the one `select` waits for: the same
+    /// outcome and selection as probing on demand, and starting twice forks once.
+    func testAProbeStartedEarlyGivesTheSameSelection() throws {
+        #if arch(x86_64) && os(Linux)
+        let onDemand = try Kernels.select(environment: [:])
+        CPUProbe.forgetOutcomes()
+        Kernels.startProbing(environment: [:])
+        Kernels.startProbing(environment: [:])
+        let early = try Kernels.select(environment: [:])
+        XCTAssertEqual(early.cpu, onDemand.cpu)
+        XCTAssertEqual(early.description, onDemand.description)
+        for kernels in Kernels.compiled where kernels.cpu != .portable && CPUFeatures.current.missingFlags(for: kernels.cpu).isEmpty {
+            XCTAssertEqual(CPUProbe.outcome(kernels), .passed, "\(kernels.cpu)")
+        }
+        #else
+        throw XCTSkip("the probe runs on x86-64 Linux only")
+        #endif
+    }
 }
 
 /// .ci/run runs the suites once per class with MAX_CPU set: the process must really use it.
