@@ -546,6 +546,9 @@ public struct HTTPRequestParser {
                 readIndex += offset + 1
                 return true
             }
+            // Over the limit before malformed, as when the line arrives in pieces and is
+            // refused for its length before it is complete.
+            if offset > limits.maxHeaderBytes { throw headersTooLarge() }
             var contentEnd = readIndex + offset
             if buffer[contentEnd - 1] == .cr { contentEnd -= 1 }
             _ = try HTTPRequestParser.parseField(buffer[(readIndex + lineStart)..<contentEnd])

@@ -102,5 +102,9 @@ final class HTTPParserLimitTests: XCTestCase {
         let trailer257 = "Z: " + String(repeating: "z", count: 257 - 5) + "\r\n"
         assertAccepted(chunked([3], trailer: trailer256), body: Array("ccc".utf8), "256 trailer bytes")
         assertRefused(chunked([3], trailer: trailer257), status: 431, "257 trailer bytes")
+        // Too long and malformed (a NUL in the value): too long wins, however the bytes arrive
+        // (whole, it had been 400; in pieces, 431, refused before the line was complete).
+        let malformed = "Z: \u{0}" + String(repeating: "z", count: 300) + "\r\n"
+        assertRefused(chunked([3], trailer: malformed), status: 431, "a malformed trailer line over the limit")
     }
 }
