@@ -72,6 +72,18 @@ final class TestServer {
         try RawHTTPClient(port: port, host: host == "::" ? "::1" : host, timeout: timeout)
     }
 
+    /// Three quick requests on fresh connections, each answered 200 within 0.5 s: what a test
+    /// checks while slow handlers hold the workers or the loop's thread.
+    func assertQuickRequestsAnswered(despite what: String, file: StaticString = #filePath, line: UInt = #line) throws {
+        for index in 0..<3 {
+            let client = try client()
+            let started = Date()
+            try client.send(get("/quick-\(index)"))
+            XCTAssertEqual(try client.readResponse().statusCode, 200, file: file, line: line)
+            XCTAssertLessThan(Date().timeIntervalSince(started), 0.5, "a quick request waited for \(what)", file: file, line: line)
+        }
+    }
+
     /// The error body an application would inject: `{"status": "error", "message": ...}`.
     @Sendable static func renderError(_ status: HTTPStatus, _ message: String) -> HTTPResponse {
         let data = (try? JSONSerialization.data(withJSONObject: ["status": "error", "message": message])) ?? Data()
