@@ -25,6 +25,20 @@ struct JPEGBitReader {
     /// Tops the buffer up to at least 57 bits.
     @inline(never)
     private mutating func refill() {
+        // Eight bytes ahead without a 0xFF among them (the usual case): as many whole bytes as
+        // fit go in at once, exactly those the byte loop below would have taken.
+        if !atMarker, bitCount <= 56, position + 8 <= data.count, let base = data.baseAddress {
+            let word = UInt64(bigEndian: UnsafeRawPointer(base + position).loadUnaligned(as: UInt64.self))
+            let inverted = ~word  // a 0xFF byte of `word` is a zero byte here
+            if (inverted &- 0x0101_0101_0101_0101) & ~inverted & 0x8080_8080_8080_8080 == 0 {
+                let taken = (64 - bitCount) >> 3  // 1...8
+                let bytes = taken == 8 ? word : word &>> UInt64(64 - 8 * taken)
+                buffer |= bytes &<< UInt64(64 - bitCount - 8 * taken)
+                bitCount += 8 * taken
+                position += taken
+                return
+            }
+        }
         while bitCount <= 56 {
             if !atMarker, position < data.count {
                 let byte = data[position]

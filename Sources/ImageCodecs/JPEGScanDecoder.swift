@@ -191,8 +191,18 @@ struct JPEGScanDecoder {
     private mutating func decodeSequential(_ block: UnsafeMutablePointer<Int16>, _ component: inout ScanComponentState) throws {
         block[0] = Int16(truncatingIfNeeded: try decodeDC(&component))
         guard let table = component.acTable else { return }
+        let valueLookup = table.valueLookup
         var k = 1
         while k < 64 {
+            // A short code with its value bits: decoded by one look-up, the same bits consumed.
+            let fast = valueLookup[Int(reader.peek16() &>> UInt32(16 - JPEGHuffmanTable.lookupBits))]
+            if fast != 0 {
+                reader.skip(Int(fast & 0xFF))
+                k += Int((fast >> 8) & 0xFF)
+                block[naturalOrder[k]] = Int16(truncatingIfNeeded: fast >> 16)
+                k += 1
+                continue
+            }
             let runSize = reader.symbol(table)
             guard runSize >= 0 else { throw JPEGError.invalidHuffmanCode(component: component.frameIndex) }
             let run = runSize >> 4, size = runSize & 15
