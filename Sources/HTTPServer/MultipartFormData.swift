@@ -53,14 +53,15 @@ public enum MultipartFormData {
 
     public static func parse(body: [UInt8], contentType: String) throws -> [MultipartPart] {
         let boundary = try boundary(from: contentType)
-        let dashBoundary = Array("--".utf8) + Array(boundary.utf8)
-        let delimiter = Array("\r\n".utf8) + dashBoundary
+        // CRLF "--" boundary; without its CRLF it may open the body.
+        var delimiter: [UInt8] = [.cr, .lf, UInt8(ascii: "-"), UInt8(ascii: "-")]
+        delimiter.append(contentsOf: boundary.utf8)
         let delimiterSearch = SubsequenceSearch(delimiter)
 
         // The first boundary may open the body or follow a preamble (and its CRLF).
         var position: Int
-        if body.starts(with: dashBoundary) {
-            position = dashBoundary.count
+        if body.count >= delimiter.count - 2, body[0..<(delimiter.count - 2)].elementsEqual(delimiter[2...]) {
+            position = delimiter.count - 2
         } else if let found = delimiterSearch.firstIndex(in: body, from: 0) {
             position = found + delimiter.count
         } else {
@@ -82,8 +83,9 @@ public enum MultipartFormData {
             guard let end = delimiterSearch.firstIndex(in: body, from: bodyStart) else {
                 throw MultipartError.unterminatedPart(part: parts.count)
             }
-            let disposition = headers["Content-Disposition"].map(parseParameters) ?? [:]
-            parts.append(MultipartPart(name: disposition["name"], filename: disposition["filename"],
+            let disposition = headers["Content-Disposition"]
+            parts.append(MultipartPart(name: disposition.flatMap { parameter("name", of: $0) },
+                                       filename: disposition.flatMap { parameter("filename", of: $0) },
                                        contentType: headers["Content-Type"], headers: headers,
                                        body: Array(body[bodyStart..<end])))
             position = end + delimiter.count
@@ -92,14 +94,32 @@ public enum MultipartFormData {
 
     /// The `boundary` parameter of a `multipart/...` media type, unquoted.
     static func boundary(from contentType: String) throws -> String {
-        let mediaType = contentType.valueBeforeParameters
-        guard mediaType.hasPrefix("multipart/") else { throw MultipartError.notMultipart(contentType: contentType) }
-        guard let boundary = parseParameters(contentType)["boundary"] else { throw MultipartError.missingBoundary }
+        guard isMultipart(contentType) else { throw MultipartError.notMultipart(contentType: contentType) }
+        guard let boundary = parameter("boundary", of: contentType) else { throw MultipartError.missingBoundary }
         guard (1...70).contains(boundary.utf8.count), boundary.last != " ",
               boundary.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
             throw MultipartError.invalidBoundary(boundary)
         }
         return boundary
+    }
+
+    /// Whether the media type (before any `;`, without HTTP whitespace, case folded) starts
+    /// with `multipart/`, as `String.hasPrefix` decides; looked at in place unless a non-ASCII
+    /// byte follows the prefix (a combining mark would join its `/` into another character).
+    private static func isMultipart(_ contentType: String) -> Bool {
+        var text = contentType
+        let bytePrefix = text.withUTF8 { bytes -> Bool? in
+            var start = 0
+            while start < bytes.count, bytes[start] == .space || bytes[start] == .tab { start += 1 }
+            let prefix = "multipart/".utf8
+            guard bytes.count - start >= prefix.count else { return false }
+            for (offset, expected) in prefix.enumerated() {
+                let byte = bytes[start + offset]
+                guard byte == expected || (byte | 0x20 == expected && expected &- UInt8(ascii: "a") < 26) else { return false }
+            }
+            return start + prefix.count < bytes.count && bytes[start + prefix.count] >= 0x80 ? nil : true
+        }
+        return bytePrefix ?? contentType.valueBeforeParameters.hasPrefix("multipart/")
     }
 
     /// Header lines up to the blank line; returns them and where the part's body starts.
@@ -124,67 +144,112 @@ public enum MultipartFormData {
 
     /// `form-data; name="file"; filename="a b.png"` -> ["name": "file", "filename": "a b.png"]
     /// (names lowercased; quoted strings unescaped; `filename*=UTF-8''...` percent-decoded and preferred).
-    /// Scanned as UTF-8 bytes: every delimiter is ASCII, so multi-byte characters pass through whole.
     static func parseParameters(_ value: String) -> [String: String] {
+        var parameters: [String: String] = [:]
+        var extended: [(name: String, value: String)] = []
+        forEachParameter(of: value) { name, isExtended, parameterValue in
+            let name = String(decoding: name, as: UTF8.self).asciiLowercased
+            if isExtended {
+                if let decoded = extendedValue(parameterValue()) { extended.append((name, decoded)) }
+            } else if parameters[name] == nil {
+                parameters[name] = parameterValue()
+            }
+        }
+        for (name, value) in extended { parameters[name] = value }  // preferred, the last one winning
+        return parameters
+    }
+
+    /// `parseParameters(value)[name]` for one lowercase `name`, without building the dictionary
+    /// or any string but the answer: requests look up two parameters this way each.
+    static func parameter(_ name: String, of value: String) -> String? {
+        var wanted = name
+        return wanted.withUTF8 { wanted in
+            var plain: String?, extended: String?
+            forEachParameter(of: value) { parameterName, isExtended, parameterValue in
+                guard parameterName.count == wanted.count,
+                      zip(parameterName, wanted).allSatisfy({ $0 == $1 || ($0 | 0x20 == $1 && $1 &- UInt8(ascii: "a") < 26) })
+                else { return }
+                if isExtended {
+                    if let decoded = extendedValue(parameterValue()) { extended = decoded }
+                } else if plain == nil {
+                    plain = parameterValue()
+                }
+            }
+            return extended ?? plain
+        }
+    }
+
+    /// An RFC 8187 extended value (`charset'language'percent-encoded`), decoded; nil when it
+    /// has not the three parts.
+    private static func extendedValue(_ value: String) -> String? {
+        let parts = value.utf8.split(separator: UInt8(ascii: "'"), maxSplits: 2, omittingEmptySubsequences: false)
+        return parts.count == 3 ? RequestTarget.percentDecode(parts[2], plusAsSpace: false) : nil
+    }
+
+    /// Calls `body` for each parameter after the first `;` of `value`, in order, with its name
+    /// (as sent: callers fold its case; without HTTP whitespace and without the `*` of an
+    /// extended parameter), whether it was extended, and a function that makes its value (unquoted and
+    /// unescaped, or trimmed): callers make only the values they want.
+    /// Scanned as UTF-8 bytes: every delimiter is ASCII, so multi-byte characters pass through whole.
+    private static func forEachParameter(of value: String,
+                                         _ body: (_ name: UnsafeBufferPointer<UInt8>, _ isExtended: Bool, _ value: () -> String) -> Void) {
         var text = value
-        return text.withUTF8 { bytes in
-            var parameters: [String: String] = [:]
-            var extended: [(name: String, value: String)] = []
+        text.withUTF8 { bytes in
             let semicolon = UInt8(ascii: ";"), equals = UInt8(ascii: "="), quote = UInt8(ascii: "\""), backslash = UInt8(ascii: "\\")
             func isBlank(_ byte: UInt8) -> Bool { byte == .space || byte == .tab }
-            /// The bytes start..<end without HTTP whitespace, as a String, ASCII-lowercased if asked.
-            func string(_ start: Int, _ end: Int, lowercased: Bool) -> String {
+            /// The bytes start..<end without HTTP whitespace, as a String.
+            func string(_ start: Int, _ end: Int) -> String {
                 var start = start, end = end
                 while start < end, isBlank(bytes[start]) { start += 1 }
                 while end > start, isBlank(bytes[end - 1]) { end -= 1 }
-                return String(unsafeUninitializedCapacity: end - start) { output in
-                    for index in start..<end {
-                        let byte = bytes[index]
-                        output[index - start] = lowercased && byte >= UInt8(ascii: "A") && byte <= UInt8(ascii: "Z") ? byte | 0x20 : byte
-                    }
-                    return end - start
-                }
+                return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
             }
             var index = 0
             while index < bytes.count, bytes[index] != semicolon { index += 1 }
             while index < bytes.count {
                 index += 1  // past ';'
-                let nameStart = index
+                var nameStart = index
                 while index < bytes.count, bytes[index] != equals, bytes[index] != semicolon { index += 1 }
-                let name = string(nameStart, index, lowercased: true)
-                var parameterValue = ""
+                var nameEnd = index
+                while nameStart < nameEnd, isBlank(bytes[nameStart]) { nameStart += 1 }
+                while nameEnd > nameStart, isBlank(bytes[nameEnd - 1]) { nameEnd -= 1 }
+                // The value's extent: `valueStart..<valueEnd`, quoted or not.
+                var valueStart = index, valueEnd = index, quoted = false
                 if index < bytes.count, bytes[index] == equals {
                     index += 1
                     while index < bytes.count, bytes[index] == .space { index += 1 }
                     if index < bytes.count, bytes[index] == quote {
+                        quoted = true
                         index += 1
-                        var unquoted: [UInt8] = []
+                        valueStart = index
                         while index < bytes.count, bytes[index] != quote {
                             if bytes[index] == backslash, index + 1 < bytes.count { index += 1 }
-                            unquoted.append(bytes[index])
                             index += 1
                         }
-                        parameterValue = String(decoding: unquoted, as: UTF8.self)
+                        valueEnd = index
                         while index < bytes.count, bytes[index] != semicolon { index += 1 }
                     } else {
-                        let valueStart = index
+                        valueStart = index
                         while index < bytes.count, bytes[index] != semicolon { index += 1 }
-                        parameterValue = string(valueStart, index, lowercased: false)
+                        valueEnd = index
                     }
                 }
-                guard !name.isEmpty else { continue }
-                if name.utf8.last == UInt8(ascii: "*") {
-                    // RFC 8187 extended value: charset'language'percent-encoded
-                    let parts = parameterValue.utf8.split(separator: UInt8(ascii: "'"), maxSplits: 2, omittingEmptySubsequences: false)
-                    if parts.count == 3 {
-                        extended.append((String(name.dropLast()), RequestTarget.percentDecode(parts[2], plusAsSpace: false)))
+                guard nameEnd > nameStart else { continue }
+                let isExtended = bytes[nameEnd - 1] == UInt8(ascii: "*")
+                if isExtended { nameEnd -= 1 }
+                let (start, end) = (valueStart, valueEnd)
+                body(UnsafeBufferPointer(rebasing: bytes[nameStart..<nameEnd]), isExtended) {
+                    guard quoted else { return string(start, end) }
+                    var unquoted: [UInt8] = []
+                    var position = start
+                    while position < end {
+                        if bytes[position] == backslash, position + 1 < end { position += 1 }
+                        unquoted.append(bytes[position])
+                        position += 1
                     }
-                } else if parameters[name] == nil {
-                    parameters[name] = parameterValue
+                    return String(decoding: unquoted, as: UTF8.self)
                 }
             }
-            for (name, value) in extended { parameters[name] = value }  // preferred, the last one winning
-            return parameters
         }
     }
 }

@@ -44,41 +44,60 @@ struct Router: Sendable {
     }
 
     private func route(_ request: HTTPRequest) -> HTTPResponse {
-        let matching: [(Route, [String: String])]
         if let literal = literalRoutes[request.path]
             ?? literalRoutes["/" + PathPattern.segments(of: request.path).joined(separator: "/")] {
             // Literal paths outrank captures: what the scan below would find first.
-            matching = literal.map { ($0, [:]) }
-        } else {
-            let parts = PathPattern.segments(of: request.path)
-            matching = routes.compactMap { route in route.pattern.match(parts).map { (route, $0) } }
+            return answer(request, matching: literal, parameters: nil)
         }
-        guard let first = matching.first else {
+        let parts = PathPattern.segments(of: request.path)
+        var matching: [Route] = [], parameters: [[String: String]] = []
+        for route in routes {
+            guard let captured = route.pattern.match(parts) else { continue }
+            matching.append(route)
+            parameters.append(captured)
+        }
+        return answer(request, matching: matching, parameters: parameters)
+    }
+
+    /// Answers `request` with the routes whose patterns match its path, the most specific first,
+    /// and their captures (nil: none captured anything). Walks them by index: a `Route` carries
+    /// its documents and handler, and each copy of one retains them all.
+    private func answer(_ request: HTTPRequest, matching: [Route], parameters: [[String: String]]?) -> HTTPResponse {
+        guard !matching.isEmpty else {
             return Router.error(.notFound, "no route \(request.path); see /swagger.json for the API")
         }
         // The routes of the most specific pattern that matched (all methods on that path).
-        let candidates = matching.filter { $0.0.path == first.0.path }
-        let methods = candidates.map(\.0.method).reduce(into: [String]()) { if !$0.contains($1) { $0.append($1) } }
+        let path = matching[0].path
+        var methods: [String] {
+            var methods: [String] = []
+            for index in matching.indices where matching[index].path == path && !methods.contains(matching[index].method) {
+                methods.append(matching[index].method)
+            }
+            return methods
+        }
         let method = request.method == "HEAD" ? "GET" : request.method
         if method == "OPTIONS" && !methods.contains("OPTIONS") {
             return options(allowing: methods, request: request)
         }
-        let sameMethod = candidates.filter { $0.0.method == method }
-        let mediaType = MediaType.essence(of: request.headers["Content-Type"] ?? "")
-        let chosen = sameMethod.first { $0.0.contentTypes?.contains(mediaType) == true }
-            ?? sameMethod.first { $0.0.contentTypes == nil }
-        if chosen == nil, !sameMethod.isEmpty {
-            let accepted = sameMethod.compactMap(\.0.contentTypes).flatMap { $0 }
-            return Router.error(.unsupportedMediaType, "\(request.method) \(request.path) takes \(accepted.joined(separator: ", ")), not '\(mediaType)'")
+        let sameMethod = matching.indices.filter { matching[$0].path == path && matching[$0].method == method }
+        var chosen: Int?
+        if sameMethod.contains(where: { matching[$0].contentTypes != nil }) {
+            let mediaType = MediaType.essence(of: request.headers["Content-Type"] ?? "")
+            chosen = sameMethod.first { matching[$0].contentTypes?.contains(mediaType) == true }
+            if chosen == nil && !sameMethod.contains(where: { matching[$0].contentTypes == nil }) {
+                let accepted = sameMethod.compactMap { matching[$0].contentTypes }.flatMap { $0 }
+                return Router.error(.unsupportedMediaType, "\(request.method) \(request.path) takes \(accepted.joined(separator: ", ")), not '\(mediaType)'")
+            }
         }
-        guard let (route, parameters) = chosen else {
+        guard let index = chosen ?? sameMethod.first(where: { matching[$0].contentTypes == nil }) else {
             var response = Router.error(.methodNotAllowed,
                                         "\(request.method) is not allowed on \(request.path); use \(methods.joined(separator: ", "))")
             response.headers.set("Allow", Router.allowHeader(methods))
             return response
         }
+        let route = matching[index]
         do {
-            return try route.handler(RouteRequest(http: request, pathParameters: parameters))
+            return try route.handler(RouteRequest(http: request, pathParameters: parameters?[index] ?? [:]))
         } catch let refusal as HTTPResponseError {
             logger.debug("\(request.method) \(request.path) refused (\(refusal.status.code)): \(refusal.message)")
             var response = Router.error(refusal.status, refusal.message)
