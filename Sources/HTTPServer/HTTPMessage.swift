@@ -17,6 +17,9 @@ public struct HTTPHeaders: Sequence, Equatable, Sendable, ExpressibleByDictionar
 
     public mutating func add(_ name: String, _ value: String) { fields.append((name: name, value: value)) }
 
+    /// Room for `count` fields, so a parser adding them one by one allocates once.
+    mutating func reserveCapacity(_ count: Int) { fields.reserveCapacity(count) }
+
     /// Replaces every field named `name` with one field.
     public mutating func set(_ name: String, _ value: String) {
         remove(name)

@@ -326,6 +326,7 @@ public struct HTTPRequestParser {
         let start = readIndex
         let (method, target, minorVersion) = try parseRequestLine(buffer[start..<(start + requestLineLength)])
         var headers = HTTPHeaders()
+        headers.reserveCapacity(8)
         var lineStart = start + requestLineLength + 1
         let end = start + length
         while lineStart < end {
@@ -343,43 +344,51 @@ public struct HTTPRequestParser {
     }
 
     private func parseRequestLine(_ line: ArraySlice<UInt8>) throws -> (String, String, Int) {
-        var line = line
-        if line.last == .cr { line = line.dropLast() }
-        let malformed = HTTPParseError(.badRequest, "malformed request line; expected 'METHOD /target HTTP/1.1'")
-        guard let firstSpace = line.firstIndex(of: .space),
-              let secondSpace = line[(firstSpace + 1)...].firstIndex(of: .space) else { throw malformed }
-        let methodBytes = line[line.startIndex..<firstSpace]
-        let targetBytes = line[(firstSpace + 1)..<secondSpace]
-        let versionBytes = line[(secondSpace + 1)...]
-        guard !methodBytes.isEmpty, methodBytes.allSatisfy(\.isTokenCharacter) else { throw malformed }
-        guard !targetBytes.isEmpty, targetBytes.allSatisfy({ $0 > 0x20 && $0 != 0x7F }) else { throw malformed }
-        // HTTP-version = "HTTP/" DIGIT "." DIGIT
-        let version = Array(versionBytes)
-        guard version.count == 8, version.starts(with: Array("HTTP/".utf8)), version[6] == UInt8(ascii: "."),
-              version[5].isDigit, version[7].isDigit else { throw malformed }
-        guard version[5] == UInt8(ascii: "1") else {
-            throw HTTPParseError(.httpVersionNotSupported, "only HTTP/1.0 and HTTP/1.1 are supported")
+        try line.withUnsafeBufferPointer { line in
+            var count = line.count
+            if count > 0 && line[count - 1] == .cr { count -= 1 }
+            let malformed = HTTPParseError(.badRequest, "malformed request line; expected 'METHOD /target HTTP/1.1'")
+            var firstSpace = 0
+            while firstSpace < count && line[firstSpace] != .space { firstSpace += 1 }
+            var secondSpace = firstSpace + 1
+            while secondSpace < count && line[secondSpace] != .space { secondSpace += 1 }
+            guard secondSpace < count else { throw malformed }
+            guard firstSpace > 0 else { throw malformed }
+            for index in 0..<firstSpace where !line[index].isTokenCharacter { throw malformed }
+            guard secondSpace > firstSpace + 1 else { throw malformed }
+            for index in (firstSpace + 1)..<secondSpace where line[index] <= 0x20 || line[index] == 0x7F { throw malformed }
+            // HTTP-version = "HTTP/" DIGIT "." DIGIT
+            let version = UnsafeBufferPointer(rebasing: line[(secondSpace + 1)..<count])
+            guard version.count == 8, version.starts(with: "HTTP/".utf8), version[6] == UInt8(ascii: "."),
+                  version[5].isDigit, version[7].isDigit else { throw malformed }
+            guard version[5] == UInt8(ascii: "1") else {
+                throw HTTPParseError(.httpVersionNotSupported, "only HTTP/1.0 and HTTP/1.1 are supported")
+            }
+            return (String(decoding: UnsafeBufferPointer(rebasing: line[0..<firstSpace]), as: UTF8.self),
+                    String(decoding: UnsafeBufferPointer(rebasing: line[(firstSpace + 1)..<secondSpace]), as: UTF8.self),
+                    Int(version[7] - UInt8(ascii: "0")))
         }
-        return (String(decoding: methodBytes, as: UTF8.self), String(decoding: targetBytes, as: UTF8.self),
-                Int(version[7] - UInt8(ascii: "0")))
     }
 
     /// `name: value` with optional whitespace around the value (RFC 9112 §5).
+    /// Scanned through a buffer pointer: slice indexing checks bounds at every byte.
     static func parseField(_ line: ArraySlice<UInt8>) throws -> (name: String, value: String) {
-        guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
-            throw HTTPParseError(.badRequest, "malformed header line (no colon)")
+        try line.withUnsafeBufferPointer { line in
+            guard let colon = line.firstIndex(of: UInt8(ascii: ":")) else {
+                throw HTTPParseError(.badRequest, "malformed header line (no colon)")
+            }
+            guard colon > 0, line[0..<colon].allSatisfy(\.isTokenCharacter) else {
+                throw HTTPParseError(.badRequest, "malformed header name (folded lines and spaces before the colon are not allowed)")
+            }
+            var start = colon + 1, end = line.count
+            while start < end && (line[start] == .space || line[start] == .tab) { start += 1 }
+            while end > start && (line[end - 1] == .space || line[end - 1] == .tab) { end -= 1 }
+            for index in start..<end where line[index] == 0 || line[index] == .cr || line[index] == .lf {
+                throw HTTPParseError(.badRequest, "header value contains a control character")
+            }
+            return (String(decoding: UnsafeBufferPointer(rebasing: line[0..<colon]), as: UTF8.self),
+                    String(decoding: UnsafeBufferPointer(rebasing: line[start..<end]), as: UTF8.self))
         }
-        let name = line[line.startIndex..<colon]
-        guard !name.isEmpty, name.allSatisfy(\.isTokenCharacter) else {
-            throw HTTPParseError(.badRequest, "malformed header name (folded lines and spaces before the colon are not allowed)")
-        }
-        var value = line[(colon + 1)...]
-        while let first = value.first, first == .space || first == .tab { value = value.dropFirst() }
-        while let last = value.last, last == .space || last == .tab { value = value.dropLast() }
-        guard value.allSatisfy({ $0 != 0 && $0 != .cr && $0 != .lf }) else {
-            throw HTTPParseError(.badRequest, "header value contains a control character")
-        }
-        return (String(decoding: name, as: UTF8.self), String(decoding: value, as: UTF8.self))
     }
 
     /// Works out body framing, persistence and expectations from the header fields.
@@ -394,7 +403,13 @@ public struct HTTPRequestParser {
             case 6 where field.name.caseInsensitiveEquals("Expect"): expectation = expectation ?? field.value
             case 10 where field.name.caseInsensitiveEquals("Connection"):
                 connectionTokens += HTTPRequestParser.commaList(field.value).map(\.asciiLowercased)
-            case 14 where field.name.caseInsensitiveEquals("Content-Length"): lengths += HTTPRequestParser.commaList(field.value)
+            case 14 where field.name.caseInsensitiveEquals("Content-Length"):
+                // Nearly always one number: no list to split (the value is trimmed already).
+                if !field.value.utf8.contains(UInt8(ascii: ",")) {
+                    if !field.value.isEmpty { lengths.append(field.value) }
+                } else {
+                    lengths += HTTPRequestParser.commaList(field.value)
+                }
             case 17 where field.name.caseInsensitiveEquals("Transfer-Encoding"):
                 transferCodings += HTTPRequestParser.commaList(field.value)
             default: break
@@ -422,9 +437,13 @@ public struct HTTPRequestParser {
             guard !first.isEmpty, first.utf8.allSatisfy(\.isDigit) else {
                 throw HTTPParseError(.badRequest, "Content-Length must be a decimal number")
             }
-            let digits = first.drop { $0 == "0" }
-            guard digits.count <= 18, let length = Int(digits.isEmpty ? "0" : String(digits)),
-                  length <= limits.maxBodyBytes else {
+            // Every byte is a digit: leading zeros dropped, at most 18 left (no overflow).
+            var length = 0, significant = 0
+            for byte in first.utf8 where significant > 0 || byte != UInt8(ascii: "0") {
+                significant += 1
+                if significant <= 18 { length = length * 10 + Int(byte - UInt8(ascii: "0")) }
+            }
+            guard significant <= 18, length <= limits.maxBodyBytes else {
                 throw HTTPParseError(.payloadTooLarge, "the body exceeds the limit of \(limits.maxBodyBytes) bytes")
             }
             framing = length > 0 ? .contentLength(length) : .none

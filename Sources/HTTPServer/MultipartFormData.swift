@@ -240,6 +240,9 @@ public enum MultipartFormData {
                 let (start, end) = (valueStart, valueEnd)
                 body(UnsafeBufferPointer(rebasing: bytes[nameStart..<nameEnd]), isExtended) {
                     guard quoted else { return string(start, end) }
+                    if !bytes[start..<end].contains(backslash) {
+                        return String(decoding: UnsafeBufferPointer(rebasing: bytes[start..<end]), as: UTF8.self)
+                    }
                     var unquoted: [UInt8] = []
                     var position = start
                     while position < end {

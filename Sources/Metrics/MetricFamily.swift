@@ -12,8 +12,13 @@ public final class MetricFamily<Series: MetricSeries>: MetricsCollector, @unchec
     private let configuration: Series.Configuration
     private let lock = NSLock()
     private var series: [[String]: Series] = [:]
-    /// Label values in creation order, for stable output.
+    /// Label values in creation order, for stable output, and their series in the same order.
     private var order: [[String]] = []
+    private var orderedSeries: [Series] = []
+    /// Up to this many series are found by comparing label values in order rather than by
+    /// hashing them: hashing an array of strings costs more than a few comparisons, and a
+    /// request updates three families.
+    private static var scanLimit: Int { 8 }
 
     init(name: String, help: String, labelNames: [String], configuration: Series.Configuration, maxSeries: Int) {
         self.name = name
@@ -32,11 +37,16 @@ public final class MetricFamily<Series: MetricSeries>: MetricsCollector, @unchec
                      "\(name) takes \(labelNames.count) label value(s) (\(labelNames.joined(separator: ", "))), got \(values.count)")
         lock.lock()
         defer { lock.unlock() }
-        if let existing = series[values] { return existing }
+        if order.count <= Self.scanLimit {
+            for index in order.indices where order[index] == values { return orderedSeries[index] }
+        } else if let existing = series[values] {
+            return existing
+        }
         let created = Series(configuration: configuration)
         if series.count < maxSeries {
             series[values] = created
             order.append(values)
+            orderedSeries.append(created)
         }
         return created
     }
@@ -48,8 +58,10 @@ public final class MetricFamily<Series: MetricSeries>: MetricsCollector, @unchec
     public func remove(_ values: String...) {
         lock.lock()
         defer { lock.unlock() }
-        guard !labelNames.isEmpty, series.removeValue(forKey: values) != nil else { return }
-        order.removeAll { $0 == values }
+        guard !labelNames.isEmpty, series.removeValue(forKey: values) != nil,
+              let index = order.firstIndex(of: values) else { return }
+        order.remove(at: index)
+        orderedSeries.remove(at: index)
     }
 
     /// Removes every series (a model unloaded, a job forgotten); an unlabelled family keeps its one.
@@ -59,11 +71,12 @@ public final class MetricFamily<Series: MetricSeries>: MetricsCollector, @unchec
         guard !labelNames.isEmpty else { return }
         series.removeAll()
         order.removeAll()
+        orderedSeries.removeAll()
     }
 
     public func collect() -> [MetricFamilySnapshot] {
         lock.lock()
-        let entries = order.map { ($0, series[$0]!) }
+        let entries = zip(order, orderedSeries).map { ($0, $1) }
         lock.unlock()
         var samples: [MetricSample] = []
         for (values, series) in entries {
