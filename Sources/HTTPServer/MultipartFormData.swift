@@ -96,7 +96,8 @@ public enum MultipartFormData {
     static func boundary(from contentType: String) throws -> String {
         guard isMultipart(contentType) else { throw MultipartError.notMultipart(contentType: contentType) }
         guard let boundary = parameter("boundary", of: contentType) else { throw MultipartError.missingBoundary }
-        guard (1...70).contains(boundary.utf8.count), boundary.last != " ",
+        // Printable ASCII only, so the last byte is the last character (no grapheme breaking).
+        guard (1...70).contains(boundary.utf8.count), boundary.utf8.last != .space,
               boundary.utf8.allSatisfy({ $0 >= 0x20 && $0 < 0x7F }) else {
             throw MultipartError.invalidBoundary(boundary)
         }
@@ -128,9 +129,12 @@ public enum MultipartFormData {
         var lineStart = start
         while true {
             guard lineStart - start <= maxPartHeaderBytes else { throw MultipartError.malformedPartHeaders(part: part) }
-            var lineEnd = lineStart
-            while lineEnd < body.count && body[lineEnd] != .lf { lineEnd += 1 }
-            guard lineEnd < body.count else { throw MultipartError.unterminatedPart(part: part) }
+            let found = body.withUnsafeBufferPointer { bytes -> Int? in
+                guard lineStart < bytes.count, let base = bytes.baseAddress,
+                      let lf = memchr(base + lineStart, Int32(UInt8.lf), bytes.count - lineStart) else { return nil }
+                return base.distance(to: lf.assumingMemoryBound(to: UInt8.self))
+            }
+            guard let lineEnd = found else { throw MultipartError.unterminatedPart(part: part) }
             var contentEnd = lineEnd
             if contentEnd > lineStart && body[contentEnd - 1] == .cr { contentEnd -= 1 }
             if contentEnd == lineStart { return (headers, lineEnd + 1) }
