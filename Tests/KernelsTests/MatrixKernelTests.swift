@@ -131,6 +131,69 @@ final class MatrixKernelTests: XCTestCase {
         }
     }
 
+    /// C [+]= op(A)·B + bias with A read transposed in place, against two references: the
+    /// Double product (tolerance), and each element summed exactly as the kernels document it,
+    /// bias + C, then the products in K order one multiply-add each (fused except on the x86-64
+    /// baseline): bit for bit. The shapes put m and n on both sides of every class's tile edges
+    /// (2 x 4, 8 or 16 rows; six columns; panels of one or two vectors) and lda below m as the
+    /// convolutions' in-place gradient reads A (rows that overlap).
+    func testTransposedAGEMMMatchesTheReferenceBitForBit() {
+        var values = SeededValues(seed: 11)
+        let shapes = [(1, 1, 1, 1), (3, 16, 838, 1), (5, 7, 9, 5), (7, 33, 20, 9), (8, 6, 3, 8), (9, 5, 4, 9),
+                      (15, 12, 13, 15), (16, 16, 10, 16), (17, 32, 11, 17), (31, 1, 6, 33), (32, 64, 61, 32),
+                      (33, 17, 5, 40), (47, 40, 7, 47), (48, 32, 222, 16), (49, 24, 8, 49), (64, 6, 9, 64),
+                      (65, 70, 12, 66), (96, 64, 61, 32), (100, 11, 14, 100), (130, 48, 3, 131)]
+        #if arch(arm64)
+        let fusedEverywhere = true
+        #else
+        let fusedEverywhere = false
+        #endif
+        forEachRunnableSet { kernels in
+            let fused = fusedEverywhere || kernels.cpu != .portable
+            for (m, n, k, lda) in shapes {
+                for accumulate in [false, true] {
+                    let ldc = n + 3  // the columns past n must stay untouched
+                    let a = values.floats((k - 1) * lda + m)
+                    let b = values.floats(k * n)
+                    let bias = values.floats(n)
+                    let c = values.floats(m * ldc)
+                    let packed = b.withUnsafeBufferPointer { b in
+                        bias.withUnsafeBufferPointer { bias in
+                            kernels.pack(b.baseAddress!, rows: k, columns: n, ldb: n, transposed: false, bias: bias.baseAddress)
+                        }
+                    }
+                    var result = c
+                    a.withUnsafeBufferPointer { a in
+                        result.withUnsafeMutableBufferPointer { result in
+                            kernels.gemm(transposedA: a.baseAddress!, m: m, lda: lda, b: packed, c: result.baseAddress!, ldc: ldc,
+                                         accumulate: accumulate)
+                        }
+                    }
+                    var exact = c
+                    for i in 0..<m {
+                        for j in 0..<n {
+                            var sum = accumulate ? bias[j] + c[i * ldc + j] : bias[j]
+                            for p in 0..<k {
+                                sum = fused ? sum.addingProduct(a[p * lda + i], b[p * n + j]) : sum + a[p * lda + i] * b[p * n + j]
+                            }
+                            exact[i * ldc + j] = sum
+                        }
+                    }
+                    let label = "\(kernels.cpu) \(m)x\(n)x\(k) lda \(lda) +=\(accumulate)"
+                    XCTAssertEqual(result, exact, label)
+                    var (expected, magnitude) = Reference.gemmWithMagnitude(
+                        m: m, n: n, k: k, a: a, lda: lda, transposeA: true, b: b, ldb: n, transposeB: false, c: c, ldc: ldc,
+                        accumulate: accumulate)
+                    for i in 0..<m {
+                        for j in 0..<n { expected[i * ldc + j] += bias[j] }
+                        for j in n..<ldc { expected[i * ldc + j] = c[i * ldc + j] }
+                    }
+                    assertClose(result, expected, magnitude: magnitude, tolerance: 1e-6, label)
+                }
+            }
+        }
+    }
+
     func testGeneralGEMMWithEveryTransposeAndAccumulate() {
         var values = SeededValues(seed: 3)
         forEachRunnableSet { kernels in
