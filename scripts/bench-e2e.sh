@@ -16,6 +16,9 @@
 #   scripts/bench-e2e.sh [SECONDS] [CONNECTIONS...]     (defaults: 10 s; 64 256)
 # env: E2E_BATCH=16   also run ours on the default model with dynamic batching (max_batch_size 16)
 #      E2E_SKIP_FASTAPI=1   ours only
+#      E2E_BIN=path   measure this binary (scripts/build-release.sh's) instead of building one
+# On a machine busy with other work, run the whole script at a high CPU share (e.g. a cgroup v1
+# cpu group with cpu.shares 262144) and say so: wrk and the servers then get the cores.
 # Needs: wrk, curl, python3 with tf-keras, tf2onnx, onnxruntime, pillow, fastapi, uvicorn,
 # python-multipart (pip install fastapi uvicorn python-multipart). Never needed at run time.
 set -euo pipefail
@@ -42,10 +45,16 @@ for tool in wrk curl python3; do
     command -v "$tool" >/dev/null || { echo "bench-e2e: '$tool' is required" >&2; exit 1; }
 done
 
-echo "building the release binary (scripts/build-release.sh)..."
-scripts/build-release.sh "$WORK/dist" > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
-BIN="$WORK/dist/max-server"
-echo "$(grep '^built' "$WORK/build.log"); stripped: $(file -b "$BIN" | grep -o 'not stripped\|stripped' | head -1)"
+if [ -n "${E2E_BIN:-}" ]; then
+    BIN="$E2E_BIN"
+    echo "using $BIN (E2E_BIN; made by scripts/build-release.sh?)"
+else
+    echo "building the release binary (scripts/build-release.sh)..."
+    scripts/build-release.sh "$WORK/dist" > "$WORK/build.log" 2>&1 || { cat "$WORK/build.log" >&2; exit 1; }
+    BIN="$WORK/dist/max-server"
+    echo "$(grep '^built' "$WORK/build.log")"
+fi
+echo "stripped: $(file -b "$BIN" | grep -o 'not stripped\|stripped' | head -1)"
 
 # The models as Keras .h5 (ours) and ONNX (ORT), from the same weights.
 MAXMNIST_H5="../shared/conformance/keras/k2_mnist_cnn.h5"

@@ -54,7 +54,7 @@ public final class HTTPServer: @unchecked Sendable {
         raiseDescriptorLimit(toServe: configuration.maxConnections)
         if configuration.returnsMemoryAfterPeaks { ProcessMemory.tuneAllocator() }
         let fd = try Socket.listen(host: configuration.host, port: configuration.port)
-        let workers = WorkerPool(threadCount: configuration.resolvedWorkerCount, name: "http-worker",
+        let workers = WorkerPool(threadCount: configuration.resolvedPoolThreadCount, name: "http-worker",
                                  maxExtraThreads: configuration.maxExtraWorkers,
                                  longJobThreshold: configuration.longHandlerThreshold)
         let context = ServerContext(configuration: configuration, logger: logger, handler: handler, workers: workers)

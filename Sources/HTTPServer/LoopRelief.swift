@@ -61,9 +61,17 @@ final class LoopRelief: @unchecked Sendable {
         return !wasRelieved
     }
 
+    /// True when `beginInline` would now let the owner run a handler.
+    var mayBeginInline: Bool {
+        lock.lock()
+        defer { lock.unlock() }
+        return standbyWaiting && !finished && !inlineRunning
+    }
+
     /// Standby duty: blocks until a handler on the loop's thread outlives its budget, then
     /// returns true (the caller owns the loop now); false once the loop has finished.
-    func standBy() -> Bool {
+    /// `announce` runs once the standby waits, so the owner may run handlers again.
+    func standBy(announce: () -> Void = {}) -> Bool {
         lock.lock()
         if finished {
             lock.unlock()
@@ -71,6 +79,7 @@ final class LoopRelief: @unchecked Sendable {
         }
         standbyWaiting = true
         lock.unlock()
+        announce()
         while true {
             timer.wait()
             lock.lock()

@@ -11,7 +11,7 @@ import Foundation
 /// shares the cores between them. Extra threads end after a second without work.
 final class WorkerPool: @unchecked Sendable {
     private let condition = NSCondition()
-    private var jobs: [() -> Void] = []
+    private var jobs: [WorkerJob] = []
     private var head = 0
     private var stopping = false
     private let name: String
@@ -35,18 +35,46 @@ final class WorkerPool: @unchecked Sendable {
     }
 
     func submit(_ job: @escaping () -> Void) {
-        submit(contentsOf: [job])
+        submit(contentsOf: [ClosureJob(job)])
     }
 
     /// Queues a batch under one lock and wakes only as many sleeping workers as there are jobs:
     /// an event loop hands over everything one epoll round produced at once.
-    func submit(contentsOf batch: [() -> Void]) {
+    func submit(contentsOf batch: [WorkerJob]) {
         guard !batch.isEmpty else { return }
         condition.lock()
         jobs.append(contentsOf: batch)
         for _ in 0..<min(batch.count, sleepingThreads) { condition.signal() }
         addThreadsForQueuedJobs(now: MonotonicClock.now())
         condition.unlock()
+    }
+
+    /// True when jobs wait for a thread.
+    var hasQueuedJobs: Bool {
+        condition.lock()
+        defer { condition.unlock() }
+        return head < jobs.count
+    }
+
+    /// Queues `batch` and takes the oldest queued job (the batch's first when nothing older
+    /// waits) for the caller to run on its own thread, under one lock, waking only as many
+    /// sleeping workers as jobs were left for them. An event loop that runs handlers itself takes
+    /// its work this way, so that whichever thread runs a request, requests start in the order
+    /// they arrived, and no worker is woken for the job the loop keeps.
+    func submitTakingOldest(contentsOf batch: [WorkerJob]) -> WorkerJob? {
+        condition.lock()
+        defer { condition.unlock() }
+        jobs.append(contentsOf: batch)
+        guard head < jobs.count else { return nil }
+        let oldest = jobs[head]
+        head += 1
+        if head == jobs.count {
+            jobs.removeAll(keepingCapacity: true)
+            head = 0
+        }
+        for _ in 0..<min(max(0, batch.count - 1), sleepingThreads) { condition.signal() }
+        addThreadsForQueuedJobs(now: MonotonicClock.now())
+        return oldest
     }
 
     /// Called now and then (the event loops' timer tick): starts a thread if jobs wait while
@@ -124,7 +152,7 @@ final class WorkerPool: @unchecked Sendable {
             }
             jobStarts[number] = MonotonicClock.now()
             condition.unlock()
-            job()
+            job.run()
             condition.lock()
             jobStarts[number] = nil
         }
@@ -145,4 +173,17 @@ public enum MonotonicClock {
         clock_gettime(CLOCK_MONOTONIC, &time)
         return Double(time.tv_sec) + Double(time.tv_nsec) / 1e9
     }
+}
+
+/// Work for the pool. A job that an event loop takes for its own thread may be asked more of
+/// than `run` (see `EventLoop.RequestJob`).
+protocol WorkerJob: AnyObject {
+    func run()
+}
+
+/// A closure as a job.
+final class ClosureJob: WorkerJob {
+    private let body: () -> Void
+    init(_ body: @escaping () -> Void) { self.body = body }
+    func run() { body() }
 }

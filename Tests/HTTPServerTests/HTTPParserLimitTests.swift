@@ -51,6 +51,11 @@ final class HTTPParserLimitTests: XCTestCase {
         }
         // Refused before the line ends: more bytes than a request line may have, no LF yet.
         assertRefused(requestLine(length: 80), status: 414, "unterminated long request line")
+        // Too long and malformed (a NUL in the target, no version): too long wins, in any pieces.
+        assertRefused("GET /\u{0}" + String(repeating: "a", count: 80) + " HTTP/1.1\r\nHost: h\r\n\r\n", status: 414,
+                      "a request line over the limit with a NUL")
+        assertRefused("GET /" + String(repeating: "a", count: 80) + "\r\nHost: h\r\n\r\n", status: 414,
+                      "a request line over the limit without a version")
     }
 
     /// Header lines `X-Fill: fff...\r\n` (plus `Host: h\r\n`) of exactly `length` bytes.
@@ -71,6 +76,13 @@ final class HTTPParserLimitTests: XCTestCase {
         let lines = "Host: hh\r\n" + String(repeating: "A: bc\r\n", count: 34)  // 10 + 34 * 7 = 248
         assertAccepted("GET / HTTP/1.1\r\n" + lines + "X: abc\r\n\r\n", "256 header bytes in short lines")
         assertRefused("GET / HTTP/1.1\r\n" + lines + "X: abcd\r\n\r\n", status: 431, "257 header bytes in short lines")
+        // Too long and malformed: too long wins, however the bytes arrive (as for trailers).
+        let fill = String(repeating: "f", count: 300)
+        for (malformed, what) in [("X-Fill: \u{0}" + fill, "a NUL in the value"), ("X-Fill" + fill, "no colon"),
+                                  ("X-Fill : " + fill, "a space before the colon"), (" X-Fill: " + fill, "a leading space")] {
+            assertRefused("GET / HTTP/1.1\r\nHost: h\r\n" + malformed + "\r\n\r\n", status: 431,
+                          "a header line over the limit with \(what)")
+        }
     }
 
     func testContentLengthBodyLimit() {
