@@ -196,7 +196,22 @@ func multiplyBlockNarrow(rows: Int, _ a: RowPointers, segmentCount: Int, segment
     }
     var a0 = a.0, a1 = a.1, a2 = a.2, a3 = a.3, a4 = a.4, a5 = a.5
     var bp = b
-    for _ in 0..<segmentCount {
+    if segmentLength == 1 {
+        // A read transposed: one shared offset, as in `multiplyBlock`.
+        var offset = 0
+        for _ in 0..<segmentCount {
+            let weights = load(bp)
+            multiplyAdd(&c0, Vec(repeating: a0[offset]), weights)
+            multiplyAdd(&c1, Vec(repeating: a1[offset]), weights)
+            multiplyAdd(&c2, Vec(repeating: a2[offset]), weights)
+            multiplyAdd(&c3, Vec(repeating: a3[offset]), weights)
+            multiplyAdd(&c4, Vec(repeating: a4[offset]), weights)
+            multiplyAdd(&c5, Vec(repeating: a5[offset]), weights)
+            bp += lanes
+            offset &+= segmentStride
+        }
+    }
+    for _ in 0..<(segmentLength == 1 ? 0 : segmentCount) {
         var index = 0
         while index < segmentLength {
             let weights = load(bp)
@@ -292,7 +307,30 @@ func multiplyBlock(rows: Int, _ a: RowPointers, segmentCount: Int, segmentLength
     }
     var a0 = a.0, a1 = a.1, a2 = a.2, a3 = a.3, a4 = a.4, a5 = a.5
     var bp = b
-    for _ in 0..<segmentCount {
+    if segmentLength == 1 {
+        // A read transposed (`gemm(transposedA:)`): every K step one value per row, the rows
+        // `segmentStride` further on each step, reached through one shared offset instead of six
+        // pointer bumps and a one-pass inner loop per step. Same products, same order.
+        var offset = 0
+        for _ in 0..<segmentCount {
+            let bl = load(bp), bh = load(bp + lanes)
+            var s = Vec(repeating: a0[offset])
+            multiplyAdd(&c0l, s, bl); multiplyAdd(&c0h, s, bh)
+            s = Vec(repeating: a1[offset])
+            multiplyAdd(&c1l, s, bl); multiplyAdd(&c1h, s, bh)
+            s = Vec(repeating: a2[offset])
+            multiplyAdd(&c2l, s, bl); multiplyAdd(&c2h, s, bh)
+            s = Vec(repeating: a3[offset])
+            multiplyAdd(&c3l, s, bl); multiplyAdd(&c3h, s, bh)
+            s = Vec(repeating: a4[offset])
+            multiplyAdd(&c4l, s, bl); multiplyAdd(&c4h, s, bh)
+            s = Vec(repeating: a5[offset])
+            multiplyAdd(&c5l, s, bl); multiplyAdd(&c5h, s, bh)
+            bp += panelWidth
+            offset &+= segmentStride
+        }
+    }
+    for _ in 0..<(segmentLength == 1 ? 0 : segmentCount) {
         var index = 0
         while index < segmentLength {
             let bl = load(bp), bh = load(bp + lanes)

@@ -134,9 +134,9 @@ final class MatrixKernelTests: XCTestCase {
     /// C [+]= op(A)·B + bias with A read transposed in place, against two references: the
     /// Double product (tolerance), and each element summed exactly as the kernels document it,
     /// bias + C, then the products in K order one multiply-add each (fused except on the x86-64
-    /// baseline): bit for bit. The shapes put m and n on both sides of every class's tile edges
-    /// (2 x 4, 8 or 16 rows; six columns; panels of one or two vectors) and lda below m as the
-    /// convolutions' in-place gradient reads A (rows that overlap).
+    /// baseline): bit for bit. The shapes put m and n on both sides of every class's tile and
+    /// panel edges (six rows; panels of one or two vectors of 4, 8 or 16) and lda below m as
+    /// the convolutions' in-place gradient reads A (rows that overlap).
     func testTransposedAGEMMMatchesTheReferenceBitForBit() {
         var values = SeededValues(seed: 11)
         let shapes = [(1, 1, 1, 1), (3, 16, 838, 1), (5, 7, 9, 5), (7, 33, 20, 9), (8, 6, 3, 8), (9, 5, 4, 9),
