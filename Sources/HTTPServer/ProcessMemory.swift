@@ -67,13 +67,14 @@ final class MemoryReclaimer: @unchecked Sendable {
         guard let resident = ProcessMemory.residentBytes() else { lock.unlock(); return }
         let baseline = residentAfterTrim ?? resident
         if residentAfterTrim == nil { residentAfterTrim = resident }
-        lowestResident = min(lowestResident ?? resident, resident)
+        let lowest = min(lowestResident ?? resident, resident)
+        lowestResident = lowest
         // Growth since the last trim alone misses the end of a peak: a trim during it leaves in
         // use what the burst's connections buffered, and when they close that memory goes back
         // to the heap without resident memory growing. So while resident memory stays well
         // above the lowest seen, the heap is trimmed again every few seconds (measured: 1,000
         // partial uploads left 72-103 MiB resident 3 s after they closed, 26-32 MiB before).
-        let aboveLowest = resident > lowestResident! + growthBeforeTrim && now >= lastTrim + 2
+        let aboveLowest = resident > lowest + growthBeforeTrim && now >= lastTrim + 2
         guard resident > baseline + growthBeforeTrim || aboveLowest else {
             // Memory in use may also shrink for good: follow it down so the next peak counts.
             residentAfterTrim = min(baseline, resident)

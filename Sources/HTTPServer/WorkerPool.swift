@@ -66,12 +66,7 @@ final class WorkerPool: @unchecked Sendable {
         defer { condition.unlock() }
         jobs.append(contentsOf: batch)
         guard head < jobs.count else { return nil }
-        let oldest = jobs[head]
-        head += 1
-        if head == jobs.count {
-            jobs.removeAll(keepingCapacity: true)
-            head = 0
-        }
+        let oldest = takeOldest()
         for _ in 0..<min(max(0, batch.count - 1), sleepingThreads) { condition.signal() }
         addThreadsForQueuedJobs(now: MonotonicClock.now())
         return oldest
@@ -141,21 +136,28 @@ final class WorkerPool: @unchecked Sendable {
                 }
             }
             if head == jobs.count { return exit() }
-            let job = jobs[head]
-            head += 1
-            if head == jobs.count {
-                jobs.removeAll(keepingCapacity: true)
-                head = 0
-            } else if head >= 1024 && head * 2 >= jobs.count {
-                jobs.removeSubrange(0..<head)
-                head = 0
-            }
+            let job = takeOldest()
             jobStarts[number] = MonotonicClock.now()
             condition.unlock()
             job.run()
             condition.lock()
             jobStarts[number] = nil
         }
+    }
+
+    /// Under the lock, with a job queued: dequeues it, dropping the taken prefix once it is
+    /// all of the queue or most of a long one.
+    private func takeOldest() -> WorkerJob {
+        let job = jobs[head]
+        head += 1
+        if head == jobs.count {
+            jobs.removeAll(keepingCapacity: true)
+            head = 0
+        } else if head >= 1024 && head * 2 >= jobs.count {
+            jobs.removeSubrange(0..<head)
+            head = 0
+        }
+        return job
     }
 
     /// Under the lock, which it gives up: the thread is done.
