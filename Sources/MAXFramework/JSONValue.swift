@@ -2,7 +2,9 @@ import Foundation
 
 /// A JSON document as a value: objects keep their keys in order, so the metadata, Swagger and
 /// prediction envelopes come out in the order MAX prints them, and config errors can name keys.
-public indirect enum JSONValue: Equatable, Sendable {
+/// Not `indirect`: arrays and objects hold their elements on the heap already, and boxing every
+/// number and string cost one allocation per value written (a prediction answer has a dozen).
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int)
