@@ -395,11 +395,15 @@ public struct HTTPRequestParser {
     private func interpret(method: String, target: String, minorVersion: Int, headers: HTTPHeaders) throws -> HTTPRequestHead {
         var framing = HTTPBodyFraming.none
         // The fields that frame the request, found in one pass over the head.
-        var transferCodings: [String] = [], lengths: [String] = [], hosts: [String] = [], connectionTokens: [String] = []
+        var transferCodings: [String] = [], lengths: [String] = [], connectionTokens: [String] = []
+        // Host is counted, not collected: a request has one (an array would allocate per request).
+        var host: String?, hostCount = 0
         var expectation: String?
         for field in headers {
             switch field.name.utf8.count {
-            case 4 where field.name.caseInsensitiveEquals("Host"): hosts.append(field.value)
+            case 4 where field.name.caseInsensitiveEquals("Host"):
+                if host == nil { host = field.value }
+                hostCount += 1
             case 6 where field.name.caseInsensitiveEquals("Expect"): expectation = expectation ?? field.value
             case 10 where field.name.caseInsensitiveEquals("Connection"):
                 connectionTokens += HTTPRequestParser.commaList(field.value).map(\.asciiLowercased)
@@ -451,7 +455,7 @@ public struct HTTPRequestParser {
             throw HTTPParseError(.lengthRequired, "a \(method) request needs Content-Length or chunked Transfer-Encoding")
         }
 
-        try HTTPRequestParser.checkHost(hosts, minorVersion: minorVersion)
+        try HTTPRequestParser.checkHost(first: host, count: hostCount, minorVersion: minorVersion)
 
         let keepAlive = minorVersion >= 1 ? !connectionTokens.contains("close") : connectionTokens.contains("keep-alive")
 
@@ -468,22 +472,22 @@ public struct HTTPRequestParser {
 
     /// RFC 9112 §3.2: an HTTP/1.1 request has exactly one Host field, and any request at most
     /// one; its value is `uri-host [":" port]` (RFC 3986), or empty.
-    static func checkHost(_ values: [String], minorVersion: Int) throws {
-        guard values.count <= 1 else {
-            throw HTTPParseError(.badRequest, "the request has \(values.count) Host header fields; exactly one is allowed")
+    static func checkHost(first: String?, count: Int, minorVersion: Int) throws {
+        guard count <= 1 else {
+            throw HTTPParseError(.badRequest, "the request has \(count) Host header fields; exactly one is allowed")
         }
-        guard let value = values.first else {
+        guard var value = first else {
             if minorVersion >= 1 {
                 throw HTTPParseError(.badRequest, "an HTTP/1.1 request needs a Host header field (RFC 9112, section 3.2)")
             }
             return
         }
-        guard isValidHost(Array(value.utf8)) else {
+        guard value.withUTF8({ isValidHost($0) }) else {
             throw HTTPParseError(.badRequest, "the Host header field is not a valid host[:port]")
         }
     }
 
-    static func isValidHost(_ bytes: [UInt8]) -> Bool {
+    static func isValidHost(_ bytes: UnsafeBufferPointer<UInt8>) -> Bool {
         var hostEnd = bytes.count
         if bytes.first == UInt8(ascii: "[") {
             // IP-literal: an IPv6 address or "v" HEXDIG "." ..., checked for its characters.

@@ -132,8 +132,10 @@ private struct JPEGDecodingSession {
         case 0xDD:
             restartInterval = try reader.uint16()
         case 0xE0:
-            let signature: [UInt8] = [0x4A, 0x46, 0x49, 0x46, 0x00]  // "JFIF\0"
-            if reader.payload.count >= 5, Array(reader.payload[0..<5]) == signature { sawJFIF = true }
+            let payload = reader.payload  // "JFIF\0", compared in place
+            if payload.count >= 5, payload[0] == 0x4A, payload[1] == 0x46, payload[2] == 0x49, payload[3] == 0x46, payload[4] == 0 {
+                sawJFIF = true
+            }
         case 0xEE:
             if let transform = jpegAdobeTransform(&reader) { adobeTransform = transform }
         default:
@@ -148,6 +150,7 @@ private struct JPEGDecodingSession {
         let scan = try JPEGScanHeader(parsing: &reader, frame: frame)
         if coefficients.isEmpty {
             var total = 0
+            coefficientOffsets.reserveCapacity(frame.components.count)
             for component in frame.components {
                 coefficientOffsets.append(total)
                 total += component.blocksPerLine * component.blocksPerColumn * 64
@@ -176,6 +179,7 @@ private struct JPEGDecodingSession {
         guard let frame else { throw JPEGError.missingFrameHeader }
         guard completedScans > 0 else { throw JPEGError.noImageData }
         var planes: [JPEGPlane] = []
+        planes.reserveCapacity(frame.components.count)
         for (index, component) in frame.components.enumerated() {
             // A component no scan carried has all-zero coefficients: any table gives mid-gray.
             let table = latchedQuantization[index] ?? [Int32](repeating: 0, count: 64)

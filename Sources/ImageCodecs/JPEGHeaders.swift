@@ -109,6 +109,7 @@ struct JPEGFrame {
         default: throw reader.fail("\(componentCount) components; a JPEG image has 1 or 3")
         }
         var components: [JPEGComponent] = []
+        components.reserveCapacity(Int(componentCount))
         for _ in 0..<componentCount {
             let id = try reader.byte()
             let factors = try reader.byte()
@@ -123,8 +124,8 @@ struct JPEGFrame {
             }
             components.append(JPEGComponent(id: id, horizontalFactor: h, verticalFactor: v, quantizationTableIndex: table))
         }
-        let maxH = components.map(\.horizontalFactor).max() ?? 1
-        let maxV = components.map(\.verticalFactor).max() ?? 1
+        let maxH = components.reduce(1) { max($0, $1.horizontalFactor) }
+        let maxV = components.reduce(1) { max($0, $1.verticalFactor) }
         for component in components where maxH % component.horizontalFactor != 0 || maxV % component.verticalFactor != 0 {
             throw JPEGError.unsupportedFeature(
                 "fractional sampling factors (component \(component.id) is \(component.horizontalFactor)x\(component.verticalFactor) of \(maxH)x\(maxV))")
@@ -173,6 +174,7 @@ struct JPEGScanHeader {
             throw JPEGError.invalidScan("it lists \(count) components; the frame has \(frame.components.count)")
         }
         var components: [JPEGScanComponent] = []
+        components.reserveCapacity(Int(count))
         for _ in 0..<count {
             let id = try reader.byte()
             let tables = try reader.byte()

@@ -98,6 +98,7 @@ public final class AnyModel: Sendable {
         _ wrapper: Wrapper, _ spec: ModelInputSpec, _ inputs: [ModelInput], _ observer: PipelineObserver?,
         predict: ([Wrapper.Prepared], PipelineObserver?) -> [Result<Wrapper.Output, Error>]
     ) -> [Result<ModelAnswer, Error>] {
+        if inputs.count == 1 { return [runAlone(wrapper, spec, inputs[0], observer, predict: predict)] }
         var results = [Result<ModelAnswer, Error>?](repeating: nil, count: inputs.count)
         var prepared: [Wrapper.Prepared] = []
         var preparedIndices: [Int] = []
@@ -133,6 +134,39 @@ public final class AnyModel: Sendable {
             }
         }
         return finished
+    }
+
+    /// `run` for the usual request of one input, without the bookkeeping arrays a batch needs
+    /// (each an allocation on every request): the same steps, observations and errors.
+    private static func runAlone<Wrapper: ModelWrapper>(
+        _ wrapper: Wrapper, _ spec: ModelInputSpec, _ input: ModelInput, _ observer: PipelineObserver?,
+        predict: ([Wrapper.Prepared], PipelineObserver?) -> [Result<Wrapper.Output, Error>]
+    ) -> Result<ModelAnswer, Error> {
+        var started = MonotonicClock.now()
+        let prepared: Wrapper.Prepared
+        do {
+            try admit(input, spec)
+            prepared = try wrapper.preProcess(input)
+        } catch {
+            observer?.observe(.preprocess, seconds: MonotonicClock.now() - started, items: 1)
+            let failure = clientOrFailure(error, stage: "pre-processing")
+            observer?.observe(outcome: failure is HTTPResponseError ? .clientError : .error)
+            return .failure(failure)
+        }
+        observer?.observe(.preprocess, seconds: MonotonicClock.now() - started, items: 1)
+        let output = predict([prepared], observer)[0]
+        started = MonotonicClock.now()
+        let result = output.flatMap { output in
+            Result { try answer(wrapper, output, for: input) }.mapError { clientOrFailure($0, stage: "post-processing") }
+        }
+        if case .success = output {
+            observer?.observe(.postprocess, seconds: MonotonicClock.now() - started, items: 1)
+        }
+        switch result {
+        case .success: observer?.observe(outcome: .ok)
+        case .failure(let error): observer?.observe(outcome: error is HTTPResponseError ? .clientError : .error)
+        }
+        return result
     }
 
     /// What every plugin may assume of its input: a file is not empty, a JSON body fits the

@@ -2,7 +2,9 @@ import Foundation
 
 /// A JSON document as a value: objects keep their keys in order, so the metadata, Swagger and
 /// prediction envelopes come out in the order MAX prints them, and config errors can name keys.
-public indirect enum JSONValue: Equatable, Sendable {
+/// Not `indirect`: arrays and objects hold their elements on the heap already, and boxing every
+/// number and string cost one allocation per value written (a prediction answer has a dozen).
+public enum JSONValue: Equatable, Sendable {
     case null
     case bool(Bool)
     case int(Int)
@@ -88,25 +90,39 @@ extension JSONValue {
         switch self {
         case .null: output.append(contentsOf: "null".utf8)
         case .bool(let flag): output.append(contentsOf: (flag ? "true" : "false").utf8)
-        case .int(let number): output.append(contentsOf: String(number).utf8)
+        case .int(let number): JSONValue.writeInteger(number, to: &output)
         case .number(let number): output.append(contentsOf: JSONValue.format(number).utf8)
         case .string(let text): JSONValue.writeString(text, to: &output)
         case .array(let items):
             output.append(UInt8(ascii: "["))
             for (index, item) in items.enumerated() {
-                if index > 0 { output.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
+                if index > 0 { output.append(UInt8(ascii: ",")); output.append(UInt8(ascii: " ")) }
                 item.write(to: &output)
             }
             output.append(UInt8(ascii: "]"))
         case .object(let members):
             output.append(UInt8(ascii: "{"))
             for (index, member) in members.enumerated() {
-                if index > 0 { output.append(contentsOf: [UInt8(ascii: ","), UInt8(ascii: " ")]) }
+                if index > 0 { output.append(UInt8(ascii: ",")); output.append(UInt8(ascii: " ")) }
                 JSONValue.writeString(member.key, to: &output)
-                output.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+                output.append(UInt8(ascii: ":"))
+                output.append(UInt8(ascii: " "))
                 member.value.write(to: &output)
             }
             output.append(UInt8(ascii: "}"))
+        }
+    }
+
+    /// Decimal digits straight into the output (`String(number)` allocates for each).
+    static func writeInteger(_ number: Int, to output: inout [UInt8]) {
+        if number < 0 { output.append(UInt8(ascii: "-")) }
+        var rest = number.magnitude
+        var divisor: UInt = 1
+        while rest / divisor >= 10 { divisor *= 10 }
+        while divisor > 0 {
+            output.append(UInt8(ascii: "0") + UInt8(rest / divisor))
+            rest %= divisor
+            divisor /= 10
         }
     }
 

@@ -53,7 +53,9 @@ enum ModelInputExtractor {
         } catch {
             throw ModelError.badRequest("malformed multipart body: \(error)")
         }
-        let fileParts = parts.filter { part in part.name.map(spec.fieldNames.contains) ?? false }
+        let isFilePart = { (part: MultipartPart) in part.name.map(spec.fieldNames.contains) ?? false }
+        // Usually every part is the file: then no filtered copy.
+        let fileParts = parts.allSatisfy(isFilePart) ? parts : parts.filter(isFilePart)
         guard !fileParts.isEmpty else {
             let sent = parts.compactMap(\.name)
             let sentText = sent.isEmpty ? "no fields" : "fields " + sent.map { "'\($0)'" }.joined(separator: ", ")

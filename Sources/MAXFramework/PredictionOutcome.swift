@@ -5,7 +5,12 @@ import Logging
 public enum PredictionEnvelope {
     /// `{"status": "ok", "predictions": [...]}`, then the plugin's extra members.
     public static func success(_ answer: ModelAnswer) -> JSONValue {
-        .object([("status", .string("ok")), ("predictions", .array(answer.predictions))] + answer.fields)
+        var members: [(key: String, value: JSONValue)] = []
+        members.reserveCapacity(2 + answer.fields.count)
+        members.append(("status", .string("ok")))
+        members.append(("predictions", .array(answer.predictions)))
+        members.append(contentsOf: answer.fields)
+        return .object(members)
     }
 
     /// `{"status": "error", "message": "..."}`
@@ -40,8 +45,8 @@ extension AnyModel {
     /// The service's own faults are logged in full and answered with a generic message.
     public func respond(to inputs: [ModelInput], logger: Logger, observer: PipelineObserver? = nil) -> PredictionOutcome {
         let results = run(inputs, observer: observer)
+        if results.count == 1 { return AnyModel.outcome(results[0], logger: logger) }
         let outcomes = results.map { AnyModel.outcome($0, logger: logger) }
-        if outcomes.count == 1 { return outcomes[0] }
         let entries: [JSONValue] = zip(inputs, outcomes).map { input, outcome in
             var members: [(key: String, value: JSONValue)] = []
             if let name = input.fileName { members.append(("file", .string(name))) }

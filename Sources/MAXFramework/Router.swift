@@ -79,17 +79,28 @@ struct Router: Sendable {
         if method == "OPTIONS" && !methods.contains("OPTIONS") {
             return options(allowing: methods, request: request)
         }
-        let sameMethod = matching.indices.filter { matching[$0].path == path && matching[$0].method == method }
+        // The routes of this path and method: a route for the request's media type first, else
+        // one taking any type. Found by index, without collecting them (this runs per request).
+        func isCandidate(_ index: Int) -> Bool { matching[index].path == path && matching[index].method == method }
         var chosen: Int?
-        if sameMethod.contains(where: { matching[$0].contentTypes != nil }) {
+        var anyType: Int?
+        var typed = false
+        for index in matching.indices where isCandidate(index) {
+            if matching[index].contentTypes == nil {
+                if anyType == nil { anyType = index }
+            } else {
+                typed = true
+            }
+        }
+        if typed {
             let mediaType = MediaType.essence(of: request.headers["Content-Type"] ?? "")
-            chosen = sameMethod.first { matching[$0].contentTypes?.contains(mediaType) == true }
-            if chosen == nil && !sameMethod.contains(where: { matching[$0].contentTypes == nil }) {
-                let accepted = sameMethod.compactMap { matching[$0].contentTypes }.flatMap { $0 }
+            chosen = matching.indices.first { isCandidate($0) && matching[$0].contentTypes?.contains(mediaType) == true }
+            if chosen == nil && anyType == nil {
+                let accepted = matching.indices.filter(isCandidate).compactMap { matching[$0].contentTypes }.flatMap { $0 }
                 return Router.error(.unsupportedMediaType, "\(request.method) \(request.path) takes \(accepted.joined(separator: ", ")), not '\(mediaType)'")
             }
         }
-        guard let index = chosen ?? sameMethod.first(where: { matching[$0].contentTypes == nil }) else {
+        guard let index = chosen ?? anyType else {
             var response = Router.error(.methodNotAllowed,
                                         "\(request.method) is not allowed on \(request.path); use \(methods.joined(separator: ", "))")
             response.headers.set("Allow", Router.allowHeader(methods))

@@ -29,19 +29,27 @@ public struct DigitReading: Sendable, Equatable {
     /// A reading from one field's model output (probabilities, one per class of `classes`).
     public init(box: PixelRect?, output: [Float], classes: DigitClasses) {
         self.box = box
+        // One allocation (this runs for every field read): the digits' outputs are gathered
+        // into place, skipping the reject output, then normalised in place.
         var probabilities = [Float](repeating: 0, count: 10)
         var digitShare: Float = 0
-        var output = output
-        if let reject = classes.rejectOutput { output.remove(at: reject) }
-        for (digit, p) in zip(classes.digits, output) {
-            probabilities[digit] = p
+        var slot = 0
+        for (outputIndex, p) in output.enumerated() where outputIndex != classes.rejectOutput {
+            guard slot < classes.digits.count else { break }
+            probabilities[classes.digits[slot]] = p
             digitShare += p
+            slot += 1
         }
         switch classes.scoring {
         case .rejectClass:
             digitScore = max(0, min(1, digitShare))
-            self.probabilities = probabilities.map { digitShare > 0 ? $0 / digitShare : 0 }
-            if digitShare <= 0 { for digit in classes.digits { self.probabilities[digit] = 1 / Float(classes.count) } }
+            if digitShare > 0 {
+                for index in probabilities.indices { probabilities[index] /= digitShare }
+            } else {
+                for index in probabilities.indices { probabilities[index] = 0 }
+                for digit in classes.digits { probabilities[digit] = 1 / Float(classes.count) }
+            }
+            self.probabilities = probabilities
         case .softmaxMaximum:
             self.probabilities = probabilities
             digitScore = probabilities.max() ?? 0
@@ -86,7 +94,7 @@ public enum DigitReader {
                     best = read
                 }
             }
-            digits += best
+            if digits.isEmpty { digits = best } else { digits += best }
         }
         return ReadingOrder.sorted(digits) { $0.box ?? PixelRect(x: 0, y: 0, width: 0, height: 0) }
     }

@@ -39,9 +39,11 @@ public struct MNISTModel: ModelWrapper {
 
         /// As `encode(to:)` gives it (MNISTTests compare the two).
         public var jsonValue: JSONValue {
-            var members: [(key: String, value: JSONValue)] = [
-                ("prediction", .int(prediction)), ("probability", .number(probability)), ("digit_score", .number(digitScore)),
-            ]
+            var members: [(key: String, value: JSONValue)] = []
+            members.reserveCapacity(4)
+            members.append(("prediction", .int(prediction)))
+            members.append(("probability", .number(probability)))
+            members.append(("digit_score", .number(digitScore)))
             if let box { members.append(("box", .array(box.map { .int($0) }))) }
             return .object(members)
         }
@@ -62,7 +64,12 @@ public struct MNISTModel: ModelWrapper {
         /// Every digit read, in reading order, before the threshold is applied.
         public var digits: [DigitReading]
         /// The digits whose digit score reaches the threshold: what the client is told.
-        public var accepted: [DigitReading] { digits.filter { $0.digitScore >= request.threshold } }
+        public var accepted: [DigitReading] {
+            // Usually every digit is accepted: then the array is shared, not filtered into a copy.
+            let threshold = request.threshold
+            if digits.allSatisfy({ $0.digitScore >= threshold }) { return digits }
+            return digits.filter { $0.digitScore >= threshold }
+        }
     }
 
     public static let defaultAsset = "assets/mnist_cnn.h5"
@@ -251,11 +258,21 @@ public struct MNISTModel: ModelWrapper {
 
     /// Every field of every upload in one batch through the network.
     public func predictBatch(_ batch: [Request]) throws -> [Answer] {
-        let outputs = try classify(batch.flatMap { $0.found.fields })
+        let fields: [Float]
+        if batch.count == 1 {
+            fields = batch[0].found.fields
+        } else {
+            var all: [Float] = []
+            all.reserveCapacity(batch.reduce(0) { $0 + $1.found.fieldCount } * 784)
+            for request in batch { request.found.appendFields(to: &all) }
+            fields = all
+        }
+        let outputs = try classify(fields)
         var next = 0
         return batch.map { request in
-            let own = Array(outputs[next..<(next + request.found.fieldCount)])
-            next += request.found.fieldCount
+            let count = request.found.fieldCount
+            let own = batch.count == 1 ? outputs : Array(outputs[next..<(next + count)])
+            next += count
             var read = DigitReader.read(request.found, outputs: own, classes: digits, threshold: request.threshold)
             if request.wholePicture { for index in read.indices { read[index].box = nil } }
             return Answer(request: request, digits: read)
@@ -268,6 +285,7 @@ public struct MNISTModel: ModelWrapper {
         guard count > 0 else { return [] }
         let scores = try keras.predict(fields, batchSize: count)
         let width = keras.outputSize
+        if count == 1 { return [MNISTModel.probabilities(scores)] }
         return (0..<count).map { MNISTModel.probabilities(Array(scores[($0 * width)..<(($0 + 1) * width)])) }
     }
 
@@ -276,15 +294,30 @@ public struct MNISTModel: ModelWrapper {
 
     public func postProcess(_ answer: Answer, for input: ModelInput) throws -> [Digit] {
         let topK = answer.request.topK
-        return answer.accepted.flatMap { digit -> [Digit] in
+        let accepted = answer.accepted
+        var predictions: [Digit] = []
+        predictions.reserveCapacity(accepted.count * topK)
+        for digit in accepted {
             let box = digit.box.map { [$0.x, $0.y, $0.width, $0.height] }
             // Only the model's own digits are candidates (a subset model gives the others 0).
-            let candidates: [(digit: Int, probability: Float)] = digits.digits.map { ($0, digit.probabilities[$0]) }
-            return candidates
-                .sorted { $0.probability != $1.probability ? $0.probability > $1.probability : $0.digit < $1.digit }
-                .prefix(topK)
-                .map { Digit(prediction: $0.digit, probability: Double($0.probability), digitScore: Double(digit.digitScore), box: box) }
+            // Ranked by probability, ties to the smaller digit; top_k 1 (the usual) needs no sort.
+            func ranksAbove(_ a: Int, _ b: Int) -> Bool {
+                let pa = digit.probabilities[a], pb = digit.probabilities[b]
+                return pa != pb ? pa > pb : a < b
+            }
+            let ranked: [Int]
+            if topK == 1, var best = digits.digits.first {
+                for candidate in digits.digits where ranksAbove(candidate, best) { best = candidate }
+                ranked = [best]
+            } else {
+                ranked = Array(digits.digits.sorted(by: ranksAbove).prefix(topK))
+            }
+            for candidate in ranked {
+                predictions.append(Digit(prediction: candidate, probability: Double(digit.probabilities[candidate]),
+                                         digitScore: Double(digit.digitScore), box: box))
+            }
         }
+        return predictions
     }
 
     /// A `message` when no digit is reported (saying why), and `omitted` when the picture held

@@ -6,6 +6,7 @@ import ImageCodecs
 /// on one line stay together while the next line starts below.
 enum ReadingOrder {
     static func sorted<Item>(_ items: [Item], box: (Item) -> PixelRect) -> [Item] {
+        if items.count < 2 { return items }  // the common single digit: nothing to order, no copies
         let entries = items.enumerated().map { (index: $0.offset, box: box($0.element)) }
             .sorted { centreY($0.box) != centreY($1.box) ? centreY($0.box) < centreY($1.box) : $0.box.x < $1.box.x }
         var lines: [(top: Int, bottom: Int, members: [(index: Int, box: PixelRect)])] = []

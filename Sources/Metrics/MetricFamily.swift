@@ -32,14 +32,34 @@ public final class MetricFamily<Series: MetricSeries>: MetricsCollector, @unchec
     /// The series for these label values, one per label name in order.
     public func labels(_ values: String...) -> Series { labels(values) }
 
+    // One to three values, the families a request updates: found without building the array
+    // a variadic call allocates (it is built only when the series is new).
+    public func labels(_ a: String) -> Series {
+        series(count: 1, matching: { $0[0] == a }, values: { [a] })
+    }
+
+    public func labels(_ a: String, _ b: String) -> Series {
+        series(count: 2, matching: { $0[0] == a && $0[1] == b }, values: { [a, b] })
+    }
+
+    public func labels(_ a: String, _ b: String, _ c: String) -> Series {
+        series(count: 3, matching: { $0[0] == a && $0[1] == b && $0[2] == c }, values: { [a, b, c] })
+    }
+
     public func labels(_ values: [String]) -> Series {
-        precondition(values.count == labelNames.count,
-                     "\(name) takes \(labelNames.count) label value(s) (\(labelNames.joined(separator: ", "))), got \(values.count)")
+        series(count: values.count, matching: { $0 == values }, values: { values })
+    }
+
+    private func series(count: Int, matching: ([String]) -> Bool, values makeValues: () -> [String]) -> Series {
+        precondition(count == labelNames.count,
+                     "\(name) takes \(labelNames.count) label value(s) (\(labelNames.joined(separator: ", "))), got \(count)")
         lock.lock()
         defer { lock.unlock() }
         if order.count <= Self.scanLimit {
-            for index in order.indices where order[index] == values { return orderedSeries[index] }
-        } else if let existing = series[values] {
+            for index in order.indices where matching(order[index]) { return orderedSeries[index] }
+        }
+        let values = makeValues()
+        if order.count > Self.scanLimit, let existing = series[values] {
             return existing
         }
         let created = Series(configuration: configuration)
