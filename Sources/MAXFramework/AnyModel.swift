@@ -125,14 +125,7 @@ public final class AnyModel: Sendable {
             }
         }
         let finished = results.map { $0! }
-        if let observer {
-            for result in finished {
-                switch result {
-                case .success: observer.observe(outcome: .ok)
-                case .failure(let error): observer.observe(outcome: error is HTTPResponseError ? .clientError : .error)
-                }
-            }
-        }
+        for result in finished { observeOutcome(result, observer) }
         return finished
     }
 
@@ -149,9 +142,9 @@ public final class AnyModel: Sendable {
             prepared = try wrapper.preProcess(input)
         } catch {
             observer?.observe(.preprocess, seconds: MonotonicClock.now() - started, items: 1)
-            let failure = clientOrFailure(error, stage: "pre-processing")
-            observer?.observe(outcome: failure is HTTPResponseError ? .clientError : .error)
-            return .failure(failure)
+            let failure: Result<ModelAnswer, Error> = .failure(clientOrFailure(error, stage: "pre-processing"))
+            observeOutcome(failure, observer)
+            return failure
         }
         observer?.observe(.preprocess, seconds: MonotonicClock.now() - started, items: 1)
         let output = predict([prepared], observer)[0]
@@ -162,11 +155,16 @@ public final class AnyModel: Sendable {
         if case .success = output {
             observer?.observe(.postprocess, seconds: MonotonicClock.now() - started, items: 1)
         }
+        observeOutcome(result, observer)
+        return result
+    }
+
+    /// How an input ended, for the metrics: answered, refused (the client's mistake) or failed.
+    private static func observeOutcome(_ result: Result<ModelAnswer, Error>, _ observer: PipelineObserver?) {
         switch result {
         case .success: observer?.observe(outcome: .ok)
         case .failure(let error): observer?.observe(outcome: error is HTTPResponseError ? .clientError : .error)
         }
-        return result
     }
 
     /// What every plugin may assume of its input: a file is not empty, a JSON body fits the
